@@ -1,0 +1,57 @@
+"""Tables, enums, settings and the database session: imports nothing of ours above it."""
+
+from models.base import metadata
+from models.citizen import Citizen, CitizenIdentity, Consent
+from models.enums import (
+    ActorKind,
+    Channel,
+    DeadlineClock,
+    ItemKind,
+    ItemStatus,
+    OutboxStatus,
+    Role,
+    TimerStatus,
+)
+from models.item import Item, ItemCounter, ItemEvent
+from models.runtime import Inbox, Outbox, Timer
+from models.setup import (
+    ApiToken,
+    CalendarOverride,
+    DeadlinePolicy,
+    Locality,
+    Municipality,
+    RoutingRule,
+    Sector,
+    Staff,
+    StaffInvite,
+)
+
+__all__ = [
+    "ActorKind",
+    "ApiToken",
+    "CalendarOverride",
+    "Channel",
+    "Citizen",
+    "CitizenIdentity",
+    "Consent",
+    "DeadlineClock",
+    "DeadlinePolicy",
+    "Inbox",
+    "Item",
+    "ItemCounter",
+    "ItemEvent",
+    "ItemKind",
+    "ItemStatus",
+    "Locality",
+    "Municipality",
+    "Outbox",
+    "OutboxStatus",
+    "Role",
+    "RoutingRule",
+    "Sector",
+    "Staff",
+    "StaffInvite",
+    "Timer",
+    "TimerStatus",
+    "metadata",
+]

@@ -1,0 +1,77 @@
+"""Work items (messages, 59-ФЗ appeals, incidents) and their append-only audit trail."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import BigId, JsonType, UTCDateTime
+from models.enums import ActorKind, Channel, ItemKind, ItemStatus
+
+MAX_TEXT = 10_000
+
+
+class Item(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_item_muni_status", "municipality_id", "status"),
+        Index("ix_item_assignee_status", "assignee_id", "status"),
+    )
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    municipality_id: int = Field(foreign_key="municipality.id", sa_type=BigId)
+    number: str = Field(unique=True, max_length=32)
+    kind: ItemKind
+    status: ItemStatus
+    channel: Channel
+    citizen_id: int | None = Field(default=None, foreign_key="citizen.id", sa_type=BigId)
+    sector_id: int | None = Field(default=None, foreign_key="sector.id", sa_type=BigId)
+    locality_id: int | None = Field(default=None, foreign_key="locality.id", sa_type=BigId)
+    place_text: str | None = Field(default=None, max_length=500)  # where the problem is
+    lat: float | None = None
+    lon: float | None = None
+    text: str = Field(sa_type=Text)
+    assignee_id: int | None = Field(default=None, foreign_key="staff.id", sa_type=BigId)
+    policy_id: int | None = Field(default=None, foreign_key="deadlinepolicy.id", sa_type=BigId)
+    registered_at: datetime = Field(sa_type=UTCDateTime)
+    take_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    forward_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    extensions: int = 0
+    extension_requested_days: int | None = None
+    taken_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answer_text: str | None = Field(default=None, sa_type=Text)
+    resolution_reason: str | None = Field(default=None, max_length=1000)
+    merged_into_id: int | None = Field(default=None, foreign_key="item.id", sa_type=BigId)
+    solved: bool | None = None
+    rating: int | None = None
+    version: int = 1
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ItemEvent(SQLModel, table=True):
+    """Append-only: who did what to an item, when, from which channel and why."""
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    item_id: int = Field(foreign_key="item.id", index=True, sa_type=BigId)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor_kind: ActorKind
+    actor_id: int | None = Field(default=None, sa_type=BigId)
+    channel: Channel
+    action: str = Field(max_length=32)
+    from_status: ItemStatus | None = None
+    to_status: ItemStatus
+    version: int
+    reason: str | None = Field(default=None, max_length=1000)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JsonType)
+
+
+class ItemCounter(SQLModel, table=True):
+    """Per municipality and year sequence behind item numbers."""
+
+    __table_args__ = (UniqueConstraint("municipality_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    municipality_id: int = Field(foreign_key="municipality.id", sa_type=BigId)
+    year: int
+    last: int = 0

@@ -1,0 +1,46 @@
+"""One typed settings object, read from the environment (and .env)."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = Field(
+        default="development", alias="MCU_ENV"
+    )
+    database_url: str = Field(default="sqlite+aiosqlite:///./mcu.db", alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    api_host: str = Field(default="127.0.0.1", alias="MCU_API_HOST")
+    api_port: int = Field(default=8000, alias="MCU_API_PORT")
+    poll_seconds: float = Field(default=5.0, gt=0, le=300, alias="MCU_POLL_SECONDS")
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100, alias="MCU_OUTBOX_MAX_ATTEMPTS")
+    bootstrap_admin_token: SecretStr | None = Field(default=None, alias="MCU_ADMIN_TOKEN")
+    telegram_token: SecretStr | None = Field(default=None, alias="TELEGRAM_TOKEN")
+    telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> "Settings":
+        if self.env == "production":
+            token = self.bootstrap_admin_token
+            if token is not None and token.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError("MCU_ADMIN_TOKEN is a placeholder: set a real secret")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production needs DATABASE_URL pointing at Postgres")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings of this process, read once."""
+    return Settings()
