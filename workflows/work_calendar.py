@@ -156,8 +156,7 @@ class WorkCalendar:
         """Whether `t` falls within [work_start, work_end) of a working day."""
         local = self._local(t)
         return (
-            self.is_working_day(local.date())
-            and self._work_start <= local.time() < self._work_end
+            self.is_working_day(local.date()) and self._work_start <= local.time() < self._work_end
         )
 
     def next_working_moment(self, t: datetime) -> datetime:

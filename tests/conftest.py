@@ -1,0 +1,76 @@
+"""Shared fixtures: a fresh Postgres database migrated with Alembic, real Redis, a fake clock."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import metadata
+from models.db import make_engine, make_sessionmaker
+from models.migrate import upgrade_head_async
+from tests.fixtures import TEST_SETUP
+from workflows.clock import FakeClock
+from workflows.setup import check_apply_setup
+
+PG_ADMIN = os.environ.get("MCU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("MCU_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def pg_url(db: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + db
+
+
+@pytest.fixture(scope="session")
+async def pg_database() -> AsyncIterator[str]:
+    """A database of our own for this run, brought to head by Alembic (not create_all)."""
+    name = f"mcu_test_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(PG_ADMIN)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = pg_url(name)
+    await upgrade_head_async(url)
+    yield url
+    conn = await asyncpg.connect(PG_ADMIN)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def engine(pg_database: str) -> AsyncIterator[AsyncEngine]:
+    eng = make_engine(pg_database, pool_size=60, max_overflow=20)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+async def sm(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A sessionmaker over a database emptied before each test."""
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield make_sessionmaker(engine)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Tuesday 2025-12-02 10:00 Moscow time: a plain working morning."""
+    return FakeClock(datetime(2025, 12, 2, 7, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def muni(sm: async_sessionmaker[AsyncSession], clock: FakeClock) -> int:
+    """The test municipality applied from the test setup; returns its id."""
+    async with sm() as s:
+        report = await check_apply_setup(s, text=TEST_SETUP, clock=clock)
+    return report.municipality_id
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: "os.PathLike[str]") -> Iterator[str]:
+    yield f"sqlite+aiosqlite:///{tmp_path}/mcu.db"

@@ -1,0 +1,139 @@
+"""Deadline policies: choosing one for an item, computing its dates, and its escalation ladder."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import col, select
+
+from models import CalendarOverride, DeadlineClock, DeadlinePolicy, ItemKind, Municipality
+from workflows.work_calendar import DayOverride, WorkCalendar
+from workflows.errors import Invalid
+
+ANCHORS = ("take_due", "due")
+NOTIFY_TARGETS = ("assignee", "sector_lead", "head", "curator", "operator")
+_OFFSET = re.compile(r"^([+-]?)(\d{1,3})(wd|wh|d|h)?$")
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """One rung: at `anchor` shifted by `offset`, tell `notify`; urgent ones ignore quiet hours."""
+
+    code: str
+    anchor: str
+    offset: str
+    notify: tuple[str, ...]
+    urgent: bool = False
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> "LadderStep":
+        """Validate one step from setup data; raises Invalid with the reason."""
+        code = str(raw.get("code", "")).strip()
+        if not re.fullmatch(r"[a-z0-9_]{1,24}", code):
+            raise Invalid(f"шаг эскалации: код «{code}» должен быть из a-z, 0-9, _ (до 24)")
+        anchor = raw.get("anchor")
+        if anchor not in ANCHORS:
+            raise Invalid(f"шаг «{code}»: anchor должен быть одним из {ANCHORS}")
+        offset = str(raw.get("offset", "+0")).replace(" ", "")
+        if not _OFFSET.match(offset):
+            raise Invalid(f"шаг «{code}»: смещение «{offset}» не понято (примеры: -1wd, +4wh, +2d)")
+        notify = tuple(raw.get("notify") or ())
+        bad = [n for n in notify if n not in NOTIFY_TARGETS]
+        if not notify or bad:
+            raise Invalid(f"шаг «{code}»: notify должен быть из {NOTIFY_TARGETS}")
+        return cls(code, anchor, offset, notify, bool(raw.get("urgent", False)))
+
+
+# The default ladder of domain.md: lead then head for an untaken item; a reminder the day
+# before; lead and head when overdue; the curator a working day later.
+DEFAULT_LADDER: list[dict[str, Any]] = [
+    {"code": "take_lead", "anchor": "take_due", "offset": "+0", "notify": ["sector_lead"]},
+    {"code": "take_head", "anchor": "take_due", "offset": "+4wh", "notify": ["head"]},
+    {"code": "remind", "anchor": "due", "offset": "-1wd", "notify": ["assignee"]},
+    {"code": "overdue", "anchor": "due", "offset": "+0", "notify": ["sector_lead", "head"]},
+    {"code": "curator", "anchor": "due", "offset": "+1wd", "notify": ["curator"]},
+]
+
+
+def ladder_of(policy: DeadlinePolicy) -> list[LadderStep]:
+    """The policy's ladder, or the default one when it names none."""
+    return [LadderStep.parse(s) for s in (policy.ladder or DEFAULT_LADDER)]
+
+
+def shift(calendar: WorkCalendar, moment: datetime, offset: str) -> datetime:
+    """Move a moment by an offset like -1wd (working days), +4wh (working hours), +2d, +3h."""
+    m = _OFFSET.match(offset)
+    if m is None:
+        raise Invalid(f"смещение «{offset}» не понято")
+    sign, amount, unit = m.group(1) or "+", int(m.group(2)), m.group(3) or "h"
+    if amount == 0:
+        return moment
+    if unit == "wd":
+        if sign == "-":
+            return calendar.subtract_working_days(moment, amount)
+        local = moment.astimezone(calendar.tz)
+        target = calendar.add_working_days(moment, amount).astimezone(calendar.tz)
+        return datetime.combine(target.date(), local.timetz()).astimezone(moment.tzinfo)
+    if unit == "wh":
+        if sign == "-":
+            raise Invalid("отрицательные рабочие часы не поддерживаются")
+        return calendar.add_working_hours(moment, amount)
+    delta = timedelta(days=amount) if unit == "d" else timedelta(hours=amount)
+    return moment - delta if sign == "-" else moment + delta
+
+
+def add_length(calendar: WorkCalendar, start: datetime, clock: DeadlineClock, n: int) -> datetime:
+    """A deadline `n` units of `clock` after `start`."""
+    if clock is DeadlineClock.calendar_days:
+        return calendar.add_calendar_days(start, n)
+    if clock is DeadlineClock.working_days:
+        return calendar.add_working_days(start, n)
+    return calendar.add_working_hours(start, n)
+
+
+def parse_hhmm(value: str) -> time:
+    """'09:00' -> time(9, 0); raises Invalid on anything else."""
+    m = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", value)
+    if m is None:
+        raise Invalid(f"время «{value}» должно быть в виде ЧЧ:ММ")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+async def get_calendar(session: AsyncSession, *, municipality: Municipality) -> WorkCalendar:
+    """The municipality's working calendar: national data plus its own overrides."""
+    rows = await session.exec(
+        select(CalendarOverride).where(CalendarOverride.municipality_id == municipality.id)
+    )
+    overrides = [DayOverride(r.day, r.working, r.note) for r in rows]
+    return WorkCalendar(
+        tz=municipality.tz,
+        work_start=parse_hhmm(municipality.work_start),
+        work_end=parse_hhmm(municipality.work_end),
+        overrides=overrides,
+        confirmed_years=municipality.confirmed_calendar_years,
+    )
+
+
+async def get_policy(
+    session: AsyncSession, *, municipality_id: int, kind: ItemKind, sector_id: int | None
+) -> DeadlinePolicy | None:
+    """The sector's own policy for the kind if there is one, else the municipality's general one."""
+    rows = await session.exec(
+        select(DeadlinePolicy)
+        .where(DeadlinePolicy.municipality_id == municipality_id, DeadlinePolicy.kind == kind)
+        .order_by(col(DeadlinePolicy.id))
+    )
+    general = None
+    for policy in rows:
+        if sector_id is not None and policy.sector_id == sector_id:
+            return policy
+        if policy.sector_id is None and general is None:
+            general = policy
+    return general
+
+
+def local_date(calendar: WorkCalendar, moment: datetime) -> date:
+    """The municipality's local date of a moment (what a citizen is told)."""
+    return moment.astimezone(calendar.tz).date()

@@ -1,0 +1,212 @@
+"""Registering items (numbered, deadlined, routed) and reading them with their timeline."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import (
+    ActorKind,
+    Channel,
+    Citizen,
+    Item,
+    ItemCounter,
+    ItemEvent,
+    ItemKind,
+    ItemStatus,
+    Locality,
+    Role,
+    Sector,
+)
+from workflows.actors import Actor
+from workflows.clock import Clock
+from workflows.context import MunicipalityContext, load_context
+from workflows.deadlines import add_length, get_policy, local_date
+from workflows.errors import Forbidden, Invalid, NotFound
+from workflows.lifecycle import ActionInput, apply_action, clean_text
+from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
+from workflows.routing import find_rule
+from workflows.timers import replan
+from workflows.transitions import Action
+
+REGISTRARS = (Role.operator, Role.head, Role.admin, Role.sector_lead, Role.recipient)
+
+
+@dataclass(frozen=True)
+class NewItem:
+    kind: ItemKind
+    channel: Channel
+    text: str
+    sector_id: int | None = None
+    locality_id: int | None = None
+    place_text: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    citizen_id: int | None = None
+    received_at: datetime | None = None  # paper and ПОС appeals arrive before they are entered
+
+
+async def next_number(session: AsyncSession, *, ctx: MunicipalityContext, now: datetime) -> str:
+    """БЖТ-2026-000123: a per-municipality, per-year sequence, safe under concurrency."""
+    year = local_date(ctx.calendar, now).year
+    mid = ctx.municipality.id
+    dialect = session.bind.dialect.name if session.bind else "postgresql"
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = insert(ItemCounter).values(municipality_id=mid, year=year, last=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["municipality_id", "year"], set_={"last": ItemCounter.last + 1}
+    ).returning(ItemCounter.last)
+    seq = (await session.execute(stmt)).scalar_one()
+    return f"{ctx.municipality.number_prefix}-{year}-{seq:06d}"
+
+
+async def _validate(
+    session: AsyncSession, *, ctx: MunicipalityContext, new: NewItem, actor: Actor, now: datetime
+) -> str:
+    if actor.kind is ActorKind.staff and actor.role not in REGISTRARS:
+        raise Forbidden("регистрировать обращения может оператор, руководитель или исполнитель")
+    text = clean_text(new.text, what="текст обращения")
+    mid = ctx.municipality.id
+    if new.sector_id is not None:
+        sector = await session.get(Sector, new.sector_id)
+        if sector is None or sector.municipality_id != mid:
+            raise Invalid(f"отраслевой блок {new.sector_id} не найден в этом муниципалитете")
+    if new.locality_id is not None:
+        locality = await session.get(Locality, new.locality_id)
+        if locality is None or locality.municipality_id != mid:
+            raise Invalid(f"населённый пункт {new.locality_id} не найден в этом муниципалитете")
+    if new.citizen_id is not None and await session.get(Citizen, new.citizen_id) is None:
+        raise Invalid(f"гражданин {new.citizen_id} не найден")
+    if new.received_at is not None:
+        if new.received_at.tzinfo is None:
+            raise Invalid("дата поступления должна быть с часовым поясом")
+        if new.received_at > now + timedelta(minutes=5):
+            raise Invalid("дата поступления не может быть в будущем")
+        if new.received_at < now - timedelta(days=366):
+            raise Invalid("дата поступления старше года: проверьте её")
+    if new.lat is not None and not -90 <= new.lat <= 90:
+        raise Invalid("широта вне диапазона −90…90")
+    if new.lon is not None and not -180 <= new.lon <= 180:
+        raise Invalid("долгота вне диапазона −180…180")
+    return text
+
+
+async def check_register_item(
+    session: AsyncSession, *, clock: Clock, municipality_id: int, new: NewItem, actor: Actor
+) -> Item:
+    """Register, number, set deadlines, route by the rules (or leave for triage); one transaction."""
+    try:
+        if not actor.sees_municipality(municipality_id):
+            raise NotFound(f"муниципалитет {municipality_id} не найден")
+        ctx = await load_context(session, municipality_id=municipality_id)
+        now = clock.now()
+        text = await _validate(session, ctx=ctx, new=new, actor=actor, now=now)
+        item = await do_register_item(session, ctx=ctx, now=now, new=new, text=text, actor=actor)
+        await session.commit()
+        return item
+    except BaseException:
+        await session.rollback()
+        raise
+
+
+async def do_register_item(
+    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, new: NewItem, text: str,
+    actor: Actor,
+) -> Item:
+    """Insert a validated item, then route it; inside the caller's transaction."""
+    registered = new.received_at or now
+    policy = await get_policy(
+        session, municipality_id=ctx.municipality.id or 0, kind=new.kind, sector_id=new.sector_id
+    )
+    cal = ctx.calendar
+    item = Item(
+        municipality_id=ctx.municipality.id or 0, number=await next_number(session, ctx=ctx, now=now),
+        kind=new.kind, status=ItemStatus.new, channel=new.channel, citizen_id=new.citizen_id,
+        sector_id=new.sector_id, locality_id=new.locality_id, place_text=new.place_text,
+        lat=new.lat, lon=new.lon, text=text, registered_at=registered, updated_at=now,
+        policy_id=policy.id if policy else None,
+        due_at=add_length(cal, registered, policy.clock, policy.length) if policy else None,
+        take_due_at=(add_length(cal, now, policy.take_clock, policy.take_length)
+                     if policy else None),
+    )
+    if policy is not None and policy.forward_days:
+        item.forward_due_at = add_length(cal, registered, policy.clock, policy.forward_days)
+    session.add(item)
+    await session.flush()
+    session.add(ItemEvent(
+        item_id=item.id or 0, at=now, actor_kind=actor.kind, actor_id=actor.id,
+        channel=actor.channel, action="register", to_status=item.status, version=item.version,
+        data={"received_at": registered.isoformat()},
+    ))
+    due_date = local_date(cal, item.due_at).isoformat() if item.due_at else None
+    rows = []
+    row = await citizen_notice(session, item=item, kind="registered",
+                               payload={"number": item.number, "due_date": due_date},
+                               dedup=f"reg{item.id}", now=now)
+    if row is not None:
+        rows.append(row)
+    rule = await find_rule(session, item=item)
+    if rule is not None and rule.assignee_id in ctx.directory.by_id:
+        await enqueue(session, rows)
+        return await apply_action(
+            session, ctx=ctx, now=now, item=item, action=Action.assign, actor=Actor.system(),
+            version=item.version, data=ActionInput(assignee_id=rule.assignee_id),
+        )
+    card = item_card(item, ctx.directory)
+    rows += [staff_notice(staff=op, item=item, kind="triage", payload=card, dedup=f"reg{item.id}",
+                          now=now) for op in ctx.directory.by_role.get(Role.operator, [])]
+    await enqueue(session, rows)
+    await replan(session, item=item, policy=policy, calendar=cal)
+    return item
+
+
+async def access_item(session: AsyncSession, *, item_id: int, actor: Actor) -> Item:
+    """Load an item the actor may see (staff: their municipality; recipients: theirs)."""
+    item = await session.get(Item, item_id)
+    if item is None or not actor.sees_municipality(item.municipality_id):
+        raise NotFound(f"обращение {item_id} не найдено")
+    if actor.role is Role.recipient and item.assignee_id != actor.id:
+        raise Forbidden(f"обращение {item.number} назначено не вам")
+    return item
+
+
+async def get_timeline(session: AsyncSession, *, item_id: int) -> list[ItemEvent]:
+    """The item's audit events, oldest first."""
+    rows = await session.exec(
+        select(ItemEvent).where(ItemEvent.item_id == item_id).order_by(col(ItemEvent.id))
+    )
+    return list(rows)
+
+
+async def get_items(
+    session: AsyncSession, *, actor: Actor, municipality_id: int | None = None,
+    status: ItemStatus | None = None, sector_id: int | None = None,
+    assignee_id: int | None = None, limit: int = 50, offset: int = 0,
+) -> tuple[list[Item], int]:
+    """A page of items the actor may see, overdue-first by deadline, with the total count."""
+    q = select(Item)
+    if actor.municipality_id is not None:
+        q = q.where(Item.municipality_id == actor.municipality_id)
+    if municipality_id is not None:
+        q = q.where(Item.municipality_id == municipality_id)
+    if actor.role is Role.recipient:
+        q = q.where(Item.assignee_id == actor.id)
+    for column, value in ((Item.status, status), (Item.sector_id, sector_id),
+                          (Item.assignee_id, assignee_id)):
+        if value is not None:
+            q = q.where(column == value)
+    total = (await session.exec(select(func.count()).select_from(q.subquery()))).one()
+    page = await session.exec(
+        q.order_by(col(Item.due_at).asc().nulls_last(), col(Item.id)).limit(limit).offset(offset)
+    )
+    return list(page), int(total)
+
+
+def item_public(item: Item) -> dict[str, Any]:
+    """An item as the API shows it (citizen data is fetched separately)."""
+    return item.model_dump(mode="json")

@@ -1,0 +1,180 @@
+"""Every change of an item goes through `apply_action`: role and scope, compare-and-set on the
+version, the audit event, timers re-planned and notices written, all in one transaction."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import ActorKind, Item, ItemEvent, Role
+from models.item import MAX_TEXT
+from workflows.actors import Actor
+from workflows.clock import Clock
+from workflows.context import MunicipalityContext, load_context
+from workflows.errors import Forbidden, IllegalTransition, NotFound, StaleVersion
+from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
+from workflows.timers import replan
+from workflows.transitions import ACTION_RU, STATUS_RU, TABLE, Action, Who
+
+MAX_REASON = 1000
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """What an action may carry; each action says which fields it needs."""
+
+    assignee_id: int | None = None
+    text: str | None = None
+    reason: str | None = None
+    days: int | None = None
+    target_item_id: int | None = None
+    rating: int | None = None
+
+
+@dataclass
+class Effect:
+    """What an action handler decided: column changes, notices, event data."""
+
+    changes: dict[str, Any]
+    staff: list[tuple[int, str, dict[str, Any]]]  # (staff id, notice kind, extra payload)
+    heads: list[tuple[str, dict[str, Any]]]  # notices to every head
+    citizen: list[tuple[str, dict[str, Any]]]
+    data: dict[str, Any]
+
+    @classmethod
+    def empty(cls) -> "Effect":
+        return cls({}, [], [], [], {})
+
+
+def relations(actor: Actor, item: Item) -> set[Who]:
+    """How an actor stands to an item; the transition table names which relations may act."""
+    if actor.kind is ActorKind.system:
+        return {Who.system}
+    if actor.kind is ActorKind.citizen:
+        return {Who.citizen} if item.citizen_id == actor.id else set()
+    rel: set[Who] = set()
+    if actor.id is not None and item.assignee_id == actor.id:
+        rel.add(Who.assignee)
+    if actor.role in (Role.head, Role.operator, Role.admin):
+        rel.add(Who(actor.role.value))
+    elif actor.role is Role.sector_lead and item.sector_id == actor.sector_id:
+        rel.add(Who.sector_lead)
+    return rel
+
+
+async def check_act(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    item_id: int,
+    action: Action,
+    actor: Actor,
+    version: int | None,
+    data: ActionInput = ActionInput(),  # noqa: B008 (frozen, never mutated)
+) -> Item:
+    """Validate and apply one action as its own transaction; refusals change nothing."""
+    try:
+        item = await session.get(Item, item_id)
+        if item is None or not actor.sees_municipality(item.municipality_id):
+            raise NotFound(f"обращение {item_id} не найдено")
+        ctx = await load_context(session, municipality_id=item.municipality_id)
+        item = await apply_action(
+            session, ctx=ctx, now=clock.now(), item=item, action=action, actor=actor,
+            version=version, data=data,
+        )
+        await session.commit()
+        return item
+    except BaseException:
+        await session.rollback()
+        raise
+
+
+async def apply_action(
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    action: Action,
+    actor: Actor,
+    version: int | None,
+    data: ActionInput,
+) -> Item:
+    """Apply one action inside the caller's transaction (used by the API, bots and timers)."""
+    from workflows.actions import HANDLERS
+
+    rule = TABLE[action]
+    if version is not None and version != item.version:
+        raise StaleVersion(
+            f"обращение {item.number} уже изменилось (версия {item.version}, у вас {version}); "
+            "обновите карточку"
+        )
+    if item.status not in rule.sources:
+        raise IllegalTransition(
+            f"нельзя «{ACTION_RU[action]}»: обращение {item.number} {STATUS_RU[item.status]}"
+        )
+    if not relations(actor, item) & rule.who:
+        raise Forbidden(f"у вас нет права «{ACTION_RU[action]}» для обращения {item.number}")
+    effect = await HANDLERS[action](session, ctx=ctx, now=now, item=item, actor=actor, data=data)
+    if rule.target is not None:
+        effect.changes["status"] = rule.target
+    old_status, old_version = item.status, item.version
+    result = await session.execute(
+        update(Item)
+        .where(col(Item.id) == item.id, col(Item.version) == old_version)
+        .values(**effect.changes, version=old_version + 1, updated_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleVersion(f"обращение {item.number} только что изменил кто-то другой; обновите")
+    # The row is already written; mark the object's new values as loaded, not dirty.
+    for key, value in {**effect.changes, "version": old_version + 1, "updated_at": now}.items():
+        set_committed_value(item, key, value)
+    event = ItemEvent(
+        item_id=item.id or 0, at=now, actor_kind=actor.kind, actor_id=actor.id,
+        channel=actor.channel, action=action.value, from_status=old_status,
+        to_status=item.status, version=item.version, reason=data.reason, data=effect.data,
+    )
+    session.add(event)
+    await session.flush()
+    await replan(session, item=item, policy=ctx.policy_of(item), calendar=ctx.calendar)
+    await _notify(session, ctx=ctx, now=now, item=item, effect=effect, dedup=f"e{event.id}")
+    return item
+
+
+async def _notify(
+    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
+    effect: Effect, dedup: str,
+) -> None:
+    card = item_card(item, ctx.directory)
+    rows: list[dict[str, Any]] = []
+    targets = [(sid, kind, extra) for sid, kind, extra in effect.staff]
+    targets += [(h.id or 0, kind, extra) for kind, extra in effect.heads
+                for h in ctx.directory.by_role.get(Role.head, [])]
+    for staff_id, kind, extra in targets:
+        staff = ctx.directory.by_id.get(staff_id)
+        if staff is not None:
+            rows.append(staff_notice(staff=staff, item=item, kind=kind, payload={**card, **extra},
+                                     dedup=f"{dedup}:{kind}", now=now))
+    for kind, extra in effect.citizen:
+        payload = {"number": item.number, "item_id": item.id, "status": str(item.status), **extra}
+        row = await citizen_notice(session, item=item, kind=kind, payload=payload,
+                                   dedup=f"{dedup}:{kind}", now=now)
+        if row is not None:
+            rows.append(row)
+    await enqueue(session, rows)
+
+
+def clean_text(value: str | None, *, what: str, limit: int = MAX_TEXT) -> str:
+    """Stripped, non-empty, within the limit; otherwise a refusal that says which."""
+    from workflows.errors import Invalid
+
+    text = (value or "").strip()
+    if not text:
+        raise Invalid(f"нужен текст: {what}")
+    if len(text) > limit:
+        raise Invalid(f"{what}: слишком длинно ({len(text)} символов, можно до {limit})")
+    return text

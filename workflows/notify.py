@@ -1,0 +1,181 @@
+"""Who is told what: resolving roles to staff and writing channel-neutral notices to the outbox."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import (
+    Channel,
+    CitizenIdentity,
+    Item,
+    Locality,
+    Municipality,
+    Outbox,
+    Role,
+    Sector,
+    Staff,
+)
+from models.enums import OutboxStatus
+
+STAFF_TEXT_LIMIT = 1500  # a card shows the start of the text; the rest is in the API
+
+
+@dataclass
+class Directory:
+    """A municipality's staff by role and sector, loaded once per transaction or batch."""
+
+    by_id: dict[int, Staff] = field(default_factory=dict)
+    by_role: dict[Role, list[Staff]] = field(default_factory=dict)
+    leads: dict[int, list[Staff]] = field(default_factory=dict)
+    sectors: dict[int, str] = field(default_factory=dict)
+    localities: dict[int, str] = field(default_factory=dict)
+    tz: str = "Europe/Moscow"
+
+    def targets(self, item: Item, who: str) -> list[Staff]:
+        """Staff that `who` (assignee, sector_lead, head, curator, operator) means for an item."""
+        if who == "assignee":
+            staff = self.by_id.get(item.assignee_id or -1)
+            # An unassigned item's "assignee" is the triage desk: the operators.
+            return [staff] if staff else self.by_role.get(Role.operator, [])
+        if who == "sector_lead":
+            leads = self.leads.get(item.sector_id or -1, [])
+            # No lead for the sector (or no sector yet): the step goes to the head instead.
+            return leads or self.by_role.get(Role.head, [])
+        return self.by_role.get(Role(who), [])
+
+
+async def load_directory(session: AsyncSession, *, municipality_id: int) -> Directory:
+    """Active staff, sector and locality names of one municipality."""
+    municipality = await session.get(Municipality, municipality_id)
+    d = Directory(tz=municipality.tz if municipality else "Europe/Moscow")
+    staff_rows = await session.exec(
+        select(Staff).where(Staff.municipality_id == municipality_id, col(Staff.active))
+    )
+    for s in staff_rows:
+        assert s.id is not None
+        d.by_id[s.id] = s
+        d.by_role.setdefault(s.role, []).append(s)
+        if s.role is Role.sector_lead and s.sector_id is not None:
+            d.leads.setdefault(s.sector_id, []).append(s)
+    for sec in await session.exec(select(Sector).where(Sector.municipality_id == municipality_id)):
+        assert sec.id is not None
+        d.sectors[sec.id] = sec.name
+    for loc in await session.exec(
+        select(Locality).where(Locality.municipality_id == municipality_id)
+    ):
+        assert loc.id is not None
+        d.localities[loc.id] = loc.name
+    return d
+
+
+def item_card(item: Item, directory: Directory) -> dict[str, Any]:
+    """What staff may see of an item in a messenger: never the citizen's name, phone or address."""
+    text = item.text if len(item.text) <= STAFF_TEXT_LIMIT else item.text[:STAFF_TEXT_LIMIT] + "…"
+    return {
+        "item_id": item.id,
+        "number": item.number,
+        "kind": str(item.kind),
+        "status": str(item.status),
+        "version": item.version,
+        "sector": directory.sectors.get(item.sector_id or -1),
+        "locality": directory.localities.get(item.locality_id or -1),
+        "place": item.place_text,
+        "text": text,
+        "due_at": item.due_at.isoformat() if item.due_at else None,
+        "due_local": _local(item.due_at, directory.tz),
+        "take_due_at": item.take_due_at.isoformat() if item.take_due_at else None,
+    }
+
+
+def _local(moment: datetime | None, tz: str) -> str | None:
+    return moment.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M") if moment else None
+
+
+def staff_address(staff: Staff) -> tuple[Channel, str]:
+    """Staff bound to Telegram get it there; the others are told on the console log."""
+    if staff.telegram_id is not None:
+        return Channel.telegram, str(staff.telegram_id)
+    return Channel.console, f"staff:{staff.id}"
+
+
+def staff_notice(
+    *, staff: Staff, item: Item | None, kind: str, payload: dict[str, Any], dedup: str,
+    now: datetime, urgent: bool = False,
+) -> dict[str, Any]:
+    """An outbox row for a staff member."""
+    channel, chat_id = staff_address(staff)
+    return {
+        "municipality_id": staff.municipality_id,
+        "dedup_key": f"{dedup}:s{staff.id}",
+        "channel": channel,
+        "chat_id": chat_id,
+        "staff_id": staff.id,
+        "item_id": item.id if item else None,
+        "kind": kind,
+        "payload": payload,
+        "urgent": urgent,
+        "status": OutboxStatus.pending,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+async def citizen_notice(
+    session: AsyncSession, *, item: Item, kind: str, payload: dict[str, Any], dedup: str,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """An outbox row for the item's citizen on the channel they wrote from, if they can be reached."""
+    if item.citizen_id is None or item.channel not in (Channel.telegram, Channel.vk):
+        return None
+    identity = (
+        await session.exec(
+            select(CitizenIdentity).where(
+                CitizenIdentity.citizen_id == item.citizen_id,
+                CitizenIdentity.channel == item.channel,
+            )
+        )
+    ).first()
+    if identity is None:
+        return None
+    return {
+        "municipality_id": item.municipality_id,
+        "dedup_key": f"{dedup}:c{item.citizen_id}",
+        "channel": item.channel,
+        "chat_id": identity.external_id,
+        "citizen_id": item.citizen_id,
+        "item_id": item.id,
+        "kind": kind,
+        "payload": payload,
+        "urgent": False,
+        "status": OutboxStatus.pending,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert notices; one with a dedup key already present is skipped (repeats are harmless)."""
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind else "postgresql"
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(Outbox).on_conflict_do_nothing(index_elements=["dedup_key"])
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(Outbox).on_conflict_do_nothing(index_elements=["dedup_key"])
+    else:
+        stmt = insert(Outbox)
+    keys = set().union(*(r.keys() for r in rows))
+    full = [{k: r.get(k) for k in keys} for r in rows]
+    await session.execute(stmt, full)
+    return len(full)

@@ -1,0 +1,201 @@
+"""The outbox sender: at-least-once delivery through channel ports, rate-limited per chat and
+globally, retrying with backoff, honouring "retry after", dead-lettering with an operator alert."""
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Channel, Outbox, OutboxStatus, Role, Staff
+from workflows.clock import Clock
+from workflows.notices import render_plain
+from workflows.notify import enqueue, staff_notice
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)  # a claimed row comes back if its sender dies mid-send
+
+
+class RetryAfter(Exception):  # noqa: N818 (the channel's own wording)
+    """The channel asks to wait; not counted as a failed try."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class PermanentFailure(Exception):
+    """The message can never be delivered (blocked bot, chat gone): dead-letter at once."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    chat_id: str
+    kind: str
+    payload: dict[str, Any]
+    text: str
+    outbox_id: int
+
+
+class ChannelPort(Protocol):
+    """What a channel (Telegram, VK, console) offers the sender."""
+
+    per_second: float  # global budget of the bot
+    per_chat_interval: float  # seconds between two messages to one chat
+
+    async def send(self, notice: Notice) -> None: ...
+
+
+class ConsolePort:
+    """Until a messenger is configured: notices go to the log (no citizen personal data in them)."""
+
+    per_second = 1000.0
+    per_chat_interval = 0.0
+
+    def __init__(self) -> None:
+        self.sent: list[Notice] = []
+
+    async def send(self, notice: Notice) -> None:
+        self.sent.append(notice)
+        log.info("уведомление #%s → %s [%s]\n%s", notice.outbox_id, notice.chat_id, notice.kind,
+                 notice.text)
+
+
+@dataclass
+class Limits:
+    """Pacing state of one sender process: when each chat and each channel may send next."""
+
+    chat_next: dict[tuple[Channel, str], datetime] = field(default_factory=dict)
+    channel_next: dict[Channel, datetime] = field(default_factory=dict)
+
+
+def backoff(attempts: int) -> timedelta:
+    """2 s, 4 s, 8 s … capped at 15 minutes, with jitter so retries do not march together."""
+    base = min(2.0 ** attempts, 900.0)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+class Sender:
+    """Delivers due outbox rows; one active sender per deployment keeps the limits exact."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock,
+        ports: dict[Channel, ChannelPort],
+        max_attempts: int = 8,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.sm, self.clock, self.ports = sessionmaker, clock, ports
+        self.max_attempts, self.sleep = max_attempts, sleep
+        self.limits = Limits()
+
+    async def claim(self, limit: int) -> list[Outbox]:
+        """Lease due rows so that a crash returns them to the queue after LEASE."""
+        now = self.clock.now()
+        async with self.sm() as session:
+            rows = list(await session.exec(
+                select(Outbox)
+                .where(col(Outbox.status) == OutboxStatus.pending, col(Outbox.next_attempt_at) <= now)
+                .order_by(col(Outbox.urgent).desc(), col(Outbox.id))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ))
+            if rows:
+                await session.execute(
+                    update(Outbox).where(col(Outbox.id).in_([r.id for r in rows]))
+                    .values(next_attempt_at=now + LEASE)
+                )
+            await session.commit()
+        return rows
+
+    async def run_once(self, limit: int = 200) -> int:
+        """Send what is due now; returns how many were delivered."""
+        delivered = 0
+        for row in await self.claim(limit):
+            delivered += await self._deliver(row)
+        return delivered
+
+    async def _pace(self, channel: Channel, port: ChannelPort, chat: str) -> datetime | None:
+        """Wait for the channel's global budget; return a later time if the chat must wait."""
+        now = self.clock.now()
+        chat_at = self.limits.chat_next.get((channel, chat))
+        if chat_at is not None and chat_at > now + timedelta(seconds=1):
+            return chat_at  # this chat is busy: leave the row for later, serve others
+        for moment in (self.limits.channel_next.get(channel), chat_at):
+            if moment is not None and moment > self.clock.now():
+                await self.sleep((moment - self.clock.now()).total_seconds())
+        now = self.clock.now()
+        self.limits.channel_next[channel] = now + timedelta(seconds=1 / port.per_second)
+        self.limits.chat_next[(channel, chat)] = now + timedelta(seconds=port.per_chat_interval)
+        return None
+
+    async def _deliver(self, row: Outbox) -> int:
+        port = self.ports.get(row.channel) or self.ports.get(Channel.console)
+        if port is None:
+            await self._fail(row, "нет канала доставки", permanent=True)
+            return 0
+        later = await self._pace(row.channel, port, row.chat_id)
+        if later is not None:
+            await self._set(row, next_attempt_at=later)
+            return 0
+        notice = Notice(row.chat_id, row.kind, row.payload, render_plain(row.kind, row.payload),
+                        row.id or 0)
+        try:
+            await port.send(notice)
+        except RetryAfter as e:
+            until = self.clock.now() + timedelta(seconds=e.seconds)
+            self.limits.channel_next[row.channel] = until  # the whole bot is throttled
+            await self._set(row, next_attempt_at=until, last_error=str(e))
+            return 0
+        except PermanentFailure as e:
+            await self._fail(row, str(e)[:500], permanent=True)
+            return 0
+        except Exception as e:  # noqa: BLE001 (any other failure is retried)
+            await self._fail(row, f"{type(e).__name__}: {e}"[:500], permanent=False)
+            return 0
+        await self._set(row, status=OutboxStatus.sent, sent_at=self.clock.now(),
+                        attempts=row.attempts + 1)
+        return 1
+
+    async def _set(self, row: Outbox, **values: Any) -> None:
+        async with self.sm() as session:
+            await session.execute(update(Outbox).where(col(Outbox.id) == row.id).values(**values))
+            await session.commit()
+
+    async def _fail(self, row: Outbox, error: str, *, permanent: bool) -> None:
+        attempts = row.attempts + 1
+        if not permanent and attempts < self.max_attempts:
+            await self._set(row, attempts=attempts, last_error=error,
+                            next_attempt_at=self.clock.now() + backoff(attempts))
+            return
+        log.warning("уведомление #%s не доставлено после %s попыток: %s", row.id, attempts, error)
+        async with self.sm() as session:
+            await session.execute(
+                update(Outbox).where(col(Outbox.id) == row.id)
+                .values(status=OutboxStatus.dead, attempts=attempts, last_error=error)
+            )
+            if row.kind != "dead_letter" and row.municipality_id is not None:
+                await self._alert_operators(session, row, error)
+            await session.commit()
+
+    async def _alert_operators(self, session: AsyncSession, row: Outbox, error: str) -> None:
+        operators = await session.exec(select(Staff).where(
+            Staff.municipality_id == row.municipality_id, Staff.role == Role.operator,
+            col(Staff.active),
+        ))
+        payload = {"number": row.payload.get("number"), "reason": error,
+                   "text": f"уведомление «{row.kind}» для {row.chat_id} (#{row.id})"}
+        await enqueue(session, [
+            staff_notice(staff=op, item=None, kind="dead_letter", payload=payload,
+                         dedup=f"dead{row.id}", now=self.clock.now())
+            for op in operators
+        ])

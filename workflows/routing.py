@@ -1,0 +1,64 @@
+"""Auto-routing: ordered rules on sector, keywords (matched on lemmas), locality, channel and kind."""
+
+import re
+from functools import lru_cache
+
+import pymorphy3
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Item, RoutingRule
+
+_WORD = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """The dictionary form of one word ("трубы" -> "труба"); unknown words stay as written."""
+    word = word.lower().replace("ё", "е")
+    parsed = _morph().parse(word)
+    return parsed[0].normal_form.replace("ё", "е") if parsed else word
+
+
+def lemmas(text: str) -> set[str]:
+    """All lemmas of a text."""
+    return {lemma(w) for w in _WORD.findall(text)}
+
+
+def keyword_lemmas(keyword: str) -> str:
+    """A rule keyword (one word or a phrase) in lemma form, as stored on the rule."""
+    return " ".join(lemma(w) for w in _WORD.findall(keyword))
+
+
+def matches(rule: RoutingRule, item: Item, text_lemmas: set[str]) -> bool:
+    """Every condition the rule sets must hold; a keyword phrase matches when all its lemmas occur."""
+    if rule.sector_id is not None and rule.sector_id != item.sector_id:
+        return False
+    if rule.locality_id is not None and rule.locality_id != item.locality_id:
+        return False
+    if rule.channel is not None and rule.channel != item.channel:
+        return False
+    if rule.kind is not None and rule.kind != item.kind:
+        return False
+    if rule.keywords:
+        return any(set(k.split()) <= text_lemmas for k in rule.keywords)
+    return True
+
+
+async def find_rule(session: AsyncSession, *, item: Item) -> RoutingRule | None:
+    """The first active rule, in order, that the item matches; None sends it to triage."""
+    rules = await session.exec(
+        select(RoutingRule)
+        .where(RoutingRule.municipality_id == item.municipality_id, col(RoutingRule.active))
+        .order_by(col(RoutingRule.position), col(RoutingRule.id))
+    )
+    text_lemmas = lemmas(item.text + " " + (item.place_text or ""))
+    for rule in rules:
+        if matches(rule, item, text_lemmas):
+            return rule
+    return None

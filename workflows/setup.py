@@ -1,0 +1,161 @@
+"""Applying a municipality's setup file: idempotent upserts by code, one transaction."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import ValidationError
+from sqlmodel import SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import (
+    CalendarOverride,
+    DeadlinePolicy,
+    Locality,
+    Municipality,
+    RoutingRule,
+    Sector,
+    Staff,
+)
+from workflows.clock import Clock
+from workflows.errors import Invalid
+from workflows.routing import keyword_lemmas
+from workflows.setup_schema import SetupSpec
+from workflows.work_calendar import DayOverride, WorkCalendar
+
+T = TypeVar("T", bound=SQLModel)
+
+
+@dataclass
+class ApplyReport:
+    municipality_id: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{k}: {v}" for k, v in sorted(self.counts.items()) if v]
+        return ", ".join(parts) or "ничего не изменилось"
+
+
+def parse_setup(text: str) -> SetupSpec:
+    """YAML text to a validated setup; every problem is listed with where it is."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise Invalid(f"файл настройки не читается как YAML: {e}") from e
+    if not isinstance(raw, dict):
+        raise Invalid("файл настройки должен быть словарём с ключом municipality")
+    try:
+        return SetupSpec.model_validate(raw)
+    except ValidationError as e:
+        lines = [f"{'.'.join(str(p) for p in err['loc']) or '(корень)'}: {err['msg']}"
+                 for err in e.errors()]
+        raise Invalid("ошибки в файле настройки:\n" + "\n".join(lines)) from e
+
+
+async def _upsert(
+    session: AsyncSession, report: ApplyReport, model: type[T], where: dict[str, Any],
+    values: dict[str, Any], label: str,
+) -> T:
+    stmt = select(model)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(model, key) == value)
+    row = (await session.exec(stmt)).first()
+    if row is None:
+        row = model(**where, **values)
+        session.add(row)
+        report.counts[f"{label} создано"] += 1
+    else:
+        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+        for k, v in changed.items():
+            setattr(row, k, v)
+        report.counts[f"{label} обновлено" if changed else f"{label} без изменений"] += 1
+    await session.flush()
+    return row
+
+
+async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -> ApplyReport:
+    """Create or update everything the setup names; staff and rules it no longer names are
+    switched off (items still refer to them), calendar overrides are replaced."""
+    report = ApplyReport()
+    m = spec.municipality
+    muni = await _upsert(session, report, Municipality, {"code": m.code}, {
+        "name": m.name, "number_prefix": m.number_prefix, "tz": m.tz,
+        "work_start": m.work_hours.start, "work_end": m.work_hours.end, "pos_link": m.pos_link,
+        "confirmed_calendar_years": sorted(spec.calendar.confirmed_years),
+    }, "муниципалитет")
+    mid = muni.id or 0
+    report.municipality_id = mid
+    sectors = {s.code: (await _upsert(session, report, Sector, {"municipality_id": mid,
+               "code": s.code}, {"name": s.name}, "блоков")).id for s in spec.sectors}
+    localities = {loc.code: (await _upsert(session, report, Locality, {"municipality_id": mid,
+                  "code": loc.code}, {"name": loc.name}, "населённых пунктов")).id
+                  for loc in spec.localities}
+    staff: dict[str, int | None] = {}
+    for s in spec.staff:
+        row = await _upsert(session, report, Staff, {"municipality_id": mid, "code": s.code}, {
+            "name": s.name, "role": s.role, "position": s.position,
+            "sector_id": sectors.get(s.sector or ""), "active": s.active,
+        }, "сотрудников")
+        staff[s.code] = row.id
+    for row in await session.exec(select(Staff).where(Staff.municipality_id == mid)):
+        if row.code not in staff and row.active:
+            row.active = False
+            report.counts["сотрудников отключено"] += 1
+    for p in spec.policies:
+        await _upsert(session, report, DeadlinePolicy, {"municipality_id": mid, "code": p.code}, {
+            "kind": p.kind, "sector_id": sectors.get(p.sector or ""), "clock": p.clock,
+            "length": p.length, "take_clock": p.take.clock, "take_length": p.take.length,
+            "max_extensions": p.max_extensions, "max_extension_days": p.max_extension_days,
+            "extension_needs_head": p.extension_needs_head, "forward_days": p.forward_days,
+            "auto_close_days": p.auto_close_days, "ladder": p.ladder,
+        }, "политик сроков")
+    for position, r in enumerate(spec.routing):
+        await _upsert(session, report, RoutingRule, {"municipality_id": mid, "code": r.code}, {
+            "position": position, "sector_id": sectors.get(r.sector or ""),
+            "keywords": [keyword_lemmas(k) for k in r.keywords],
+            "locality_id": localities.get(r.locality or ""), "channel": r.channel,
+            "kind": r.kind, "assignee_id": staff[r.assignee], "active": r.active,
+        }, "правил")
+    named = {r.code for r in spec.routing}
+    for rule in await session.exec(select(RoutingRule).where(RoutingRule.municipality_id == mid)):
+        if rule.code not in named and rule.active:
+            rule.active = False
+            report.counts["правил отключено"] += 1
+    await _apply_calendar(session, report, mid, spec, year)
+    return report
+
+
+async def _apply_calendar(
+    session: AsyncSession, report: ApplyReport, mid: int, spec: SetupSpec, year: int
+) -> None:
+    wanted = {o.day: o for o in spec.calendar.overrides}
+    for row in await session.exec(select(CalendarOverride).where(
+            CalendarOverride.municipality_id == mid)):
+        if row.day not in wanted:
+            await session.delete(row)
+            report.counts["дней календаря удалено"] += 1
+    for o in spec.calendar.overrides:
+        await _upsert(session, report, CalendarOverride, {"municipality_id": mid, "day": o.day},
+                      {"working": o.working, "note": o.note}, "дней календаря")
+    cal = WorkCalendar(tz=spec.municipality.tz,
+                       overrides=[DayOverride(o.day, o.working) for o in spec.calendar.overrides],
+                       confirmed_years=spec.calendar.confirmed_years)
+    for missing in cal.years_without_data(range(year, year + 2)):
+        report.warnings.append(
+            f"производственный календарь на {missing} год неизвестен пакету holidays: "
+            "добавьте переносы в calendar.overrides и год в calendar.confirmed_years"
+        )
+
+
+async def check_apply_setup(session: AsyncSession, *, text: str, clock: Clock) -> ApplyReport:
+    """Parse, validate and apply a setup file as one transaction; any error changes nothing."""
+    spec = parse_setup(text)
+    try:
+        report = await do_apply_setup(session, spec=spec, year=clock.now().year)
+        await session.commit()
+        return report
+    except BaseException:
+        await session.rollback()
+        raise

@@ -1,0 +1,172 @@
+"""The setup file of a municipality, as an administrator writes it (YAML) and the API takes it."""
+
+import re
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from models import Channel, DeadlineClock, ItemKind, Role
+from workflows.deadlines import LadderStep, parse_hhmm
+from workflows.errors import Invalid
+
+Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="латиница, цифры, _ и -")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class WorkHours(Strict):
+    start: str = "09:00"
+    end: str = "18:00"
+
+    @model_validator(mode="after")
+    def _order(self) -> "WorkHours":
+        try:
+            start, end = parse_hhmm(self.start), parse_hhmm(self.end)
+        except Invalid as e:
+            raise ValueError(e.reason) from e
+        if start >= end:
+            raise ValueError("рабочий день должен начинаться раньше, чем кончается")
+        return self
+
+
+class MunicipalitySpec(Strict):
+    code: str = Code
+    name: str = Field(min_length=2, max_length=300)
+    number_prefix: str = Field(min_length=1, max_length=8, pattern=r"^[А-ЯЁA-Z0-9]+$")
+    tz: str = "Europe/Moscow"
+    work_hours: WorkHours = WorkHours()
+    pos_link: str | None = Field(default=None, max_length=500)
+
+    @field_validator("tz")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"неизвестный часовой пояс «{v}»") from e
+        return v
+
+
+class NamedSpec(Strict):
+    code: str = Code
+    name: str = Field(min_length=1, max_length=300)
+
+
+class StaffSpec(NamedSpec):
+    role: Role
+    position: str | None = Field(default=None, max_length=300)
+    sector: str | None = None
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _lead_has_sector(self) -> "StaffSpec":
+        if self.role is Role.sector_lead and self.sector is None:
+            raise ValueError(f"руководителю блока «{self.code}» нужен sector")
+        return self
+
+
+class TakeSpec(Strict):
+    clock: DeadlineClock = DeadlineClock.working_hours
+    length: int = Field(default=4, ge=1, le=720)
+
+
+class PolicySpec(Strict):
+    code: str = Code
+    kind: ItemKind
+    sector: str | None = None
+    clock: DeadlineClock
+    length: int = Field(ge=1, le=365)
+    take: TakeSpec = TakeSpec()
+    max_extensions: int = Field(default=1, ge=0, le=10)
+    max_extension_days: int = Field(default=30, ge=1, le=365)
+    extension_needs_head: bool = False
+    forward_days: int | None = Field(default=None, ge=1, le=60)
+    auto_close_days: int = Field(default=7, ge=1, le=90)
+    ladder: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("ladder")
+    @classmethod
+    def _ladder(cls, v: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        try:
+            steps = [LadderStep.parse(s) for s in v]
+        except Invalid as e:
+            raise ValueError(e.reason) from e
+        codes = [s.code for s in steps]
+        if len(set(codes)) != len(codes):
+            raise ValueError("коды шагов эскалации должны быть разными")
+        return v
+
+
+class RuleSpec(Strict):
+    code: str = Code
+    sector: str | None = None
+    keywords: list[str] = Field(default_factory=list, max_length=200)
+    locality: str | None = None
+    channel: Channel | None = None
+    kind: ItemKind | None = None
+    assignee: str
+    active: bool = True
+
+
+class OverrideSpec(Strict):
+    day: date
+    working: bool
+    note: str = Field(default="", max_length=300)
+
+
+class CalendarSpec(Strict):
+    confirmed_years: list[int] = Field(default_factory=list)
+    overrides: list[OverrideSpec] = Field(default_factory=list)
+
+
+class SetupSpec(Strict):
+    municipality: MunicipalitySpec
+    sectors: list[NamedSpec] = Field(default_factory=list)
+    localities: list[NamedSpec] = Field(default_factory=list)
+    staff: list[StaffSpec] = Field(default_factory=list)
+    policies: list[PolicySpec] = Field(default_factory=list)
+    routing: list[RuleSpec] = Field(default_factory=list)
+    calendar: CalendarSpec = CalendarSpec()
+
+    @model_validator(mode="after")
+    def _references(self) -> "SetupSpec":
+        problems: list[str] = []
+        for name, entries in (("sectors", self.sectors), ("localities", self.localities),
+                              ("staff", self.staff), ("policies", self.policies),
+                              ("routing", self.routing)):
+            codes = [e.code for e in entries]
+            dupes = sorted({c for c in codes if codes.count(c) > 1})
+            if dupes:
+                problems.append(f"{name}: повторяются коды {', '.join(dupes)}")
+        sectors = {s.code for s in self.sectors}
+        localities = {loc.code for loc in self.localities}
+        staff = {s.code: s for s in self.staff}
+        for s in self.staff:
+            if s.sector and s.sector not in sectors:
+                problems.append(f"staff {s.code}: нет блока «{s.sector}»")
+        for p in self.policies:
+            if p.sector and p.sector not in sectors:
+                problems.append(f"policies {p.code}: нет блока «{p.sector}»")
+        for r in self.routing:
+            if r.sector and r.sector not in sectors:
+                problems.append(f"routing {r.code}: нет блока «{r.sector}»")
+            if r.locality and r.locality not in localities:
+                problems.append(f"routing {r.code}: нет населённого пункта «{r.locality}»")
+            if r.assignee not in staff:
+                problems.append(f"routing {r.code}: нет сотрудника «{r.assignee}»")
+            elif not staff[r.assignee].active:
+                problems.append(f"routing {r.code}: сотрудник «{r.assignee}» неактивен")
+            for k in r.keywords:
+                if not re.search(r"\w", k):
+                    problems.append(f"routing {r.code}: пустое ключевое слово")
+        days = [o.day for o in self.calendar.overrides]
+        if len(set(days)) != len(days):
+            problems.append("calendar: один день указан дважды")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self

@@ -1,0 +1,117 @@
+"""The lifecycle as one explicit table: action, the states it leaves, the state it enters, who may."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from models import ItemStatus as S
+
+
+class Action(StrEnum):
+    assign = "assign"
+    reassign = "reassign"
+    take = "take"
+    ask_clarification = "ask_clarification"
+    clarify = "clarify"
+    add_details = "add_details"
+    answer = "answer"
+    request_extension = "request_extension"
+    approve_extension = "approve_extension"
+    deny_extension = "deny_extension"
+    extend = "extend"
+    redirect = "redirect"
+    reject = "reject"
+    merge = "merge"
+    close = "close"
+    confirm = "confirm"
+    rate = "rate"
+    reopen = "reopen"
+
+
+class Who(StrEnum):
+    """Relations to an item, not just roles: scope is part of who may act."""
+
+    assignee = "assignee"  # the recipient the item is assigned to
+    sector_lead = "sector_lead"  # lead of the item's sector
+    operator = "operator"
+    head = "head"
+    admin = "admin"
+    citizen = "citizen"  # the citizen who sent the item
+    system = "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[S]
+    target: S | None  # None: the status stays
+    who: frozenset[Who]
+
+
+OPEN = frozenset({S.new, S.assigned, S.in_progress, S.clarification, S.reopened})
+WORKING = frozenset({S.assigned, S.in_progress, S.clarification, S.reopened})
+STAFF = frozenset({Who.sector_lead, Who.operator, Who.head, Who.admin})
+W = Who
+
+TABLE: dict[Action, Transition] = {
+    Action.assign: Transition(frozenset({S.new}), S.assigned, STAFF | {W.system}),
+    Action.reassign: Transition(WORKING, S.assigned, STAFF | {W.assignee, W.system}),
+    Action.take: Transition(
+        frozenset({S.new, S.assigned, S.reopened}), S.in_progress, STAFF | {W.assignee}
+    ),
+    Action.ask_clarification: Transition(
+        frozenset({S.in_progress}), S.clarification, STAFF | {W.assignee}
+    ),
+    Action.clarify: Transition(
+        frozenset({S.clarification}), S.in_progress, frozenset({W.citizen, W.operator})
+    ),
+    Action.add_details: Transition(OPEN | {S.answered}, None, frozenset({W.citizen, W.operator})),
+    Action.answer: Transition(
+        frozenset({S.in_progress, S.clarification}), S.answered, STAFF | {W.assignee}
+    ),
+    Action.request_extension: Transition(WORKING, None, STAFF | {W.assignee}),
+    Action.approve_extension: Transition(WORKING, None, frozenset({W.head})),
+    Action.deny_extension: Transition(WORKING, None, frozenset({W.head})),
+    Action.extend: Transition(WORKING, None, STAFF),
+    Action.redirect: Transition(OPEN, S.redirected, STAFF | {W.assignee}),
+    Action.reject: Transition(OPEN, S.rejected, STAFF | {W.assignee}),
+    Action.merge: Transition(OPEN, S.merged, STAFF),
+    Action.close: Transition(frozenset({S.answered}), S.closed, STAFF | {W.assignee, W.system}),
+    Action.confirm: Transition(frozenset({S.answered}), S.closed, frozenset({W.citizen})),
+    Action.rate: Transition(frozenset({S.answered, S.closed}), None, frozenset({W.citizen})),
+    Action.reopen: Transition(
+        frozenset({S.answered, S.closed}), S.reopened, frozenset({W.citizen, W.head, W.operator})
+    ),
+}
+
+STATUS_RU: dict[S, str] = {
+    S.new: "новое, ждёт распределения",
+    S.assigned: "назначено исполнителю",
+    S.in_progress: "в работе",
+    S.clarification: "запрошено уточнение",
+    S.answered: "дан ответ",
+    S.closed: "закрыто",
+    S.redirected: "перенаправлено",
+    S.rejected: "отклонено",
+    S.merged: "объединено с другим",
+    S.reopened: "открыто повторно",
+}
+
+ACTION_RU: dict[Action, str] = {
+    Action.assign: "назначить",
+    Action.reassign: "передать другому",
+    Action.take: "взять в работу",
+    Action.ask_clarification: "запросить уточнение",
+    Action.clarify: "уточнить",
+    Action.add_details: "дополнить",
+    Action.answer: "ответить",
+    Action.request_extension: "запросить продление",
+    Action.approve_extension: "одобрить продление",
+    Action.deny_extension: "отказать в продлении",
+    Action.extend: "продлить срок",
+    Action.redirect: "перенаправить",
+    Action.reject: "отклонить",
+    Action.merge: "объединить",
+    Action.close: "закрыть",
+    Action.confirm: "подтвердить решение",
+    Action.rate: "оценить",
+    Action.reopen: "открыть повторно",
+}
