@@ -59,7 +59,7 @@ class ItemEvent(SQLModel, table=True):
     actor_kind: ActorKind
     actor_id: int | None = Field(default=None, sa_type=BigId)
     channel: Channel
-    action: str = Field(max_length=32)
+    action: str = Field(max_length=48)
     from_status: ItemStatus | None = None
     to_status: ItemStatus
     version: int

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Item, ItemStatus, Timer, TimerStatus
+from models import ActorKind, Channel, Item, ItemEvent, ItemStatus, Staff, Timer, TimerStatus
 from workflows.actors import Actor
 from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
@@ -51,6 +51,7 @@ async def fire_batch(session: AsyncSession, *, now: datetime, limit: int = 500) 
     }
     contexts: dict[int, MunicipalityContext] = {}
     rows: list[dict[str, Any]] = []
+    events: list[ItemEvent] = []
     done: list[int] = []
     cancelled: list[int] = []
     for t in timers:
@@ -83,15 +84,18 @@ async def fire_batch(session: AsyncSession, *, now: datetime, limit: int = 500) 
         payload = {**card, "step": step.code, "anchor": step.anchor,
                    "anchor_at": t.anchor_at.isoformat() if t.anchor_at else None}
         kind = "reminder" if step.notify == ("assignee",) else "escalation"
-        seen: set[int] = set()
+        told: dict[int, Staff] = {}
         for who in step.notify:
-            for staff in ctx.directory.targets(item, who):
-                if staff.id in seen:
-                    continue
-                seen.add(staff.id or 0)
-                rows.append(staff_notice(staff=staff, item=item, kind=kind, payload=payload,
-                                         dedup=f"t{t.id}", now=now, urgent=step.urgent))
+            told.update((s.id or 0, s) for s in ctx.directory.targets(item, who))
+        rows += [staff_notice(staff=s, item=item, kind=kind, payload=payload, dedup=f"t{t.id}",
+                              now=now, urgent=step.urgent) for s in told.values()]
+        events.append(ItemEvent(
+            item_id=item.id or 0, at=now, actor_kind=ActorKind.system, channel=Channel.system,
+            action=f"{kind}:{step.code}", from_status=item.status, to_status=item.status,
+            version=item.version, data={"timer_id": t.id, "told": sorted(told)},
+        ))
         done.append(t.id or 0)
+    session.add_all(events)
     await enqueue(session, rows)
     await _mark(session, done, TimerStatus.done, now)
     await _mark(session, cancelled, TimerStatus.cancelled, now)

@@ -513,7 +513,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
         sa.Column(
             "from_status",
             sa.Enum(

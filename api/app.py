@@ -1,0 +1,86 @@
+"""The FastAPI application: routers, refusals as clear 4xx, health."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api import admin, items
+from workflows.errors import (
+    DomainError,
+    Forbidden,
+    IllegalTransition,
+    Invalid,
+    NotFound,
+    StaleVersion,
+)
+from workflows.jobs import Runtime
+
+log = logging.getLogger(__name__)
+MAX_BODY = 2_000_000
+STATUS = {NotFound: 404, Forbidden: 403, Invalid: 422, IllegalTransition: 409, StaleVersion: 409}
+
+
+def problem(status: int, error: str, reason: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": error, "reason": reason}, status_code=status,
+                        headers=headers or None)
+
+
+class BodyLimit:
+    """Refuse oversize bodies before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.limit):
+                await problem(413, "too_large", f"тело запроса больше {self.limit} байт")(
+                    scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _validation_reason(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:10]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "тело"
+        parts.append(f"{where}: {err.get('msg')}")
+    return "; ".join(parts)
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    app = FastAPI(title="МЦУ: обращения граждан", version="0.1.0",
+                  description="API муниципального центра управления")
+    app.state.rt = rt
+    app.include_router(items.router)
+    app.include_router(admin.router)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)  # type: ignore[arg-type]
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return problem(STATUS.get(type(exc), 400), exc.code, exc.reason)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(422, "invalid", _validation_reason(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers: dict[str, Any] = dict(exc.headers or {})
+        return problem(exc.status_code, "http_" + str(exc.status_code), str(exc.detail), **headers)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness and the database connection."""
+        async with rt.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return {"status": "ok", "database": rt.engine.dialect.name}
+
+    return app

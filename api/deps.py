@@ -1,0 +1,62 @@
+"""Dependencies: the runtime, a database session, and the caller behind the bearer token."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Role
+from workflows.access import get_token_actor
+from workflows.actors import Actor
+from workflows.errors import Forbidden
+from workflows.jobs import Runtime
+
+bearer = HTTPBearer(auto_error=False, description="Токен API: Authorization: Bearer mcu_…")
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.rt
+    return rt
+
+
+async def session(rt: Annotated[Runtime, Depends(runtime)]) -> AsyncIterator[AsyncSession]:
+    async with rt.sm() as s:
+        yield s
+
+
+async def caller(
+    rt: Annotated[Runtime, Depends(runtime)],
+    s: Annotated[AsyncSession, Depends(session)],
+    cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    if cred is None or not cred.credentials:
+        raise HTTPException(401, "нужен токен: заголовок Authorization: Bearer <токен>",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if len(cred.credentials) > 200:
+        raise HTTPException(401, "токен слишком длинный", headers={"WWW-Authenticate": "Bearer"})
+    boot = rt.settings.bootstrap_admin_token
+    try:
+        return await get_token_actor(
+            s, token=cred.credentials, bootstrap=boot.get_secret_value() if boot else None
+        )
+    except Forbidden as e:
+        raise HTTPException(401, e.reason, headers={"WWW-Authenticate": "Bearer"}) from e
+
+
+def require(*roles: Role):  # type: ignore[no-untyped-def]
+    """A dependency that lets only the given roles through."""
+
+    async def check(actor: Annotated[Actor, Depends(caller)]) -> Actor:
+        if actor.role not in roles:
+            names = ", ".join(r.value for r in roles)
+            raise HTTPException(403, f"это доступно ролям: {names}")
+        return actor
+
+    return check
+
+
+Session = Annotated[AsyncSession, Depends(session)]
+Caller = Annotated[Actor, Depends(caller)]
+Rt = Annotated[Runtime, Depends(runtime)]

@@ -1,0 +1,121 @@
+"""Request and response bodies of the HTTP API (validated at the edge; tables never leak in)."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from models import Channel, ItemKind, ItemStatus, Role
+from models.item import MAX_TEXT
+
+
+MAX_ID = 2**62  # larger numbers would overflow BIGINT: refused as invalid, not a 500
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ItemCreate(Body):
+    """A paper, ПОС or phone appeal entered by staff."""
+
+    municipality_id: Id
+    kind: ItemKind = ItemKind.message
+    channel: Channel = Channel.paper
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    sector_id: Id | None = None
+    locality_id: Id | None = None
+    place_text: str | None = Field(default=None, max_length=500)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    received_at: AwareDatetime | None = None
+    citizen_name: str | None = Field(default=None, max_length=300)
+    citizen_phone: str | None = Field(default=None, max_length=32, pattern=r"^[+0-9 ()-]{5,32}$")
+    citizen_address: str | None = Field(default=None, max_length=500)
+
+
+class ActionBody(Body):
+    version: int = Field(ge=1, description="the item's version the caller saw (stale is refused)")
+    assignee_id: Id | None = None
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
+    reason: str | None = Field(default=None, max_length=1000)
+    days: int | None = Field(default=None, ge=1, le=365)
+    target_item_id: Id | None = None
+    rating: int | None = Field(default=None, ge=1, le=5)
+
+
+class ItemPublic(BaseModel):
+    id: int
+    number: str
+    municipality_id: int
+    kind: ItemKind
+    status: ItemStatus
+    channel: Channel
+    sector_id: int | None
+    locality_id: int | None
+    place_text: str | None
+    text: str
+    assignee_id: int | None
+    registered_at: datetime
+    take_due_at: datetime | None
+    due_at: datetime | None
+    forward_due_at: datetime | None
+    extensions: int
+    extension_requested_days: int | None
+    taken_at: datetime | None
+    answered_at: datetime | None
+    closed_at: datetime | None
+    answer_text: str | None
+    resolution_reason: str | None
+    merged_into_id: int | None
+    solved: bool | None
+    rating: int | None
+    version: int
+
+
+class EventPublic(BaseModel):
+    at: datetime
+    actor_kind: str
+    actor_id: int | None
+    channel: Channel
+    action: str
+    from_status: ItemStatus | None
+    to_status: ItemStatus
+    version: int
+    reason: str | None
+    data: dict[str, Any]
+
+
+class CitizenPublic(BaseModel):
+    """Personal data: shown only here, to authenticated staff, and every view is audited."""
+
+    id: int
+    name: str | None
+    phone: str | None
+    address: str | None
+
+
+class ItemDetail(BaseModel):
+    item: ItemPublic
+    timeline: list[EventPublic]
+    citizen: CitizenPublic | None = None
+
+
+class ItemPage(BaseModel):
+    total: int
+    items: list[ItemPublic]
+
+
+class TokenCreate(Body):
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    municipality_id: Id | None = None
+    staff_id: Id | None = None
+
+
+class Problem(BaseModel):
+    """Every refusal: a stable code and a reason a person can read."""
+
+    error: str
+    reason: str

@@ -1,0 +1,107 @@
+"""Timers under the injected clock: the ladder in order, once each, never in quiet hours."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from models import ItemEvent, ItemKind, ItemStatus, Outbox, Staff
+from tests.helpers import act, actor, register
+from workflows.clock import FakeClock
+from workflows.escalation import next_due_at, run_due_timers
+from workflows.transitions import Action
+from workflows.work_calendar import WorkCalendar
+
+MSK = ZoneInfo("Europe/Moscow")
+CAL = WorkCalendar(tz="Europe/Moscow")
+
+
+async def run_month(sm, clock: FakeClock, until: datetime) -> int:
+    """Jump from one due timer to the next until `until`, polling at each; returns polls."""
+    polls = 0
+    while True:
+        async with sm() as s:
+            nxt = await next_due_at(s)
+        if nxt is None or nxt > until:
+            clock.set(until)
+            return polls
+        clock.set(max(nxt, clock.now()))
+        await run_due_timers(sm, clock=clock)
+        polls += 1
+
+
+async def escalations(sm) -> list[tuple[str, str, datetime]]:
+    """(step, staff code, local time) of every reminder and escalation, in order."""
+    async with sm() as s:
+        rows = await s.exec(
+            select(Outbox, Staff).join(Staff, col(Staff.id) == Outbox.staff_id)
+            .where(col(Outbox.kind).in_(["reminder", "escalation"]))
+            .order_by(col(Outbox.id))
+        )
+        return [(o.payload["step"], st.code, o.created_at.astimezone(MSK)) for o, st in rows]
+
+
+async def test_untaken_item_climbs_the_whole_ladder_in_order_once(sm, clock, muni):
+    await register(sm, clock, muni, "Нет воды в селе")  # Tue 2 Dec 2025 10:00 MSK
+    start = clock.now()
+    await run_month(sm, clock, start + timedelta(days=31))
+    got = await escalations(sm)
+    assert [(step, who) for step, who, _ in got] == [
+        ("take_lead", "lead_zhkh"),
+        ("take_head", "head"),
+        ("remind", "water"),
+        ("overdue", "lead_zhkh"),
+        ("overdue", "head"),
+        ("curator", "curator"),
+    ]
+    assert [t.strftime("%d.%m %H:%M") for _, _, t in got] == [
+        "02.12 14:00",  # 4 working hours after 10:00
+        "03.12 09:00",  # +4 more falls at 18:00 (after hours): waits for the morning
+        "16.12 09:00",  # one working day (9 h) before the 16 Dec 18:00 deadline
+        "17.12 09:00",  # deadline passed at 18:00: told in the morning
+        "17.12 09:00",
+        "18.12 09:00",  # a working day overdue: the curator
+    ]
+    assert all(CAL.is_working_moment(t) for _, _, t in got), "nothing fires in quiet hours"
+
+
+async def test_taking_the_item_stops_the_take_rungs(sm, clock, muni):
+    item = await register(sm, clock, muni, "Нет воды в селе")
+    clock.advance(timedelta(hours=1))
+    await act(sm, clock, item, Action.take, await actor(sm, "water"))
+    await run_month(sm, clock, clock.now() + timedelta(days=31))
+    steps = [step for step, _, _ in await escalations(sm)]
+    assert "take_lead" not in steps and "take_head" not in steps
+    assert steps == ["remind", "overdue", "overdue", "curator"]
+
+
+async def test_answered_item_is_closed_automatically_after_silence(sm, clock, muni):
+    water = await actor(sm, "water")
+    item = await register(sm, clock, muni, "Нет воды в селе")
+    item = await act(sm, clock, item, Action.take, water)
+    item = await act(sm, clock, item, Action.answer, water, text="Починили")
+    await run_month(sm, clock, clock.now() + timedelta(days=10))
+    async with sm() as s:
+        events = list(await s.exec(select(ItemEvent).where(ItemEvent.item_id == item.id)
+                                   .order_by(col(ItemEvent.id))))
+    assert events[-1].action == "close" and events[-1].to_status is ItemStatus.closed
+    assert events[-1].at.astimezone(MSK).date().isoformat() == "2025-12-09"
+    assert not [s for s, _, _ in await escalations(sm)]
+
+
+async def test_overnight_registration_waits_for_working_hours(sm, muni):
+    clock = FakeClock(datetime(2025, 12, 5, 20, 30, tzinfo=UTC))  # Fri 23:30 MSK
+    await register(sm, clock, muni, "Нет воды", kind=ItemKind.message)
+    await run_month(sm, clock, clock.now() + timedelta(days=3))
+    got = await escalations(sm)
+    # 4 working hours from Monday 09:00 -> 13:00, not during the weekend
+    assert got[0][0] == "take_lead" and got[0][2].strftime("%a %H:%M") == "Mon 13:00"
+
+
+async def test_polling_twice_fires_nothing_twice(sm, clock, muni):
+    await register(sm, clock, muni, "Нет воды")
+    clock.advance(timedelta(hours=5))
+    first = await run_due_timers(sm, clock=clock)
+    second = await run_due_timers(sm, clock=clock)
+    assert first == 1 and second == 0
+    assert len(await escalations(sm)) == 1

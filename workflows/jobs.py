@@ -1,0 +1,163 @@
+"""Background jobs, listed explicitly: the timer poller and the outbox sender. They run under arq
+when REDIS_URL is set and in-process otherwise; Postgres holds the state either way, so losing
+Redis or a worker loses nothing."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Channel
+from models.db import make_engine, make_sessionmaker
+from models.settings import Settings, get_settings
+from workflows.clock import Clock, SystemClock
+from workflows.escalation import next_due_at, run_due_timers
+from workflows.outbox import ChannelPort, ConsolePort, Sender
+
+log = logging.getLogger(__name__)
+SENDER_LOCK = 727_001  # pg advisory lock id: one active sender keeps the rate limits exact
+
+
+@dataclass
+class Runtime:
+    """What the jobs need: the database, the clock and the channel ports."""
+
+    engine: AsyncEngine
+    sm: async_sessionmaker[AsyncSession]
+    clock: Clock
+    settings: Settings
+    ports: dict[Channel, ChannelPort] = field(default_factory=dict)
+    _sender: Sender | None = None
+
+    @classmethod
+    def create(cls, settings: Settings, *, clock: Clock | None = None) -> "Runtime":
+        engine = make_engine(settings.database_url)
+        return cls(engine, make_sessionmaker(engine), clock or SystemClock(), settings,
+                   {Channel.console: ConsolePort()})
+
+    @property
+    def sender(self) -> Sender:
+        if self._sender is None:
+            self._sender = Sender(self.sm, clock=self.clock, ports=self.ports,
+                                  max_attempts=self.settings.outbox_max_attempts)
+        return self._sender
+
+
+async def fire_timers(rt: Runtime) -> int:
+    """One poll: fire every due timer."""
+    n = await run_due_timers(rt.sm, clock=rt.clock)
+    if n:
+        log.info("таймеры: обработано %s", n)
+    return n
+
+
+@contextlib.asynccontextmanager
+async def sender_lock(rt: Runtime) -> AsyncIterator[bool]:
+    """Hold the deployment-wide sender lock (Postgres); SQLite has one process anyway."""
+    if rt.engine.dialect.name != "postgresql":
+        yield True
+        return
+    async with rt.engine.connect() as conn:
+        got = (await conn.execute(text(f"SELECT pg_try_advisory_lock({SENDER_LOCK})"))).scalar()
+        try:
+            yield bool(got)
+        finally:
+            if got:
+                await conn.execute(text(f"SELECT pg_advisory_unlock({SENDER_LOCK})"))
+
+
+async def send_outbox(rt: Runtime) -> int:
+    """Deliver what is due, if no other sender is active."""
+    async with sender_lock(rt) as mine:
+        if not mine:
+            return 0
+        total = 0
+        while n := await rt.sender.run_once():
+            total += n
+        return total
+
+
+async def run_in_process(rt: Runtime, *, stop: asyncio.Event) -> None:
+    """The embedded mode: poll timers and send the outbox in this process until `stop` is set."""
+    poll = rt.settings.poll_seconds
+
+    async def timers_loop() -> None:
+        while not stop.is_set():
+            try:
+                await fire_timers(rt)
+                async with rt.sm() as s:
+                    nxt = await next_due_at(s)
+                wait = poll if nxt is None else (nxt - rt.clock.now()).total_seconds()
+            except Exception:  # keep polling: the next round retries what failed
+                log.exception("ошибка опроса таймеров")
+                wait = poll
+            await _sleep_or_stop(stop, min(max(wait, 0.05), poll))
+
+    async def sender_loop() -> None:
+        while not stop.is_set():
+            try:
+                await send_outbox(rt)
+            except Exception:
+                log.exception("ошибка отправки уведомлений")
+            await _sleep_or_stop(stop, min(1.0, poll))
+
+    await asyncio.gather(timers_loop(), sender_loop())
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+# --- arq -----------------------------------------------------------------------------------
+
+async def _arq_startup(ctx: dict[str, Any]) -> None:
+    ctx["rt"] = Runtime.create(get_settings())
+
+
+async def _arq_shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["rt"].engine.dispose()
+
+
+async def job_fire_timers(ctx: dict[str, Any]) -> int:
+    return await fire_timers(ctx["rt"])
+
+
+async def job_send_outbox(ctx: dict[str, Any]) -> int:
+    return await send_outbox(ctx["rt"])
+
+
+JOBS = {"fire_timers": fire_timers, "send_outbox": send_outbox}
+
+
+def arq_settings(settings: Settings) -> type:
+    """arq WorkerSettings: both jobs as crons every poll period (at least once a second)."""
+    from arq import cron
+    from arq.connections import RedisSettings
+
+    step = max(1, int(settings.poll_seconds))
+    seconds = set(range(0, 60, step))
+
+    class WorkerSettings:
+        redis_settings = RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379")
+        functions = [job_fire_timers, job_send_outbox]
+        cron_jobs = [
+            cron(job_fire_timers, second=seconds, run_at_startup=True, unique=True,
+                 timeout=timedelta(minutes=5)),
+            cron(job_send_outbox, second=seconds, run_at_startup=True, unique=True,
+                 timeout=timedelta(minutes=5)),
+        ]
+        on_startup = _arq_startup
+        on_shutdown = _arq_shutdown
+        max_jobs = 4
+        # A Redis restart must not end the worker for good: keep retrying the connection.
+        retry_jobs = True
+
+    return WorkerSettings
