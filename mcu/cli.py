@@ -154,21 +154,29 @@ def worker() -> None:
     """Таймеры и отправка: через arq, если задан REDIS_URL, иначе в этом процессе."""
     _logging()
     settings = get_settings()
+    from workflows.jobs import run_arq_supervised, run_in_process
+
     if settings.redis_url:
-        from arq import run_worker
-
-        from workflows.jobs import arq_settings
-
-        typer.echo("Рабочий процесс arq запущен.")
-        run_worker(arq_settings(settings))  # type: ignore[arg-type]
+        typer.echo("Рабочий процесс arq запущен (Redis: расписание, Postgres: состояние).")
+        asyncio.run(_until_signal(lambda stop: run_arq_supervised(settings, stop=stop)))
         return
-    from workflows.jobs import run_in_process
 
     async def go(rt: Runtime) -> None:
         typer.echo("Рабочий процесс запущен (без Redis, в этом процессе).")
-        await run_in_process(rt, stop=asyncio.Event())
+        await _until_signal(lambda stop: run_in_process(rt, stop=stop))
 
     _run(go)
+
+
+async def _until_signal(body: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run `body` until SIGINT or SIGTERM asks it to stop, then let it finish its round."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await body(stop)
 
 
 @app.command("job")

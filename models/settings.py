@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     bootstrap_admin_token: SecretStr | None = Field(default=None, alias="MCU_ADMIN_TOKEN")
     telegram_token: SecretStr | None = Field(default=None, alias="TELEGRAM_TOKEN")
     telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
+    # For end-to-end tests and demos only: read "now" from this file (ISO time with a zone).
+    fake_clock_file: str | None = Field(default=None, alias="MCU_FAKE_CLOCK_FILE")
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> "Settings":
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
             token = self.bootstrap_admin_token
             if token is not None and token.get_secret_value().lower() in PLACEHOLDER_SECRETS:
                 raise ValueError("MCU_ADMIN_TOKEN is a placeholder: set a real secret")
+            if self.fake_clock_file:
+                raise ValueError("MCU_FAKE_CLOCK_FILE is for tests and demos, not production")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production needs DATABASE_URL pointing at Postgres")
         return self

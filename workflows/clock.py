@@ -33,3 +33,18 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class FileClock:
+    """Reads "now" from a file on every call: lets an end-to-end test move a running system's
+    time from outside. Refused in production (see Settings)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def now(self) -> datetime:
+        with open(self.path, encoding="utf-8") as f:
+            moment = datetime.fromisoformat(f.read().strip())
+        if moment.tzinfo is None:
+            raise ValueError(f"{self.path}: время без часового пояса")
+        return moment.astimezone(UTC)

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel
 from models.db import make_engine, make_sessionmaker
 from models.settings import Settings, get_settings
-from workflows.clock import Clock, SystemClock
+from workflows.clock import Clock, FileClock, SystemClock
 from workflows.escalation import next_due_at, run_due_timers
 from workflows.outbox import ChannelPort, ConsolePort, Sender
 
@@ -39,7 +39,9 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, *, clock: Clock | None = None) -> "Runtime":
         engine = make_engine(settings.database_url)
-        return cls(engine, make_sessionmaker(engine), clock or SystemClock(), settings,
+        if clock is None:
+            clock = FileClock(settings.fake_clock_file) if settings.fake_clock_file else SystemClock()
+        return cls(engine, make_sessionmaker(engine), clock, settings,
                    {Channel.console: ConsolePort()})
 
     @property
@@ -157,7 +159,35 @@ def arq_settings(settings: Settings) -> type:
         on_startup = _arq_startup
         on_shutdown = _arq_shutdown
         max_jobs = 4
-        # A Redis restart must not end the worker for good: keep retrying the connection.
-        retry_jobs = True
 
     return WorkerSettings
+
+
+async def run_arq_supervised(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run the arq worker and start it again when Redis goes away: arq alone exits on an outage,
+    and since every job re-reads Postgres, a restarted worker just carries on."""
+    from arq.worker import create_worker
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    stop = stop or asyncio.Event()
+    delay = 1.0
+    while not stop.is_set():
+        worker = create_worker(arq_settings(settings), handle_signals=False)
+        try:
+            main = asyncio.create_task(worker.main())
+            stopper = asyncio.create_task(stop.wait())
+            await asyncio.wait({main, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if main.done():
+                main.result()
+            else:
+                main.cancel()
+            delay = 1.0
+        except (RedisConnectionError, RedisTimeoutError, OSError) as e:
+            log.warning("Redis недоступен (%s): перезапуск через %.0f с", type(e).__name__, delay)
+            await _sleep_or_stop(stop, delay)
+            delay = min(delay * 2, 30.0)
+        finally:
+            with contextlib.suppress(Exception):
+                await worker.close()
