@@ -24,7 +24,10 @@ YAML_BODY = Body(media_type="application/yaml", description="файл настр
 
 @router.put("/setup")
 async def apply_setup(
-    s: Session, rt: Rt, actor: Admin, text: Annotated[str, YAML_BODY],
+    s: Session,
+    rt: Rt,
+    actor: Admin,
+    text: Annotated[str, YAML_BODY],
 ) -> dict[str, Any]:
     """Apply a municipality's setup file idempotently (the same file twice changes nothing)."""
     if len(text) > MAX_SETUP:
@@ -35,8 +38,12 @@ async def apply_setup(
         if own is None or own.code != spec.municipality.code:
             raise Forbidden("администратор муниципалитета настраивает только свой муниципалитет")
     report = await check_apply_setup(s, text=text, clock=rt.clock)
-    return {"municipality_id": report.municipality_id, "changes": dict(report.counts),
-            "summary": report.summary(), "warnings": report.warnings}
+    return {
+        "municipality_id": report.municipality_id,
+        "changes": dict(report.counts),
+        "summary": report.summary(),
+        "warnings": report.warnings,
+    }
 
 
 @router.get("/municipalities")
@@ -46,15 +53,19 @@ async def list_municipalities(s: Session, actor: Reader) -> list[dict[str, Any]]
 
 @router.get("/municipalities/{municipality_id}/setup")
 async def read_setup(municipality_id: MuniId, s: Session, actor: Reader) -> dict[str, Any]:
-    if not actor.sees_municipality(municipality_id) or not await s.get(Municipality,
-                                                                          municipality_id):
+    if not actor.sees_municipality(municipality_id) or not await s.get(
+        Municipality, municipality_id
+    ):
         raise NotFound(f"муниципалитет {municipality_id} не найден")
     return await get_setup(s, municipality_id=municipality_id)
 
 
 @router.post("/staff/{staff_id}/invite", status_code=201)
 async def invite_staff(
-    staff_id: Annotated[int, Path(gt=0, le=MAX_ID)], s: Session, rt: Rt, actor: Inviter,
+    staff_id: Annotated[int, Path(gt=0, le=MAX_ID)],
+    s: Session,
+    rt: Rt,
+    actor: Inviter,
 ) -> dict[str, Any]:
     """A one-time deep link that binds the staff member's Telegram to their record."""
     staff = await s.get(Staff, staff_id)
@@ -62,8 +73,11 @@ async def invite_staff(
         raise NotFound(f"сотрудник {staff_id} не найден")
     code = await do_create_invite(s, staff_id=staff_id, now=rt.clock.now())
     bot = rt.settings.telegram_bot_username
-    return {"code": code, "link": f"https://t.me/{bot}?start={code}" if bot else None,
-            "expires_in_days": 3}
+    return {
+        "code": code,
+        "link": f"https://t.me/{bot}?start={code}" if bot else None,
+        "expires_in_days": 3,
+    }
 
 
 @router.post("/tokens", status_code=201)
@@ -75,7 +89,12 @@ async def create_token(body: TokenCreate, s: Session, rt: Rt, actor: Admin) -> d
         staff = await s.get(Staff, body.staff_id)
         if staff is None or staff.municipality_id != body.municipality_id:
             raise NotFound(f"сотрудник {body.staff_id} не найден в этом муниципалитете")
-    token = await do_create_token(s, name=body.name, role=body.role,
-                                  municipality_id=body.municipality_id, staff_id=body.staff_id,
-                                  now=rt.clock.now())
+    token = await do_create_token(
+        s,
+        name=body.name,
+        role=body.role,
+        municipality_id=body.municipality_id,
+        staff_id=body.staff_id,
+        now=rt.clock.now(),
+    )
     return {"token": token, "role": body.role, "municipality_id": body.municipality_id}

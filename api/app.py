@@ -27,8 +27,9 @@ STATUS = {NotFound: 404, Forbidden: 403, Invalid: 422, IllegalTransition: 409, S
 
 
 def problem(status: int, error: str, reason: str, **headers: str) -> JSONResponse:
-    return JSONResponse({"error": error, "reason": reason}, status_code=status,
-                        headers=headers or None)
+    return JSONResponse(
+        {"error": error, "reason": reason}, status_code=status, headers=headers or None
+    )
 
 
 class BodyLimit:
@@ -42,7 +43,8 @@ class BodyLimit:
             length = dict(scope["headers"]).get(b"content-length")
             if length is not None and (not length.isdigit() or int(length) > self.limit):
                 await problem(413, "too_large", f"тело запроса больше {self.limit} байт")(
-                    scope, receive, send)
+                    scope, receive, send
+                )
                 return
         await self.app(scope, receive, send)
 
@@ -56,12 +58,15 @@ def _validation_reason(exc: RequestValidationError) -> str:
 
 
 def create_app(rt: Runtime) -> FastAPI:
-    app = FastAPI(title="МЦУ: обращения граждан", version="0.1.0",
-                  description="API муниципального центра управления")
+    app = FastAPI(
+        title="МЦУ: обращения граждан",
+        version="0.1.0",
+        description="API муниципального центра управления",
+    )
     app.state.rt = rt
     app.include_router(items.router)
     app.include_router(admin.router)
-    app.add_middleware(BodyLimit, limit=MAX_BODY)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:

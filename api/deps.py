@@ -32,8 +32,11 @@ async def caller(
     cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     if cred is None or not cred.credentials:
-        raise HTTPException(401, "нужен токен: заголовок Authorization: Bearer <токен>",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "нужен токен: заголовок Authorization: Bearer <токен>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if len(cred.credentials) > 200:
         raise HTTPException(401, "токен слишком длинный", headers={"WWW-Authenticate": "Bearer"})
     boot = rt.settings.bootstrap_admin_token

@@ -30,26 +30,47 @@ PII_READERS = (Role.operator, Role.head, Role.admin, Role.sector_lead, Role.reci
 
 @router.post("", status_code=201, response_model=ItemPublic)
 async def register_item(
-    body: ItemCreate, s: Session, rt: Rt, actor: Annotated[Actor, Depends(require(*REGISTRARS))],
+    body: ItemCreate,
+    s: Session,
+    rt: Rt,
+    actor: Annotated[Actor, Depends(require(*REGISTRARS))],
 ) -> ItemPublic:
     """Register an item that came on paper, by phone or from ПОС; it is routed at once."""
     citizen_id = None
     if body.citizen_name or body.citizen_phone or body.citizen_address:
-        citizen = await do_create_citizen(s, name=body.citizen_name, phone=body.citizen_phone,
-                                          address=body.citizen_address, now=rt.clock.now())
+        citizen = await do_create_citizen(
+            s,
+            name=body.citizen_name,
+            phone=body.citizen_phone,
+            address=body.citizen_address,
+            now=rt.clock.now(),
+        )
         citizen_id = citizen.id
     item = await check_register_item(
-        s, clock=rt.clock, municipality_id=body.municipality_id, actor=actor,
-        new=NewItem(kind=body.kind, channel=body.channel, text=body.text, sector_id=body.sector_id,
-                    locality_id=body.locality_id, place_text=body.place_text, lat=body.lat,
-                    lon=body.lon, citizen_id=citizen_id, received_at=body.received_at),
+        s,
+        clock=rt.clock,
+        municipality_id=body.municipality_id,
+        actor=actor,
+        new=NewItem(
+            kind=body.kind,
+            channel=body.channel,
+            text=body.text,
+            sector_id=body.sector_id,
+            locality_id=body.locality_id,
+            place_text=body.place_text,
+            lat=body.lat,
+            lon=body.lon,
+            citizen_id=citizen_id,
+            received_at=body.received_at,
+        ),
     )
     return ItemPublic.model_validate(item, from_attributes=True)
 
 
 @router.get("", response_model=ItemPage)
 async def list_items(
-    s: Session, actor: Caller,
+    s: Session,
+    actor: Caller,
     municipality_id: Annotated[int | None, Query(gt=0, le=MAX_ID)] = None,
     status: ItemStatus | None = None,
     sector_id: Annotated[int | None, Query(gt=0, le=MAX_ID)] = None,
@@ -58,16 +79,27 @@ async def list_items(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> ItemPage:
     """Items the caller may see, nearest deadline first."""
-    items, total = await get_items(s, actor=actor, municipality_id=municipality_id, status=status,
-                                   sector_id=sector_id, assignee_id=assignee_id, limit=limit,
-                                   offset=offset)
-    return ItemPage(total=total,
-                    items=[ItemPublic.model_validate(i, from_attributes=True) for i in items])
+    items, total = await get_items(
+        s,
+        actor=actor,
+        municipality_id=municipality_id,
+        status=status,
+        sector_id=sector_id,
+        assignee_id=assignee_id,
+        limit=limit,
+        offset=offset,
+    )
+    return ItemPage(
+        total=total, items=[ItemPublic.model_validate(i, from_attributes=True) for i in items]
+    )
 
 
 @router.get("/{item_id}", response_model=ItemDetail)
 async def read_item(
-    item_id: ItemId, s: Session, rt: Rt, actor: Caller,
+    item_id: ItemId,
+    s: Session,
+    rt: Rt,
+    actor: Caller,
     with_citizen: bool = False,
 ) -> ItemDetail:
     """One item with its timeline; `with_citizen=true` shows personal data (and audits the view)."""
@@ -86,12 +118,28 @@ async def read_item(
 
 @router.post("/{item_id}/actions/{action}", response_model=ItemPublic)
 async def act_on_item(
-    item_id: ItemId, action: Action, body: ActionBody, s: Session, rt: Rt, actor: Caller,
+    item_id: ItemId,
+    action: Action,
+    body: ActionBody,
+    s: Session,
+    rt: Rt,
+    actor: Caller,
 ) -> ItemPublic:
     """Take, answer, reassign, extend, close …: the same rules as the bot's buttons."""
     item = await check_act(
-        s, clock=rt.clock, item_id=item_id, action=action, actor=actor, version=body.version,
-        data=ActionInput(assignee_id=body.assignee_id, text=body.text, reason=body.reason,
-                         days=body.days, target_item_id=body.target_item_id, rating=body.rating),
+        s,
+        clock=rt.clock,
+        item_id=item_id,
+        action=action,
+        actor=actor,
+        version=body.version,
+        data=ActionInput(
+            assignee_id=body.assignee_id,
+            text=body.text,
+            reason=body.reason,
+            days=body.days,
+            target_item_id=body.target_item_id,
+            rating=body.rating,
+        ),
     )
     return ItemPublic.model_validate(item, from_attributes=True)

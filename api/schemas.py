@@ -8,7 +8,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from models import Channel, ItemKind, ItemStatus, Role
 from models.item import MAX_TEXT
 
-
 MAX_ID = 2**62  # larger numbers would overflow BIGINT: refused as invalid, not a 500
 Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 

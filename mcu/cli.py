@@ -33,7 +33,9 @@ CLI_ADMIN = Actor(kind=ActorKind.staff, role=Role.admin, channel=Channel.cli)
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 def _run(fn: Callable[[Runtime], Awaitable[T]]) -> T:
@@ -75,12 +77,14 @@ def _apply(path: Path) -> None:
         typer.secho(f"Ошибка: файл {path} не найден", fg="red", err=True)
         raise typer.Exit(2)
 
+    text = path.read_text(encoding="utf-8")
+
     async def go(rt: Runtime) -> None:
         async with rt.sm() as s:
-            report = await check_apply_setup(s, text=path.read_text(encoding="utf-8"),
-                                             clock=rt.clock)
-        typer.echo(f"Настройка применена (муниципалитет #{report.municipality_id}): "
-                   f"{report.summary()}")
+            report = await check_apply_setup(s, text=text, clock=rt.clock)
+        typer.echo(
+            f"Настройка применена (муниципалитет #{report.municipality_id}): {report.summary()}"
+        )
         for w in report.warnings:
             typer.secho(f"Внимание: {w}", fg="yellow")
 
@@ -132,15 +136,21 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
 
     settings = get_settings()
     rt = Runtime.create(settings)
-    config = uvicorn.Config(create_app(rt), host=host or settings.api_host,
-                            port=port or settings.api_port, log_level="info")
+    config = uvicorn.Config(
+        create_app(rt),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="info",
+    )
     server = uvicorn.Server(config)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(server.serve())]
     if with_jobs:
         tasks.append(asyncio.create_task(run_in_process(rt, stop=stop)))
-    typer.echo(f"МЦУ запущен: http://{config.host}:{config.port}/docs "
-               f"(база: {rt.engine.dialect.name}; остановка: Ctrl+C)")
+    typer.echo(
+        f"МЦУ запущен: http://{config.host}:{config.port}/docs "
+        f"(база: {rt.engine.dialect.name}; остановка: Ctrl+C)"
+    )
     try:
         await tasks[0]
     finally:
@@ -200,12 +210,14 @@ def invite(
     async def go(rt: Runtime) -> tuple[str, str]:
         m = await _municipality(rt, municipality)
         async with rt.sm() as s:
-            staff = (await s.exec(select(Staff).where(
-                Staff.municipality_id == m.id, Staff.code == staff_code))).first()
+            staff = (
+                await s.exec(
+                    select(Staff).where(Staff.municipality_id == m.id, Staff.code == staff_code)
+                )
+            ).first()
             if staff is None:
                 raise DomainError(f"сотрудник «{staff_code}» не найден в «{municipality}»")
-            return staff.name, await do_create_invite(s, staff_id=staff.id or 0,
-                                                      now=rt.clock.now())
+            return staff.name, await do_create_invite(s, staff_id=staff.id or 0, now=rt.clock.now())
 
     name, code = _run(go)
     bot = get_settings().telegram_bot_username
@@ -217,16 +229,18 @@ def invite(
 def token_create(
     role: Annotated[Role, typer.Option(help="роль токена")],
     name: Annotated[str, typer.Option(help="для кого токен")],
-    municipality: Annotated[str | None, typer.Option(help="код муниципалитета; без него — все")]
-    = None,
+    municipality: Annotated[
+        str | None, typer.Option(help="код муниципалитета; без него — все")
+    ] = None,
 ) -> None:
     """Выдать токен API (показывается один раз)."""
 
     async def go(rt: Runtime) -> str:
         mid = (await _municipality(rt, municipality)).id if municipality else None
         async with rt.sm() as s:
-            return await do_create_token(s, name=name, role=role, municipality_id=mid,
-                                         staff_id=None, now=rt.clock.now())
+            return await do_create_token(
+                s, name=name, role=role, municipality_id=mid, staff_id=None, now=rt.clock.now()
+            )
 
     typer.echo(_run(go))
 
@@ -243,14 +257,24 @@ def item_register(
         m = await _municipality(rt, municipality)
         async with rt.sm() as s:
             item = await check_register_item(
-                s, clock=rt.clock, municipality_id=m.id or 0, actor=CLI_ADMIN,
-                new=NewItem(kind=kind, channel=Channel.cli, text=text))
-        return {"number": item.number, "status": item.status, "assignee_id": item.assignee_id,
-                "due_at": item.due_at}
+                s,
+                clock=rt.clock,
+                municipality_id=m.id or 0,
+                actor=CLI_ADMIN,
+                new=NewItem(kind=kind, channel=Channel.cli, text=text),
+            )
+        return {
+            "number": item.number,
+            "status": item.status,
+            "assignee_id": item.assignee_id,
+            "due_at": item.due_at,
+        }
 
     r = _run(go)
-    typer.echo(f"Зарегистрировано {r['number']}: статус {r['status']}, исполнитель "
-               f"{r['assignee_id'] or '— (ждёт оператора)'}, срок {r['due_at']}")
+    typer.echo(
+        f"Зарегистрировано {r['number']}: статус {r['status']}, исполнитель "
+        f"{r['assignee_id'] or '— (ждёт оператора)'}, срок {r['due_at']}"
+    )
 
 
 def main() -> None:  # pragma: no cover

@@ -29,20 +29,32 @@ async def register(
     kind = kw.pop("kind", ItemKind.message)
     async with sm() as s:
         return await check_register_item(
-            s, clock=clock, municipality_id=muni,
+            s,
+            clock=clock,
+            municipality_id=muni,
             new=NewItem(kind=kind, channel=kw.pop("channel", Channel.paper), text=text, **kw),
             actor=await actor(sm, "operator"),
         )
 
 
 async def act(
-    sm: async_sessionmaker[AsyncSession], clock: Clock, item: Item, action: Action, who: Actor,
-    version: int | None = None, **data: Any,
+    sm: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    item: Item,
+    action: Action,
+    who: Actor,
+    version: int | None = None,
+    **data: Any,
 ) -> Item:
     async with sm() as s:
         return await check_act(
-            s, clock=clock, item_id=item.id or 0, action=action, actor=who,
-            version=item.version if version is None else version, data=ActionInput(**data),
+            s,
+            clock=clock,
+            item_id=item.id or 0,
+            action=action,
+            actor=who,
+            version=item.version if version is None else version,
+            data=ActionInput(**data),
         )
 
 

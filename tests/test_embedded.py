@@ -41,20 +41,35 @@ def test_embedded_run_routes_reminds_and_escalates(tmp_path: Path) -> None:
     clock_file.write_text("2025-12-02T10:00:00+03:00")  # Tuesday morning, Moscow
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path}/mcu.db", MCU_ADMIN_TOKEN=TOKEN,
-               MCU_FAKE_CLOCK_FILE=str(clock_file), MCU_POLL_SECONDS="0.2")
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path}/mcu.db",
+        MCU_ADMIN_TOKEN=TOKEN,
+        MCU_FAKE_CLOCK_FILE=str(clock_file),
+        MCU_POLL_SECONDS="0.2",
+    )
     log = (tmp_path / "mcu.log").open("wb")
     proc = subprocess.Popen(
         ["mcu", "run", "--setup", str(ROOT / "setup" / "bezhta.yaml"), "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"Bearer {TOKEN}"}
     try:
         wait_until(lambda: httpx.get(f"{base}/healthz").status_code == 200, "запуска", 60)
         [muni] = httpx.get(f"{base}/api/v1/municipalities", headers=auth).json()
-        r = httpx.post(f"{base}/api/v1/items", headers=auth, json={
-            "municipality_id": muni["id"], "text": "В селе прорвало водопровод, нет воды",
-            "citizen_name": "Гражданин Тестовый", "citizen_phone": "+7 999 123-45-67"})
+        r = httpx.post(
+            f"{base}/api/v1/items",
+            headers=auth,
+            json={
+                "municipality_id": muni["id"],
+                "text": "В селе прорвало водопровод, нет воды",
+                "citizen_name": "Гражданин Тестовый",
+                "citizen_phone": "+7 999 123-45-67",
+            },
+        )
         assert r.status_code == 201, r.text
         item = r.json()
         assert item["status"] == "assigned" and item["assignee_id"] is not None
@@ -64,11 +79,13 @@ def test_embedded_run_routes_reminds_and_escalates(tmp_path: Path) -> None:
             timeline = httpx.get(f"{base}/api/v1/items/{item['id']}", headers=auth).json()
             return [e["action"] for e in timeline["timeline"]]
 
-        ladder = [("2025-12-02T14:01:00+03:00", "escalation:take_lead"),
-                  ("2025-12-03T09:01:00+03:00", "escalation:take_head"),
-                  ("2025-12-16T09:01:00+03:00", "reminder:remind"),
-                  ("2025-12-17T09:01:00+03:00", "escalation:overdue"),
-                  ("2025-12-18T09:01:00+03:00", "escalation:curator")]
+        ladder = [
+            ("2025-12-02T14:01:00+03:00", "escalation:take_lead"),
+            ("2025-12-03T09:01:00+03:00", "escalation:take_head"),
+            ("2025-12-16T09:01:00+03:00", "reminder:remind"),
+            ("2025-12-17T09:01:00+03:00", "escalation:overdue"),
+            ("2025-12-18T09:01:00+03:00", "escalation:curator"),
+        ]
         for moment, action in ladder:
             clock_file.write_text(moment)
             wait_until(lambda a=action: a in actions(), action)

@@ -21,15 +21,28 @@ def _digest(secret: str) -> str:
 
 
 async def do_create_token(
-    session: AsyncSession, *, name: str, role: Role, municipality_id: int | None,
-    staff_id: int | None, now: datetime,
+    session: AsyncSession,
+    *,
+    name: str,
+    role: Role,
+    municipality_id: int | None,
+    staff_id: int | None,
+    now: datetime,
 ) -> str:
     """A new bearer token; only its hash is kept, so it is shown once."""
     if municipality_id is not None and await session.get(Municipality, municipality_id) is None:
         raise NotFound(f"муниципалитет {municipality_id} не найден")
     token = "mcu_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, token_hash=_digest(token), role=role,
-                         municipality_id=municipality_id, staff_id=staff_id, created_at=now))
+    session.add(
+        ApiToken(
+            name=name,
+            token_hash=_digest(token),
+            role=role,
+            municipality_id=municipality_id,
+            staff_id=staff_id,
+            created_at=now,
+        )
+    )
     await session.commit()
     return token
 
@@ -40,8 +53,13 @@ async def get_token_actor(
     """The actor behind a bearer token; the bootstrap admin token (from settings) sees all."""
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
         return Actor(kind=ActorKind.staff, role=Role.admin, channel=Channel.api)
-    row = (await session.exec(select(ApiToken).where(
-        ApiToken.token_hash == _digest(token), col(ApiToken.revoked_at).is_(None)))).first()
+    row = (
+        await session.exec(
+            select(ApiToken).where(
+                ApiToken.token_hash == _digest(token), col(ApiToken.revoked_at).is_(None)
+            )
+        )
+    ).first()
     if row is None:
         raise Forbidden("токен не найден или отозван")
     sector_id = None
@@ -50,8 +68,14 @@ async def get_token_actor(
         if staff is None or not staff.active:
             raise Forbidden("сотрудник этого токена отключён")
         sector_id = staff.sector_id
-    return Actor(kind=ActorKind.staff, id=row.staff_id, role=row.role,
-                 municipality_id=row.municipality_id, sector_id=sector_id, channel=Channel.api)
+    return Actor(
+        kind=ActorKind.staff,
+        id=row.staff_id,
+        role=row.role,
+        municipality_id=row.municipality_id,
+        sector_id=sector_id,
+        channel=Channel.api,
+    )
 
 
 async def do_create_invite(session: AsyncSession, *, staff_id: int, now: datetime) -> str:
@@ -59,12 +83,18 @@ async def do_create_invite(session: AsyncSession, *, staff_id: int, now: datetim
     staff = await session.get(Staff, staff_id)
     if staff is None or not staff.active:
         raise NotFound(f"активный сотрудник {staff_id} не найден")
-    for old in await session.exec(select(StaffInvite).where(
-            StaffInvite.staff_id == staff_id, col(StaffInvite.used_at).is_(None))):
+    for old in await session.exec(
+        select(StaffInvite).where(
+            StaffInvite.staff_id == staff_id, col(StaffInvite.used_at).is_(None)
+        )
+    ):
         old.used_at = now
     code = secrets.token_urlsafe(18)  # 24 characters: fits Telegram's 64-character start payload
-    session.add(StaffInvite(staff_id=staff_id, code_hash=_digest(code), created_at=now,
-                            expires_at=now + INVITE_TTL))
+    session.add(
+        StaffInvite(
+            staff_id=staff_id, code_hash=_digest(code), created_at=now, expires_at=now + INVITE_TTL
+        )
+    )
     await session.commit()
     return code
 
@@ -80,8 +110,9 @@ async def check_redeem_invite(
     session: AsyncSession, *, code: str, telegram_id: int, now: datetime
 ) -> Binding:
     """Bind a Telegram account to the staff record the code was made for; once only."""
-    invite = (await session.exec(select(StaffInvite).where(
-        StaffInvite.code_hash == _digest(code)))).first()
+    invite = (
+        await session.exec(select(StaffInvite).where(StaffInvite.code_hash == _digest(code)))
+    ).first()
     if invite is None or invite.used_at is not None or invite.expires_at < now:
         raise Invalid("приглашение недействительно или уже использовано: попросите новое")
     staff = await session.get(Staff, invite.staff_id)

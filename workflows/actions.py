@@ -26,8 +26,13 @@ def _take_due(ctx: MunicipalityContext, item: Item, now: datetime) -> datetime |
 
 
 async def _assign(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     staff = ctx.directory.by_id.get(data.assignee_id or -1)
     if data.assignee_id is None:
@@ -37,7 +42,11 @@ async def _assign(
     if staff.id == item.assignee_id:
         raise Invalid("обращение уже у этого исполнителя")
     e = Effect.empty()
-    e.changes = {"assignee_id": staff.id, "taken_at": None, "take_due_at": _take_due(ctx, item, now)}
+    e.changes = {
+        "assignee_id": staff.id,
+        "taken_at": None,
+        "take_due_at": _take_due(ctx, item, now),
+    }
     if item.sector_id is None and staff.sector_id is not None:
         e.changes["sector_id"] = staff.sector_id
     e.staff.append((staff.id or 0, "assigned", {}))
@@ -48,8 +57,13 @@ async def _assign(
 
 
 async def _take(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     e = Effect.empty()
     e.changes = {"taken_at": now, "assignee_id": item.assignee_id}
@@ -62,8 +76,13 @@ async def _take(
 
 
 async def _ask(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     question = clean_text(data.text, what="вопрос гражданину", limit=MAX_REASON)
     e = Effect.empty()
@@ -73,8 +92,13 @@ async def _ask(
 
 
 async def _citizen_text(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     text = clean_text(data.text, what="уточнение от гражданина")
     e = Effect.empty()
@@ -85,8 +109,13 @@ async def _citizen_text(
 
 
 async def _answer(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     text = clean_text(data.text, what="ответ гражданину")
     e = Effect.empty()
@@ -100,7 +129,9 @@ def _check_extension(ctx: MunicipalityContext, item: Item, data: ActionInput) ->
     if policy is None or item.due_at is None:
         raise Invalid("у обращения нет срока, продлевать нечего")
     if item.extensions >= policy.max_extensions:
-        raise Invalid(f"срок уже продлевался ({item.extensions} раз, можно {policy.max_extensions})")
+        raise Invalid(
+            f"срок уже продлевался ({item.extensions} раз, можно {policy.max_extensions})"
+        )
     days = data.days
     if days is None or not 1 <= days <= policy.max_extension_days:
         raise Invalid(f"продление: укажите от 1 до {policy.max_extension_days} дней")
@@ -113,19 +144,31 @@ def _extended(ctx: MunicipalityContext, item: Item, days: int, reason: str | Non
     assert policy is not None and item.due_at is not None
     new_due = add_length(ctx.calendar, item.due_at, policy.clock, days)
     e = Effect.empty()
-    e.changes = {"due_at": new_due, "extensions": item.extensions + 1,
-                 "extension_requested_days": None}
+    e.changes = {
+        "due_at": new_due,
+        "extensions": item.extensions + 1,
+        "extension_requested_days": None,
+    }
     extra = {"new_due_date": local_date(ctx.calendar, new_due).isoformat(), "reason": reason}
     e.citizen.append(("extended", extra))
     if item.assignee_id is not None:
         e.staff.append((item.assignee_id, "extension_approved", extra))
-    e.data = {"days": days, "from_due_at": item.due_at.isoformat(), "to_due_at": new_due.isoformat()}
+    e.data = {
+        "days": days,
+        "from_due_at": item.due_at.isoformat(),
+        "to_due_at": new_due.isoformat(),
+    }
     return e
 
 
 async def _request_extension(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     if item.extension_requested_days is not None:
         raise Invalid("продление уже запрошено и ждёт решения руководителя")
@@ -138,8 +181,13 @@ async def _request_extension(
 
 
 async def _approve_extension(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     if item.extension_requested_days is None:
         raise Invalid("продление не запрашивалось")
@@ -149,8 +197,13 @@ async def _approve_extension(
 
 
 async def _deny_extension(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     if item.extension_requested_days is None:
         raise Invalid("продление не запрашивалось")
@@ -163,8 +216,13 @@ async def _deny_extension(
 
 
 async def _extend(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     policy = ctx.policy_of(item)
     if policy is not None and policy.extension_needs_head and actor.role is not Role.head:
@@ -174,8 +232,14 @@ async def _extend(
 
 
 async def _finish(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput, notice: str,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
+    notice: str,
 ) -> Effect:
     reason = clean_text(data.reason, what="причина", limit=MAX_REASON)
     e = Effect.empty()
@@ -193,8 +257,13 @@ async def _reject(**kw: object) -> Effect:
 
 
 async def _merge(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     target = await session.get(Item, data.target_item_id) if data.target_item_id else None
     if target is None or target.municipality_id != item.municipality_id:
@@ -209,8 +278,13 @@ async def _merge(
 
 
 async def _close(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     e = Effect.empty()
     e.changes = {"closed_at": now}
@@ -227,8 +301,13 @@ def _rating(data: ActionInput, *, required: bool) -> int | None:
 
 
 async def _confirm(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     e = Effect.empty()
     e.changes = {"closed_at": now, "solved": True}
@@ -240,8 +319,13 @@ async def _confirm(
 
 
 async def _rate(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     e = Effect.empty()
     e.changes = {"rating": _rating(data, required=True)}
@@ -249,13 +333,22 @@ async def _rate(
 
 
 async def _reopen(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    actor: Actor, data: ActionInput,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    actor: Actor,
+    data: ActionInput,
 ) -> Effect:
     policy = ctx.policy_of(item)
     e = Effect.empty()
-    e.changes = {"closed_at": None, "answered_at": None, "taken_at": None,
-                 "take_due_at": _take_due(ctx, item, now)}
+    e.changes = {
+        "closed_at": None,
+        "answered_at": None,
+        "taken_at": None,
+        "take_due_at": _take_due(ctx, item, now),
+    }
     if policy is not None:  # a reopened item gets a fresh answer deadline
         e.changes["due_at"] = add_length(ctx.calendar, now, policy.clock, policy.length)
     if actor.kind is ActorKind.citizen:

@@ -9,7 +9,11 @@ from workflows.actors import Actor
 
 
 async def do_create_citizen(
-    session: AsyncSession, *, name: str | None, phone: str | None, address: str | None,
+    session: AsyncSession,
+    *,
+    name: str | None,
+    phone: str | None,
+    address: str | None,
     now: datetime,
 ) -> Citizen:
     """A citizen record for a paper or ПОС appeal (name and reply address are the 59-ФЗ minimum)."""
@@ -28,10 +32,18 @@ async def access_citizen_of(
     citizen = await session.get(Citizen, item.citizen_id)
     if citizen is None or citizen.erased_at is not None:
         return None
-    session.add(ItemEvent(
-        item_id=item.id or 0, at=now, actor_kind=actor.kind, actor_id=actor.id,
-        channel=actor.channel, action="view_personal_data", from_status=item.status,
-        to_status=item.status, version=item.version,
-    ))
+    session.add(
+        ItemEvent(
+            item_id=item.id or 0,
+            at=now,
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            channel=actor.channel,
+            action="view_personal_data",
+            from_status=item.status,
+            to_status=item.status,
+            version=item.version,
+        )
+    )
     await session.commit()
     return citizen

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import CalendarOverride, DeadlineClock, DeadlinePolicy, ItemKind, Municipality
-from workflows.work_calendar import DayOverride, WorkCalendar
 from workflows.errors import Invalid
+from workflows.work_calendar import DayOverride, WorkCalendar
 
 ANCHORS = ("take_due", "due")
 NOTIFY_TARGETS = ("assignee", "sector_lead", "head", "curator", "operator")

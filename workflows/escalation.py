@@ -36,7 +36,9 @@ def due_timers_query(now: datetime, limit: int) -> Any:
 async def next_due_at(session: AsyncSession) -> datetime | None:
     """When the earliest pending timer falls due: the poller sleeps until then."""
     return (
-        await session.exec(select(func.min(Timer.due_at)).where(Timer.status == TimerStatus.pending))
+        await session.exec(
+            select(func.min(Timer.due_at)).where(Timer.status == TimerStatus.pending)
+        )
     ).one()
 
 
@@ -47,7 +49,9 @@ async def fire_batch(session: AsyncSession, *, now: datetime, limit: int = 500) 
         return 0
     items = {
         i.id: i
-        for i in await session.exec(select(Item).where(col(Item.id).in_({t.item_id for t in timers})))
+        for i in await session.exec(
+            select(Item).where(col(Item.id).in_({t.item_id for t in timers}))
+        )
     }
     contexts: dict[int, MunicipalityContext] = {}
     rows: list[dict[str, Any]] = []
@@ -68,11 +72,20 @@ async def fire_batch(session: AsyncSession, *, now: datetime, limit: int = 500) 
             # Marked done first: closing re-plans the item and would cancel a pending timer.
             await _mark(session, [t.id or 0], TimerStatus.done, now)
             if item.status is ItemStatus.answered:
-                await apply_action(session, ctx=ctx, now=now, item=item, action=Action.close,
-                                   actor=Actor.system(), version=item.version, data=ActionInput())
+                await apply_action(
+                    session,
+                    ctx=ctx,
+                    now=now,
+                    item=item,
+                    action=Action.close,
+                    actor=Actor.system(),
+                    version=item.version,
+                    data=ActionInput(),
+                )
             continue
-        step = next((s for s in ladder_of(ctx.policy_of(item)) if step_kind(s.code) == t.kind),
-                    None) if ctx.policy_of(item) else None
+        policy = ctx.policy_of(item)
+        steps = ladder_of(policy) if policy else []
+        step = next((s for s in steps if step_kind(s.code) == t.kind), None)
         live = UNTAKEN if step and step.anchor == "take_due" else OPEN
         if step is None or item.status not in live:
             cancelled.append(t.id or 0)
@@ -81,19 +94,41 @@ async def fire_batch(session: AsyncSession, *, now: datetime, limit: int = 500) 
             t.due_at = ctx.calendar.next_working_moment(now)  # quiet hours: wait for the morning
             continue
         card = item_card(item, ctx.directory)
-        payload = {**card, "step": step.code, "anchor": step.anchor,
-                   "anchor_at": t.anchor_at.isoformat() if t.anchor_at else None}
+        payload = {
+            **card,
+            "step": step.code,
+            "anchor": step.anchor,
+            "anchor_at": t.anchor_at.isoformat() if t.anchor_at else None,
+        }
         kind = "reminder" if step.notify == ("assignee",) else "escalation"
         told: dict[int, Staff] = {}
         for who in step.notify:
             told.update((s.id or 0, s) for s in ctx.directory.targets(item, who))
-        rows += [staff_notice(staff=s, item=item, kind=kind, payload=payload, dedup=f"t{t.id}",
-                              now=now, urgent=step.urgent) for s in told.values()]
-        events.append(ItemEvent(
-            item_id=item.id or 0, at=now, actor_kind=ActorKind.system, channel=Channel.system,
-            action=f"{kind}:{step.code}", from_status=item.status, to_status=item.status,
-            version=item.version, data={"timer_id": t.id, "told": sorted(told)},
-        ))
+        rows += [
+            staff_notice(
+                staff=s,
+                item=item,
+                kind=kind,
+                payload=payload,
+                dedup=f"t{t.id}",
+                now=now,
+                urgent=step.urgent,
+            )
+            for s in told.values()
+        ]
+        events.append(
+            ItemEvent(
+                item_id=item.id or 0,
+                at=now,
+                actor_kind=ActorKind.system,
+                channel=Channel.system,
+                action=f"{kind}:{step.code}",
+                from_status=item.status,
+                to_status=item.status,
+                version=item.version,
+                data={"timer_id": t.id, "told": sorted(told)},
+            )
+        )
         done.append(t.id or 0)
     session.add_all(events)
     await enqueue(session, rows)

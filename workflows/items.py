@@ -57,10 +57,10 @@ async def next_number(session: AsyncSession, *, ctx: MunicipalityContext, now: d
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(ItemCounter).values(municipality_id=mid, year=year, last=1)
-    stmt = stmt.on_conflict_do_update(
+    upsert = insert(ItemCounter).values(municipality_id=mid, year=year, last=1)
+    stmt = upsert.on_conflict_do_update(
         index_elements=["municipality_id", "year"], set_={"last": ItemCounter.last + 1}
-    ).returning(ItemCounter.last)
+    ).returning(col(ItemCounter.last))
     seq = (await session.execute(stmt)).scalar_one()
     return f"{ctx.municipality.number_prefix}-{year}-{seq:06d}"
 
@@ -115,7 +115,12 @@ async def check_register_item(
 
 
 async def do_register_item(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, new: NewItem, text: str,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    new: NewItem,
+    text: str,
     actor: Actor,
 ) -> Item:
     """Insert a validated item, then route it; inside the caller's transaction."""
@@ -125,41 +130,75 @@ async def do_register_item(
     )
     cal = ctx.calendar
     item = Item(
-        municipality_id=ctx.municipality.id or 0, number=await next_number(session, ctx=ctx, now=now),
-        kind=new.kind, status=ItemStatus.new, channel=new.channel, citizen_id=new.citizen_id,
-        sector_id=new.sector_id, locality_id=new.locality_id, place_text=new.place_text,
-        lat=new.lat, lon=new.lon, text=text, registered_at=registered, updated_at=now,
+        municipality_id=ctx.municipality.id or 0,
+        number=await next_number(session, ctx=ctx, now=now),
+        kind=new.kind,
+        status=ItemStatus.new,
+        channel=new.channel,
+        citizen_id=new.citizen_id,
+        sector_id=new.sector_id,
+        locality_id=new.locality_id,
+        place_text=new.place_text,
+        lat=new.lat,
+        lon=new.lon,
+        text=text,
+        registered_at=registered,
+        updated_at=now,
         policy_id=policy.id if policy else None,
         due_at=add_length(cal, registered, policy.clock, policy.length) if policy else None,
-        take_due_at=(add_length(cal, now, policy.take_clock, policy.take_length)
-                     if policy else None),
+        take_due_at=(
+            add_length(cal, now, policy.take_clock, policy.take_length) if policy else None
+        ),
     )
     if policy is not None and policy.forward_days:
         item.forward_due_at = add_length(cal, registered, policy.clock, policy.forward_days)
     session.add(item)
     await session.flush()
-    session.add(ItemEvent(
-        item_id=item.id or 0, at=now, actor_kind=actor.kind, actor_id=actor.id,
-        channel=actor.channel, action="register", to_status=item.status, version=item.version,
-        data={"received_at": registered.isoformat()},
-    ))
+    session.add(
+        ItemEvent(
+            item_id=item.id or 0,
+            at=now,
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            channel=actor.channel,
+            action="register",
+            to_status=item.status,
+            version=item.version,
+            data={"received_at": registered.isoformat()},
+        )
+    )
     due_date = local_date(cal, item.due_at).isoformat() if item.due_at else None
     rows = []
-    row = await citizen_notice(session, item=item, kind="registered",
-                               payload={"number": item.number, "due_date": due_date},
-                               dedup=f"reg{item.id}", now=now)
+    row = await citizen_notice(
+        session,
+        item=item,
+        kind="registered",
+        payload={"number": item.number, "due_date": due_date},
+        dedup=f"reg{item.id}",
+        now=now,
+    )
     if row is not None:
         rows.append(row)
     rule = await find_rule(session, item=item)
     if rule is not None and rule.assignee_id in ctx.directory.by_id:
         await enqueue(session, rows)
         return await apply_action(
-            session, ctx=ctx, now=now, item=item, action=Action.assign, actor=Actor.system(),
-            version=item.version, data=ActionInput(assignee_id=rule.assignee_id),
+            session,
+            ctx=ctx,
+            now=now,
+            item=item,
+            action=Action.assign,
+            actor=Actor.system(),
+            version=item.version,
+            data=ActionInput(assignee_id=rule.assignee_id),
         )
     card = item_card(item, ctx.directory)
-    rows += [staff_notice(staff=op, item=item, kind="triage", payload=card, dedup=f"reg{item.id}",
-                          now=now) for op in ctx.directory.by_role.get(Role.operator, [])]
+    rows += [
+        staff_notice(
+            staff=op, item=item, kind="triage", payload=card, dedup=f"reg{item.id}", now=now
+        )
+        for op in ctx.directory.by_role.get(Role.operator, [])
+    ]
     await enqueue(session, rows)
     await replan(session, item=item, policy=policy, calendar=cal)
     return item
@@ -184,9 +223,15 @@ async def get_timeline(session: AsyncSession, *, item_id: int) -> list[ItemEvent
 
 
 async def get_items(
-    session: AsyncSession, *, actor: Actor, municipality_id: int | None = None,
-    status: ItemStatus | None = None, sector_id: int | None = None,
-    assignee_id: int | None = None, limit: int = 50, offset: int = 0,
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    municipality_id: int | None = None,
+    status: ItemStatus | None = None,
+    sector_id: int | None = None,
+    assignee_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[Item], int]:
     """A page of items the actor may see, overdue-first by deadline, with the total count."""
     q = select(Item)
@@ -196,8 +241,11 @@ async def get_items(
         q = q.where(Item.municipality_id == municipality_id)
     if actor.role is Role.recipient:
         q = q.where(Item.assignee_id == actor.id)
-    for column, value in ((Item.status, status), (Item.sector_id, sector_id),
-                          (Item.assignee_id, assignee_id)):
+    for column, value in (
+        (Item.status, status),
+        (Item.sector_id, sector_id),
+        (Item.assignee_id, assignee_id),
+    ):
         if value is not None:
             q = q.where(column == value)
     total = (await session.exec(select(func.count()).select_from(q.subquery()))).one()

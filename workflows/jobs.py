@@ -40,15 +40,22 @@ class Runtime:
     def create(cls, settings: Settings, *, clock: Clock | None = None) -> "Runtime":
         engine = make_engine(settings.database_url)
         if clock is None:
-            clock = FileClock(settings.fake_clock_file) if settings.fake_clock_file else SystemClock()
-        return cls(engine, make_sessionmaker(engine), clock, settings,
-                   {Channel.console: ConsolePort()})
+            clock = (
+                FileClock(settings.fake_clock_file) if settings.fake_clock_file else SystemClock()
+            )
+        return cls(
+            engine, make_sessionmaker(engine), clock, settings, {Channel.console: ConsolePort()}
+        )
 
     @property
     def sender(self) -> Sender:
         if self._sender is None:
-            self._sender = Sender(self.sm, clock=self.clock, ports=self.ports,
-                                  max_attempts=self.settings.outbox_max_attempts)
+            self._sender = Sender(
+                self.sm,
+                clock=self.clock,
+                ports=self.ports,
+                max_attempts=self.settings.outbox_max_attempts,
+            )
         return self._sender
 
 
@@ -75,13 +82,14 @@ async def sender_lock(rt: Runtime) -> AsyncIterator[bool]:
                 await conn.execute(text(f"SELECT pg_advisory_unlock({SENDER_LOCK})"))
 
 
-async def send_outbox(rt: Runtime) -> int:
-    """Deliver what is due, if no other sender is active."""
+async def send_outbox(rt: Runtime, *, stop: asyncio.Event | None = None) -> int:
+    """Deliver what is due, batch by batch, if no other sender is active; a stop request is
+    honoured between batches."""
     async with sender_lock(rt) as mine:
         if not mine:
             return 0
         total = 0
-        while n := await rt.sender.run_once():
+        while not (stop and stop.is_set()) and (n := await rt.sender.run_once()):
             total += n
         return total
 
@@ -105,7 +113,7 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event) -> None:
     async def sender_loop() -> None:
         while not stop.is_set():
             try:
-                await send_outbox(rt)
+                await send_outbox(rt, stop=stop)
             except Exception:
                 log.exception("ошибка отправки уведомлений")
             await _sleep_or_stop(stop, min(1.0, poll))
@@ -119,6 +127,7 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
 
 
 # --- arq -----------------------------------------------------------------------------------
+
 
 async def _arq_startup(ctx: dict[str, Any]) -> None:
     ctx["rt"] = Runtime.create(get_settings())
@@ -149,12 +158,22 @@ def arq_settings(settings: Settings) -> type:
 
     class WorkerSettings:
         redis_settings = RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379")
-        functions = [job_fire_timers, job_send_outbox]
-        cron_jobs = [
-            cron(job_fire_timers, second=seconds, run_at_startup=True, unique=True,
-                 timeout=timedelta(minutes=5)),
-            cron(job_send_outbox, second=seconds, run_at_startup=True, unique=True,
-                 timeout=timedelta(minutes=5)),
+        functions = [job_fire_timers, job_send_outbox]  # noqa: RUF012 (arq reads class attrs)
+        cron_jobs = [  # noqa: RUF012
+            cron(
+                job_fire_timers,
+                second=seconds,
+                run_at_startup=True,
+                unique=True,
+                timeout=timedelta(minutes=5),
+            ),
+            cron(
+                job_send_outbox,
+                second=seconds,
+                run_at_startup=True,
+                unique=True,
+                timeout=timedelta(minutes=5),
+            ),
         ]
         on_startup = _arq_startup
         on_shutdown = _arq_shutdown

@@ -74,7 +74,7 @@ async def check_act(
     action: Action,
     actor: Actor,
     version: int | None,
-    data: ActionInput = ActionInput(),  # noqa: B008 (frozen, never mutated)
+    data: ActionInput = ActionInput(),
 ) -> Item:
     """Validate and apply one action as its own transaction; refusals change nothing."""
     try:
@@ -83,8 +83,14 @@ async def check_act(
             raise NotFound(f"обращение {item_id} не найдено")
         ctx = await load_context(session, municipality_id=item.municipality_id)
         item = await apply_action(
-            session, ctx=ctx, now=clock.now(), item=item, action=action, actor=actor,
-            version=version, data=data,
+            session,
+            ctx=ctx,
+            now=clock.now(),
+            item=item,
+            action=action,
+            actor=actor,
+            version=version,
+            data=data,
         )
         await session.commit()
         return item
@@ -134,9 +140,17 @@ async def apply_action(
     for key, value in {**effect.changes, "version": old_version + 1, "updated_at": now}.items():
         set_committed_value(item, key, value)
     event = ItemEvent(
-        item_id=item.id or 0, at=now, actor_kind=actor.kind, actor_id=actor.id,
-        channel=actor.channel, action=action.value, from_status=old_status,
-        to_status=item.status, version=item.version, reason=data.reason, data=effect.data,
+        item_id=item.id or 0,
+        at=now,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        channel=actor.channel,
+        action=action.value,
+        from_status=old_status,
+        to_status=item.status,
+        version=item.version,
+        reason=data.reason,
+        data=effect.data,
     )
     session.add(event)
     await session.flush()
@@ -146,23 +160,40 @@ async def apply_action(
 
 
 async def _notify(
-    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item,
-    effect: Effect, dedup: str,
+    session: AsyncSession,
+    *,
+    ctx: MunicipalityContext,
+    now: datetime,
+    item: Item,
+    effect: Effect,
+    dedup: str,
 ) -> None:
     card = item_card(item, ctx.directory)
     rows: list[dict[str, Any]] = []
     targets = [(sid, kind, extra) for sid, kind, extra in effect.staff]
-    targets += [(h.id or 0, kind, extra) for kind, extra in effect.heads
-                for h in ctx.directory.by_role.get(Role.head, [])]
+    targets += [
+        (h.id or 0, kind, extra)
+        for kind, extra in effect.heads
+        for h in ctx.directory.by_role.get(Role.head, [])
+    ]
     for staff_id, kind, extra in targets:
         staff = ctx.directory.by_id.get(staff_id)
         if staff is not None:
-            rows.append(staff_notice(staff=staff, item=item, kind=kind, payload={**card, **extra},
-                                     dedup=f"{dedup}:{kind}", now=now))
+            rows.append(
+                staff_notice(
+                    staff=staff,
+                    item=item,
+                    kind=kind,
+                    payload={**card, **extra},
+                    dedup=f"{dedup}:{kind}",
+                    now=now,
+                )
+            )
     for kind, extra in effect.citizen:
         payload = {"number": item.number, "item_id": item.id, "status": str(item.status), **extra}
-        row = await citizen_notice(session, item=item, kind=kind, payload=payload,
-                                   dedup=f"{dedup}:{kind}", now=now)
+        row = await citizen_notice(
+            session, item=item, kind=kind, payload=payload, dedup=f"{dedup}:{kind}", now=now
+        )
         if row is not None:
             rows.append(row)
     await enqueue(session, rows)

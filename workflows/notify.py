@@ -104,8 +104,14 @@ def staff_address(staff: Staff) -> tuple[Channel, str]:
 
 
 def staff_notice(
-    *, staff: Staff, item: Item | None, kind: str, payload: dict[str, Any], dedup: str,
-    now: datetime, urgent: bool = False,
+    *,
+    staff: Staff,
+    item: Item | None,
+    kind: str,
+    payload: dict[str, Any],
+    dedup: str,
+    now: datetime,
+    urgent: bool = False,
 ) -> dict[str, Any]:
     """An outbox row for a staff member."""
     channel, chat_id = staff_address(staff)
@@ -127,7 +133,12 @@ def staff_notice(
 
 
 async def citizen_notice(
-    session: AsyncSession, *, item: Item, kind: str, payload: dict[str, Any], dedup: str,
+    session: AsyncSession,
+    *,
+    item: Item,
+    kind: str,
+    payload: dict[str, Any],
+    dedup: str,
     now: datetime,
 ) -> dict[str, Any] | None:
     """An outbox row for the item's citizen on the channel they wrote from, if they can be reached."""

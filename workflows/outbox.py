@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)  # a claimed row comes back if its sender dies mid-send
 
 
-class RetryAfter(Exception):  # noqa: N818 (the channel's own wording)
+class RetryAfter(Exception):
     """The channel asks to wait; not counted as a failed try."""
 
     def __init__(self, seconds: float) -> None:
@@ -64,8 +64,13 @@ class ConsolePort:
 
     async def send(self, notice: Notice) -> None:
         self.sent.append(notice)
-        log.info("уведомление #%s → %s [%s]\n%s", notice.outbox_id, notice.chat_id, notice.kind,
-                 notice.text)
+        log.info(
+            "уведомление #%s → %s [%s]\n%s",
+            notice.outbox_id,
+            notice.chat_id,
+            notice.kind,
+            notice.text,
+        )
 
 
 @dataclass
@@ -78,7 +83,7 @@ class Limits:
 
 def backoff(attempts: int) -> timedelta:
     """2 s, 4 s, 8 s … capped at 15 minutes, with jitter so retries do not march together."""
-    base = min(2.0 ** attempts, 900.0)
+    base = min(2.0**attempts, 900.0)
     return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
@@ -102,16 +107,22 @@ class Sender:
         """Lease due rows so that a crash returns them to the queue after LEASE."""
         now = self.clock.now()
         async with self.sm() as session:
-            rows = list(await session.exec(
-                select(Outbox)
-                .where(col(Outbox.status) == OutboxStatus.pending, col(Outbox.next_attempt_at) <= now)
-                .order_by(col(Outbox.urgent).desc(), col(Outbox.id))
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ))
+            rows = list(
+                await session.exec(
+                    select(Outbox)
+                    .where(
+                        col(Outbox.status) == OutboxStatus.pending,
+                        col(Outbox.next_attempt_at) <= now,
+                    )
+                    .order_by(col(Outbox.urgent).desc(), col(Outbox.id))
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
             if rows:
                 await session.execute(
-                    update(Outbox).where(col(Outbox.id).in_([r.id for r in rows]))
+                    update(Outbox)
+                    .where(col(Outbox.id).in_([r.id for r in rows]))
                     .values(next_attempt_at=now + LEASE)
                 )
             await session.commit()
@@ -147,8 +158,9 @@ class Sender:
         if later is not None:
             await self._set(row, next_attempt_at=later)
             return 0
-        notice = Notice(row.chat_id, row.kind, row.payload, render_plain(row.kind, row.payload),
-                        row.id or 0)
+        notice = Notice(
+            row.chat_id, row.kind, row.payload, render_plain(row.kind, row.payload), row.id or 0
+        )
         try:
             await port.send(notice)
         except RetryAfter as e:
@@ -159,11 +171,12 @@ class Sender:
         except PermanentFailure as e:
             await self._fail(row, str(e)[:500], permanent=True)
             return 0
-        except Exception as e:  # noqa: BLE001 (any other failure is retried)
+        except Exception as e:
             await self._fail(row, f"{type(e).__name__}: {e}"[:500], permanent=False)
             return 0
-        await self._set(row, status=OutboxStatus.sent, sent_at=self.clock.now(),
-                        attempts=row.attempts + 1)
+        await self._set(
+            row, status=OutboxStatus.sent, sent_at=self.clock.now(), attempts=row.attempts + 1
+        )
         return 1
 
     async def _set(self, row: Outbox, **values: Any) -> None:
@@ -174,13 +187,18 @@ class Sender:
     async def _fail(self, row: Outbox, error: str, *, permanent: bool) -> None:
         attempts = row.attempts + 1
         if not permanent and attempts < self.max_attempts:
-            await self._set(row, attempts=attempts, last_error=error,
-                            next_attempt_at=self.clock.now() + backoff(attempts))
+            await self._set(
+                row,
+                attempts=attempts,
+                last_error=error,
+                next_attempt_at=self.clock.now() + backoff(attempts),
+            )
             return
         log.warning("уведомление #%s не доставлено после %s попыток: %s", row.id, attempts, error)
         async with self.sm() as session:
             await session.execute(
-                update(Outbox).where(col(Outbox.id) == row.id)
+                update(Outbox)
+                .where(col(Outbox.id) == row.id)
                 .values(status=OutboxStatus.dead, attempts=attempts, last_error=error)
             )
             if row.kind != "dead_letter" and row.municipality_id is not None:
@@ -188,14 +206,29 @@ class Sender:
             await session.commit()
 
     async def _alert_operators(self, session: AsyncSession, row: Outbox, error: str) -> None:
-        operators = await session.exec(select(Staff).where(
-            Staff.municipality_id == row.municipality_id, Staff.role == Role.operator,
-            col(Staff.active),
-        ))
-        payload = {"number": row.payload.get("number"), "reason": error,
-                   "text": f"уведомление «{row.kind}» для {row.chat_id} (#{row.id})"}
-        await enqueue(session, [
-            staff_notice(staff=op, item=None, kind="dead_letter", payload=payload,
-                         dedup=f"dead{row.id}", now=self.clock.now())
-            for op in operators
-        ])
+        operators = await session.exec(
+            select(Staff).where(
+                Staff.municipality_id == row.municipality_id,
+                Staff.role == Role.operator,
+                col(Staff.active),
+            )
+        )
+        payload = {
+            "number": row.payload.get("number"),
+            "reason": error,
+            "text": f"уведомление «{row.kind}» для {row.chat_id} (#{row.id})",
+        }
+        await enqueue(
+            session,
+            [
+                staff_notice(
+                    staff=op,
+                    item=None,
+                    kind="dead_letter",
+                    payload=payload,
+                    dedup=f"dead{row.id}",
+                    now=self.clock.now(),
+                )
+                for op in operators
+            ],
+        )

@@ -49,14 +49,20 @@ def parse_setup(text: str) -> SetupSpec:
     try:
         return SetupSpec.model_validate(raw)
     except ValidationError as e:
-        lines = [f"{'.'.join(str(p) for p in err['loc']) or '(корень)'}: {err['msg']}"
-                 for err in e.errors()]
+        lines = [
+            f"{'.'.join(str(p) for p in err['loc']) or '(корень)'}: {err['msg']}"
+            for err in e.errors()
+        ]
         raise Invalid("ошибки в файле настройки:\n" + "\n".join(lines)) from e
 
 
 async def _upsert(
-    session: AsyncSession, report: ApplyReport, model: type[T], where: dict[str, Any],
-    values: dict[str, Any], label: str,
+    session: AsyncSession,
+    report: ApplyReport,
+    model: type[T],
+    where: dict[str, Any],
+    values: dict[str, Any],
+    label: str,
 ) -> T:
     stmt = select(model)
     for key, value in where.items():
@@ -80,44 +86,111 @@ async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -
     switched off (items still refer to them), calendar overrides are replaced."""
     report = ApplyReport()
     m = spec.municipality
-    muni = await _upsert(session, report, Municipality, {"code": m.code}, {
-        "name": m.name, "number_prefix": m.number_prefix, "tz": m.tz,
-        "work_start": m.work_hours.start, "work_end": m.work_hours.end, "pos_link": m.pos_link,
-        "confirmed_calendar_years": sorted(spec.calendar.confirmed_years),
-    }, "муниципалитет")
+    muni = await _upsert(
+        session,
+        report,
+        Municipality,
+        {"code": m.code},
+        {
+            "name": m.name,
+            "number_prefix": m.number_prefix,
+            "tz": m.tz,
+            "work_start": m.work_hours.start,
+            "work_end": m.work_hours.end,
+            "pos_link": m.pos_link,
+            "confirmed_calendar_years": sorted(spec.calendar.confirmed_years),
+        },
+        "муниципалитет",
+    )
     mid = muni.id or 0
     report.municipality_id = mid
-    sectors = {s.code: (await _upsert(session, report, Sector, {"municipality_id": mid,
-               "code": s.code}, {"name": s.name}, "блоков")).id for s in spec.sectors}
-    localities = {loc.code: (await _upsert(session, report, Locality, {"municipality_id": mid,
-                  "code": loc.code}, {"name": loc.name}, "населённых пунктов")).id
-                  for loc in spec.localities}
+    sectors = {
+        s.code: (
+            await _upsert(
+                session,
+                report,
+                Sector,
+                {"municipality_id": mid, "code": s.code},
+                {"name": s.name},
+                "блоков",
+            )
+        ).id
+        for s in spec.sectors
+    }
+    localities = {
+        loc.code: (
+            await _upsert(
+                session,
+                report,
+                Locality,
+                {"municipality_id": mid, "code": loc.code},
+                {"name": loc.name},
+                "населённых пунктов",
+            )
+        ).id
+        for loc in spec.localities
+    }
     staff: dict[str, int | None] = {}
     for s in spec.staff:
-        row = await _upsert(session, report, Staff, {"municipality_id": mid, "code": s.code}, {
-            "name": s.name, "role": s.role, "position": s.position,
-            "sector_id": sectors.get(s.sector or ""), "active": s.active,
-        }, "сотрудников")
+        row = await _upsert(
+            session,
+            report,
+            Staff,
+            {"municipality_id": mid, "code": s.code},
+            {
+                "name": s.name,
+                "role": s.role,
+                "position": s.position,
+                "sector_id": sectors.get(s.sector or ""),
+                "active": s.active,
+            },
+            "сотрудников",
+        )
         staff[s.code] = row.id
     for row in await session.exec(select(Staff).where(Staff.municipality_id == mid)):
         if row.code not in staff and row.active:
             row.active = False
             report.counts["сотрудников отключено"] += 1
     for p in spec.policies:
-        await _upsert(session, report, DeadlinePolicy, {"municipality_id": mid, "code": p.code}, {
-            "kind": p.kind, "sector_id": sectors.get(p.sector or ""), "clock": p.clock,
-            "length": p.length, "take_clock": p.take.clock, "take_length": p.take.length,
-            "max_extensions": p.max_extensions, "max_extension_days": p.max_extension_days,
-            "extension_needs_head": p.extension_needs_head, "forward_days": p.forward_days,
-            "auto_close_days": p.auto_close_days, "ladder": p.ladder,
-        }, "политик сроков")
+        await _upsert(
+            session,
+            report,
+            DeadlinePolicy,
+            {"municipality_id": mid, "code": p.code},
+            {
+                "kind": p.kind,
+                "sector_id": sectors.get(p.sector or ""),
+                "clock": p.clock,
+                "length": p.length,
+                "take_clock": p.take.clock,
+                "take_length": p.take.length,
+                "max_extensions": p.max_extensions,
+                "max_extension_days": p.max_extension_days,
+                "extension_needs_head": p.extension_needs_head,
+                "forward_days": p.forward_days,
+                "auto_close_days": p.auto_close_days,
+                "ladder": p.ladder,
+            },
+            "политик сроков",
+        )
     for position, r in enumerate(spec.routing):
-        await _upsert(session, report, RoutingRule, {"municipality_id": mid, "code": r.code}, {
-            "position": position, "sector_id": sectors.get(r.sector or ""),
-            "keywords": [keyword_lemmas(k) for k in r.keywords],
-            "locality_id": localities.get(r.locality or ""), "channel": r.channel,
-            "kind": r.kind, "assignee_id": staff[r.assignee], "active": r.active,
-        }, "правил")
+        await _upsert(
+            session,
+            report,
+            RoutingRule,
+            {"municipality_id": mid, "code": r.code},
+            {
+                "position": position,
+                "sector_id": sectors.get(r.sector or ""),
+                "keywords": [keyword_lemmas(k) for k in r.keywords],
+                "locality_id": localities.get(r.locality or ""),
+                "channel": r.channel,
+                "kind": r.kind,
+                "assignee_id": staff[r.assignee],
+                "active": r.active,
+            },
+            "правил",
+        )
     named = {r.code for r in spec.routing}
     for rule in await session.exec(select(RoutingRule).where(RoutingRule.municipality_id == mid)):
         if rule.code not in named and rule.active:
@@ -131,17 +204,26 @@ async def _apply_calendar(
     session: AsyncSession, report: ApplyReport, mid: int, spec: SetupSpec, year: int
 ) -> None:
     wanted = {o.day: o for o in spec.calendar.overrides}
-    for row in await session.exec(select(CalendarOverride).where(
-            CalendarOverride.municipality_id == mid)):
+    for row in await session.exec(
+        select(CalendarOverride).where(CalendarOverride.municipality_id == mid)
+    ):
         if row.day not in wanted:
             await session.delete(row)
             report.counts["дней календаря удалено"] += 1
     for o in spec.calendar.overrides:
-        await _upsert(session, report, CalendarOverride, {"municipality_id": mid, "day": o.day},
-                      {"working": o.working, "note": o.note}, "дней календаря")
-    cal = WorkCalendar(tz=spec.municipality.tz,
-                       overrides=[DayOverride(o.day, o.working) for o in spec.calendar.overrides],
-                       confirmed_years=spec.calendar.confirmed_years)
+        await _upsert(
+            session,
+            report,
+            CalendarOverride,
+            {"municipality_id": mid, "day": o.day},
+            {"working": o.working, "note": o.note},
+            "дней календаря",
+        )
+    cal = WorkCalendar(
+        tz=spec.municipality.tz,
+        overrides=[DayOverride(o.day, o.working) for o in spec.calendar.overrides],
+        confirmed_years=spec.calendar.confirmed_years,
+    )
     for missing in cal.years_without_data(range(year, year + 2)):
         report.warnings.append(
             f"производственный календарь на {missing} год неизвестен пакету holidays: "

@@ -27,18 +27,25 @@ async def get_municipalities(session: AsyncSession, *, actor: Actor) -> list[Mun
 async def get_setup(session: AsyncSession, *, municipality_id: int) -> dict[str, Any]:
     """Every setup object of a municipality, as plain data (no Telegram ids of staff)."""
     out: dict[str, Any] = {}
-    for key, model in (("sectors", Sector), ("localities", Locality), ("staff", Staff),
-                       ("policies", DeadlinePolicy), ("routing", RoutingRule),
-                       ("calendar_overrides", CalendarOverride)):
+    for key, model in (
+        ("sectors", Sector),
+        ("localities", Locality),
+        ("staff", Staff),
+        ("policies", DeadlinePolicy),
+        ("routing", RoutingRule),
+        ("calendar_overrides", CalendarOverride),
+    ):
         rows = await session.exec(
-            select(model).where(model.municipality_id == municipality_id)  # type: ignore[attr-defined]
-            .order_by(model.id)  # type: ignore[attr-defined]
+            select(model)
+            .where(col(model.municipality_id) == municipality_id)
+            .order_by(col(model.id))
         )
         out[key] = [r.model_dump(mode="json", exclude={"telegram_id"}) for r in rows]
     for s in out["staff"]:
         s["bound_to_telegram"] = None
-    bound = await session.exec(select(Staff.id, Staff.telegram_id).where(
-        Staff.municipality_id == municipality_id))
+    bound = await session.exec(
+        select(Staff.id, Staff.telegram_id).where(Staff.municipality_id == municipality_id)
+    )
     flags = {sid: tid is not None for sid, tid in bound}
     for s in out["staff"]:
         s["bound_to_telegram"] = flags.get(s["id"], False)

@@ -136,9 +136,13 @@ class SetupSpec(Strict):
     @model_validator(mode="after")
     def _references(self) -> "SetupSpec":
         problems: list[str] = []
-        for name, entries in (("sectors", self.sectors), ("localities", self.localities),
-                              ("staff", self.staff), ("policies", self.policies),
-                              ("routing", self.routing)):
+        for name, entries in (
+            ("sectors", self.sectors),
+            ("localities", self.localities),
+            ("staff", self.staff),
+            ("policies", self.policies),
+            ("routing", self.routing),
+        ):
             codes = [e.code for e in entries]
             dupes = sorted({c for c in codes if codes.count(c) > 1})
             if dupes:

@@ -59,7 +59,7 @@ def _national_year(year: int) -> _NationalYear:
 
 
 class WorkCalendar:
-    """Working days and hours of one municipality on the Russian production calendar plus local overrides."""  # noqa: E501
+    """Working days and hours of one municipality on the Russian production calendar plus local overrides."""
 
     def __init__(
         self,

@@ -35,8 +35,11 @@ class Api:
 @contextlib.asynccontextmanager
 async def serve(rt: Runtime) -> AsyncIterator[str]:
     """Run the app under uvicorn on a free loopback port; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(rt), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+        )
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
@@ -56,10 +59,15 @@ async def api(engine: AsyncEngine, sm, clock: FakeClock, muni: int) -> AsyncIter
     async with sm() as s:
         for st in await s.exec(select(Staff)):
             tokens[st.code] = await do_create_token(
-                s, name=st.name, role=st.role, municipality_id=muni, staff_id=st.id,
-                now=clock.now())
+                s, name=st.name, role=st.role, municipality_id=muni, staff_id=st.id, now=clock.now()
+            )
         tokens["viewer"] = await do_create_token(
-            s, name="просмотр", role=Role.curator, municipality_id=muni, staff_id=None,
-            now=clock.now())
+            s,
+            name="просмотр",
+            role=Role.curator,
+            municipality_id=muni,
+            staff_id=None,
+            now=clock.now(),
+        )
     async with serve(rt) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
         yield Api(client, rt, tokens)

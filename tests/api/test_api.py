@@ -13,13 +13,20 @@ from tests.fixtures import TEST_SETUP
 
 async def counts(sm) -> tuple[int, int, int]:
     async with sm() as s:
-        return tuple([(await s.exec(select(func.count()).select_from(m))).one()  # type: ignore[return-value]
-                      for m in (Item, ItemEvent, Outbox)])
+        return tuple(
+            [
+                (await s.exec(select(func.count()).select_from(m))).one()  # type: ignore[return-value]
+                for m in (Item, ItemEvent, Outbox)
+            ]
+        )
 
 
 async def new_item(api: Api, muni: int, text: str = "Нет воды, прорвало трубу", **kw: Any) -> dict:
-    r = await api.client.post("/api/v1/items", headers=api.auth("operator"),
-                              json={"municipality_id": muni, "text": text, **kw})
+    r = await api.client.post(
+        "/api/v1/items",
+        headers=api.auth("operator"),
+        json={"municipality_id": muni, "text": text, **kw},
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -28,15 +35,19 @@ async def test_register_read_and_act_over_http(api: Api, muni, sm):
     item = await new_item(api, muni, citizen_name="Иванов И.И.", citizen_phone="+7 900 000-00-00")
     assert item["status"] == "assigned" and item["number"].startswith("ТСТ-")
     assert "citizen_name" not in item
-    r = await api.client.post(f"/api/v1/items/{item['id']}/actions/take",
-                              headers=api.auth("water"), json={"version": item["version"]})
+    r = await api.client.post(
+        f"/api/v1/items/{item['id']}/actions/take",
+        headers=api.auth("water"),
+        json={"version": item["version"]},
+    )
     assert r.status_code == 200 and r.json()["status"] == "in_progress"
     r = await api.client.get(f"/api/v1/items/{item['id']}", headers=api.auth("water"))
     detail = r.json()
     assert [e["action"] for e in detail["timeline"]] == ["register", "assign", "take"]
     assert detail["citizen"] is None  # personal data only on explicit request
-    r = await api.client.get(f"/api/v1/items/{item['id']}?with_citizen=true",
-                             headers=api.auth("operator"))
+    r = await api.client.get(
+        f"/api/v1/items/{item['id']}?with_citizen=true", headers=api.auth("operator")
+    )
     assert r.json()["citizen"]["name"] == "Иванов И.И."
     r = await api.client.get(f"/api/v1/items/{item['id']}", headers=api.auth("operator"))
     assert r.json()["timeline"][-1]["action"] == "view_personal_data"  # the view is audited
@@ -52,13 +63,19 @@ async def test_health_and_openapi(api: Api):
 
 
 async def test_setup_over_http_is_idempotent_and_scoped(api: Api, muni):
-    r = await api.client.put("/api/v1/setup", headers={**api.auth("admin"),
-                             "Content-Type": "application/yaml"}, content=TEST_SETUP)
+    r = await api.client.put(
+        "/api/v1/setup",
+        headers={**api.auth("admin"), "Content-Type": "application/yaml"},
+        content=TEST_SETUP,
+    )
     assert r.status_code == 200, r.text
     assert all("без изменений" in k for k in r.json()["changes"])
     other = TEST_SETUP.replace("code: testmo", "code: othermo")
-    r = await api.client.put("/api/v1/setup", headers={**api.auth("admin"),
-                             "Content-Type": "application/yaml"}, content=other)
+    r = await api.client.put(
+        "/api/v1/setup",
+        headers={**api.auth("admin"), "Content-Type": "application/yaml"},
+        content=other,
+    )
     assert r.status_code == 403  # a municipality's admin sets up only their own
     r = await api.client.get(f"/api/v1/municipalities/{muni}/setup", headers=api.auth("head"))
     staff = r.json()["staff"]
@@ -91,18 +108,42 @@ BAD: list[tuple[str, str, str, Any, int]] = [
     ("operator", "POST", "/api/v1/items", {"municipality_id": 424242, "text": "x"}, 404),
     ("operator", "POST", "/api/v1/items", {"municipality_id": "{muni}"}, 422),
     ("operator", "POST", "/api/v1/items", {"municipality_id": "{muni}", "text": "   "}, 422),
-    ("operator", "POST", "/api/v1/items",
-     {"municipality_id": "{muni}", "text": "я" * 10_001}, 422),
-    ("operator", "POST", "/api/v1/items",
-     {"municipality_id": "{muni}", "text": "x", "sector_id": 999}, 422),
-    ("operator", "POST", "/api/v1/items",
-     {"municipality_id": "{muni}", "text": "x", "received_at": "2025-12-01T10:00:00"}, 422),
-    ("operator", "POST", "/api/v1/items",
-     {"municipality_id": "{muni}", "text": "x", "received_at": "2030-01-01T10:00:00Z"}, 422),
-    ("operator", "POST", "/api/v1/items", {"municipality_id": "{muni}", "text": "x", "lat": 91},
-     422),
-    ("operator", "POST", "/api/v1/items", {"municipality_id": "{muni}", "text": "x", "hack": 1},
-     422),
+    ("operator", "POST", "/api/v1/items", {"municipality_id": "{muni}", "text": "я" * 10_001}, 422),
+    (
+        "operator",
+        "POST",
+        "/api/v1/items",
+        {"municipality_id": "{muni}", "text": "x", "sector_id": 999},
+        422,
+    ),
+    (
+        "operator",
+        "POST",
+        "/api/v1/items",
+        {"municipality_id": "{muni}", "text": "x", "received_at": "2025-12-01T10:00:00"},
+        422,
+    ),
+    (
+        "operator",
+        "POST",
+        "/api/v1/items",
+        {"municipality_id": "{muni}", "text": "x", "received_at": "2030-01-01T10:00:00Z"},
+        422,
+    ),
+    (
+        "operator",
+        "POST",
+        "/api/v1/items",
+        {"municipality_id": "{muni}", "text": "x", "lat": 91},
+        422,
+    ),
+    (
+        "operator",
+        "POST",
+        "/api/v1/items",
+        {"municipality_id": "{muni}", "text": "x", "hack": 1},
+        422,
+    ),
     ("operator", "POST", "/api/v1/items", "not json at all", 422),
     ("operator", "POST", "/api/v1/items", ["a", "list"], 422),
     ("water", "POST", "/api/v1/items/{item}/actions/fly", {"version": 1}, 422),
@@ -111,15 +152,30 @@ BAD: list[tuple[str, str, str, Any, int]] = [
     ("roadman", "POST", "/api/v1/items/{item}/actions/take", {"version": 2}, 403),
     ("curator", "POST", "/api/v1/items/{item}/actions/take", {"version": 2}, 403),
     ("water", "POST", "/api/v1/items/{item}/actions/answer", {"version": 2, "text": "x"}, 409),
-    ("water", "POST", "/api/v1/items/{item}/actions/reassign",
-     {"version": 2, "assignee_id": 99999}, 422),
+    (
+        "water",
+        "POST",
+        "/api/v1/items/{item}/actions/reassign",
+        {"version": 2, "assignee_id": 99999},
+        422,
+    ),
     ("water", "POST", "/api/v1/items/{item}/actions/take", {"version": 2, "rating": 9}, 422),
-    ("operator", "POST", "/api/v1/items/{item}/actions/merge",
-     {"version": 2, "target_item_id": "{item}"}, 422),
+    (
+        "operator",
+        "POST",
+        "/api/v1/items/{item}/actions/merge",
+        {"version": 2, "target_item_id": "{item}"},
+        422,
+    ),
     ("admin", "PUT", "/api/v1/setup", "municipality: [unclosed", 422),
     ("admin", "PUT", "/api/v1/setup", "municipality: {code: testmo}", 422),
-    ("admin", "PUT", "/api/v1/setup",
-     TEST_SETUP.replace("assignee: roadman", "assignee: nobody"), 422),
+    (
+        "admin",
+        "PUT",
+        "/api/v1/setup",
+        TEST_SETUP.replace("assignee: roadman", "assignee: nobody"),
+        422,
+    ),
     ("bootstrap", "GET", "/api/v1/municipalities/999/setup", None, 404),
     ("head", "POST", "/api/v1/staff/99999/invite", None, 404),
     ("operator", "POST", "/api/v1/staff/1/invite", None, 403),
@@ -127,13 +183,17 @@ BAD: list[tuple[str, str, str, Any, int]] = [
 
 
 @pytest.mark.parametrize("who,method,path,body,status", BAD)
-async def test_bad_input_is_a_clear_4xx_and_changes_nothing(api: Api, sm, muni, who, method,
-                                                            path, body, status):
+async def test_bad_input_is_a_clear_4xx_and_changes_nothing(
+    api: Api, sm, muni, who, method, path, body, status
+):
     item = await new_item(api, muni)
     before = await counts(sm)
     path = path.replace("{item}", str(item["id"]))
-    headers = {} if who == "none" else (
-        {"Authorization": "Bearer nonsense"} if who == "garbage" else api.auth(who))
+    headers = (
+        {}
+        if who == "none"
+        else ({"Authorization": "Bearer nonsense"} if who == "garbage" else api.auth(who))
+    )
     kwargs: dict[str, Any] = {}
     if isinstance(body, str):
         kwargs["content"] = body.replace("{muni}", str(muni))
@@ -150,22 +210,33 @@ async def test_bad_input_is_a_clear_4xx_and_changes_nothing(api: Api, sm, muni, 
 async def test_oversize_body_refused_before_reading(api: Api, sm, muni):
     before = await counts(sm)
     r = await api.client.post(
-        "/api/v1/items", headers={**api.auth("operator"), "Content-Type": "application/json"},
-        content=b"{" + b" " * 3_000_000 + b"}")
+        "/api/v1/items",
+        headers={**api.auth("operator"), "Content-Type": "application/json"},
+        content=b"{" + b" " * 3_000_000 + b"}",
+    )
     assert r.status_code == 413 and "больше" in r.json()["reason"]
     assert await counts(sm) == before
 
 
 async def test_sector_of_another_municipality_is_refused(api: Api, sm, muni):
     other = TEST_SETUP.replace("code: testmo", "code: othermo")
-    r = await api.client.put("/api/v1/setup", headers={**api.auth("bootstrap"),
-                             "Content-Type": "application/yaml"}, content=other)
+    r = await api.client.put(
+        "/api/v1/setup",
+        headers={**api.auth("bootstrap"), "Content-Type": "application/yaml"},
+        content=other,
+    )
     assert r.status_code == 200
     async with sm() as s:
         foreign = (await s.exec(select(Sector).where(Sector.municipality_id != muni))).first()
-    r = await api.client.post("/api/v1/items", headers=api.auth("operator"),
-                              json={"municipality_id": muni, "text": "x", "sector_id": foreign.id})
+    r = await api.client.post(
+        "/api/v1/items",
+        headers=api.auth("operator"),
+        json={"municipality_id": muni, "text": "x", "sector_id": foreign.id},
+    )
     assert r.status_code == 422 and "не найден" in r.json()["reason"]
-    r = await api.client.get("/api/v1/items", headers=api.auth("operator"),
-                             params={"municipality_id": r.status_code and muni + 1})
+    r = await api.client.get(
+        "/api/v1/items",
+        headers=api.auth("operator"),
+        params={"municipality_id": r.status_code and muni + 1},
+    )
     assert r.json()["total"] == 0  # another municipality's items stay invisible

@@ -34,7 +34,8 @@ async def escalations(sm) -> list[tuple[str, str, datetime]]:
     """(step, staff code, local time) of every reminder and escalation, in order."""
     async with sm() as s:
         rows = await s.exec(
-            select(Outbox, Staff).join(Staff, col(Staff.id) == Outbox.staff_id)
+            select(Outbox, Staff)
+            .join(Staff, col(Staff.id) == Outbox.staff_id)
             .where(col(Outbox.kind).in_(["reminder", "escalation"]))
             .order_by(col(Outbox.id))
         )
@@ -82,8 +83,11 @@ async def test_answered_item_is_closed_automatically_after_silence(sm, clock, mu
     item = await act(sm, clock, item, Action.answer, water, text="Починили")
     await run_month(sm, clock, clock.now() + timedelta(days=10))
     async with sm() as s:
-        events = list(await s.exec(select(ItemEvent).where(ItemEvent.item_id == item.id)
-                                   .order_by(col(ItemEvent.id))))
+        events = list(
+            await s.exec(
+                select(ItemEvent).where(ItemEvent.item_id == item.id).order_by(col(ItemEvent.id))
+            )
+        )
     assert events[-1].action == "close" and events[-1].to_status is ItemStatus.closed
     assert events[-1].at.astimezone(MSK).date().isoformat() == "2025-12-09"
     assert not [s for s, _, _ in await escalations(sm)]

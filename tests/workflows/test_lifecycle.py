@@ -4,13 +4,10 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Item, ItemEvent, ItemKind, ItemStatus, Timer, TimerStatus
 from tests.helpers import act, actor, outbox, register, staff
-from workflows.clock import FakeClock
 from workflows.errors import Forbidden, IllegalTransition, Invalid, StaleVersion
 from workflows.transitions import TABLE, Action
 
@@ -22,7 +19,9 @@ async def test_register_routes_by_lemma_and_sets_deadlines(sm, clock, muni):
     water = await staff(sm, "water")
     assert item.status is ItemStatus.assigned and item.assignee_id == water.id
     assert item.number == "ТСТ-2025-000001"
-    assert item.sector_id == water.sector_id  # taken from the assignee when the citizen did not know
+    assert (
+        item.sector_id == water.sector_id
+    )  # taken from the assignee when the citizen did not know
     # 10 working days from Tue 2 Dec 2025: Dec 3..16 -> 16 Dec, 18:00 Moscow = 15:00 UTC
     assert item.due_at == datetime(2025, 12, 16, 15, 0, tzinfo=UTC)
     # 4 working hours from 10:00 -> 14:00 Moscow
@@ -61,8 +60,11 @@ async def test_full_path_take_answer_close_writes_audit(sm, clock, muni):
     assert item.status is ItemStatus.closed and item.version == 5
     async with sm() as s:
         events = list(await s.exec(select(ItemEvent).where(ItemEvent.item_id == item.id)))
-        pending = list(await s.exec(select(Timer).where(
-            Timer.item_id == item.id, Timer.status == TimerStatus.pending)))
+        pending = list(
+            await s.exec(
+                select(Timer).where(Timer.item_id == item.id, Timer.status == TimerStatus.pending)
+            )
+        )
     assert [e.action for e in events] == ["register", "assign", "take", "answer", "close"]
     assert [e.version for e in events] == [1, 2, 3, 4, 5]
     assert pending == []  # a closed item has nothing left to escalate
@@ -79,13 +81,16 @@ async def test_stale_version_refused_and_nothing_changes(sm, clock, muni):
     assert fresh.version == item.version
 
 
-@pytest.mark.parametrize("who,action,expected", [
-    ("roadman", Action.take, Forbidden),  # a recipient of another item
-    ("curator", Action.take, Forbidden),  # the curator reads, never acts
-    ("lead_roads", Action.answer, IllegalTransition),  # wrong state is reported first
-    ("lead_roads", Action.take, Forbidden),  # lead of another sector
-    ("head", Action.close, IllegalTransition),
-])
+@pytest.mark.parametrize(
+    "who,action,expected",
+    [
+        ("roadman", Action.take, Forbidden),  # a recipient of another item
+        ("curator", Action.take, Forbidden),  # the curator reads, never acts
+        ("lead_roads", Action.answer, IllegalTransition),  # wrong state is reported first
+        ("lead_roads", Action.take, Forbidden),  # lead of another sector
+        ("head", Action.close, IllegalTransition),
+    ],
+)
 async def test_refusals_say_why(sm, clock, muni, who, action, expected):
     item = await register(sm, clock, muni, "Нет воды")
     with pytest.raises(expected) as err:
@@ -119,8 +124,11 @@ async def test_fifty_concurrent_takes_exactly_one_wins(sm, clock, muni):
     results = await asyncio.gather(*(one(i) for i in range(50)))
     assert results.count("won") == 1 and results.count("refused") == 49
     async with sm() as s:
-        takes = list(await s.exec(select(ItemEvent).where(
-            ItemEvent.item_id == item.id, ItemEvent.action == "take")))
+        takes = list(
+            await s.exec(
+                select(ItemEvent).where(ItemEvent.item_id == item.id, ItemEvent.action == "take")
+            )
+        )
     assert len(takes) == 1
 
 
@@ -132,10 +140,18 @@ async def test_59fz_extension_goes_through_the_head_once(sm, clock, muni):
     assert item.forward_due_at == datetime(2025, 12, 9, 15, 0, tzinfo=UTC)
     item = await act(sm, clock, item, Action.take, water)
     with pytest.raises(Forbidden):
-        await act(sm, clock, item, Action.extend, await actor(sm, "lead_zhkh"), days=10,
-                  reason="нужна экспертиза")
-    item = await act(sm, clock, item, Action.request_extension, water, days=30,
-                     reason="нужна экспертиза")
+        await act(
+            sm,
+            clock,
+            item,
+            Action.extend,
+            await actor(sm, "lead_zhkh"),
+            days=10,
+            reason="нужна экспертиза",
+        )
+    item = await act(
+        sm, clock, item, Action.request_extension, water, days=30, reason="нужна экспертиза"
+    )
     assert [n.kind for n in await outbox(sm, staff_id=head.id)] == ["extension_requested"]
     with pytest.raises(Forbidden):
         await act(sm, clock, item, Action.approve_extension, water)

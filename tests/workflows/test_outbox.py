@@ -1,5 +1,6 @@
 """The outbox sender: pacing per chat and per bot, retry-after, backoff, dead letters."""
 
+import itertools
 from datetime import datetime, timedelta
 
 from sqlmodel import select
@@ -44,9 +45,16 @@ async def fill(sm, clock, chats: int, per_chat: int) -> None:
     for c in range(chats):
         head.telegram_id = 1000 + c
         for k in range(per_chat):
-            rows.append(staff_notice(staff=head, item=None, kind="escalation",
-                                     payload={"number": f"N{c}-{k}"}, dedup=f"x{c}-{k}",
-                                     now=clock.now()))
+            rows.append(
+                staff_notice(
+                    staff=head,
+                    item=None,
+                    kind="escalation",
+                    payload={"number": f"N{c}-{k}"},
+                    dedup=f"x{c}-{k}",
+                    now=clock.now(),
+                )
+            )
     async with sm() as s:
         await enqueue(s, rows)
         await s.commit()
@@ -67,7 +75,7 @@ async def test_pacing_respects_chat_and_bot_limits(sm, clock, muni):
     for chat, at, _ in port.sent:
         by_chat.setdefault(chat, []).append(at)
     for times in by_chat.values():
-        gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
         assert min(gaps) >= 1.0, "one message a second per chat"
     times = sorted(at for _, at, _ in port.sent)
     for i in range(len(times) - 30):

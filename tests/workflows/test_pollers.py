@@ -21,10 +21,14 @@ from workflows.escalation import run_due_timers
 async def fired(sm) -> tuple[int, int, int]:
     """(timers done, escalation events, distinct timers among those events)."""
     async with sm() as s:
-        done = (await s.exec(select(func.count()).select_from(Timer)
-                             .where(Timer.status == TimerStatus.done))).one()
-        events = list(await s.exec(select(ItemEvent.data).where(
-            col(ItemEvent.action).like("escalation:%"))))
+        done = (
+            await s.exec(
+                select(func.count()).select_from(Timer).where(Timer.status == TimerStatus.done)
+            )
+        ).one()
+        events = list(
+            await s.exec(select(ItemEvent.data).where(col(ItemEvent.action).like("escalation:%")))
+        )
     return done, len(events), len({e["timer_id"] for e in events})
 
 
@@ -32,8 +36,9 @@ async def test_two_pollers_5000_timers_each_fired_exactly_once(sm, engine, muni)
     due = datetime(2025, 12, 2, 8, 0, tzinfo=UTC)
     await bulk_due(sm, muni=muni, n=5000, due=due)
     clock = FakeClock(due + timedelta(seconds=1))
-    counts = await asyncio.gather(run_due_timers(sm, clock=clock, limit=250),
-                                  run_due_timers(sm, clock=clock, limit=250))
+    counts = await asyncio.gather(
+        run_due_timers(sm, clock=clock, limit=250), run_due_timers(sm, clock=clock, limit=250)
+    )
     assert sum(counts) == 5000 and all(c > 0 for c in counts), counts  # both did real work
     assert await fired(sm) == (5000, 5000, 5000)
 
@@ -44,8 +49,12 @@ def worker_env(pg_database: str, **extra: str) -> dict[str, str]:
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "mcu", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "mcu", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def wait_for(sm, predicate, timeout: float = 60.0) -> tuple[int, int, int]:
@@ -81,8 +90,19 @@ async def test_kill_9_mid_batch_loses_nothing(sm, muni, pg_database):
 @pytest.mark.slow
 async def test_redis_restart_loses_nothing(sm, muni, pg_database, tmp_path):
     port = 6391
-    redis_cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", str(tmp_path)]
+    redis_cmd = [
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(tmp_path),
+    ]
     redis = subprocess.Popen(redis_cmd, stdout=subprocess.DEVNULL)
     env = worker_env(pg_database, REDIS_URL=f"redis://127.0.0.1:{port}/0")
     await asyncio.sleep(0.5)

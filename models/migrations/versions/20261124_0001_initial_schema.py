@@ -8,11 +8,10 @@ Create Date: 2026-11-24 02:13:33.303008
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.AutoString)
+import sqlmodel
 from alembic import op
 
-import models.base  # noqa: F401
-
+import models.base
 
 revision: str = "0001"
 down_revision: str | None = None
