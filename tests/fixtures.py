@@ -29,7 +29,7 @@ policies:
   - {code: fz59, kind: appeal_59fz, clock: calendar_days, length: 30,
      take: {clock: working_days, length: 1}, extension_needs_head: true, forward_days: 7}
   - {code: inc, kind: incident, clock: working_hours, length: 8,
-     ladder: [{code: urgent, anchor: due, offset: "+0", notify: [head], urgent: true}]}
+     ladder: [{code: urgent, anchor: due, offset: "+4h", notify: [head], urgent: true}]}
 routing:
   - {code: water, keywords: [вода, водопровод, "прорыв трубы"], assignee: water}
   - {code: hamlet_roads, sector: roads, locality: hamlet, assignee: lead_roads}

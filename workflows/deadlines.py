@@ -12,7 +12,7 @@ from models import CalendarOverride, DeadlineClock, DeadlinePolicy, ItemKind, Mu
 from workflows.errors import Invalid
 from workflows.work_calendar import DayOverride, WorkCalendar
 
-ANCHORS = ("take_due", "due")
+ANCHORS = ("take_due", "due", "forward_due")
 NOTIFY_TARGETS = ("assignee", "sector_lead", "head", "curator", "operator")
 _OFFSET = re.compile(r"^([+-]?)(\d{1,3})(wd|wh|d|h)?$")
 

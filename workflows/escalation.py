@@ -86,7 +86,7 @@ async def fire_batch(session: AsyncSession, *, now: datetime, limit: int = 500) 
         policy = ctx.policy_of(item)
         steps = ladder_of(policy) if policy else []
         step = next((s for s in steps if step_kind(s.code) == t.kind), None)
-        live = UNTAKEN if step and step.anchor == "take_due" else OPEN
+        live = UNTAKEN if step and step.anchor in ("take_due", "forward_due") else OPEN
         if step is None or item.status not in live:
             cancelled.append(t.id or 0)
             continue

@@ -36,6 +36,8 @@ def plan(item: Item, policy: DeadlinePolicy | None, calendar: WorkCalendar) -> l
     for step in ladder_of(policy):
         if step.anchor == "take_due":
             anchor = item.take_due_at if item.status in UNTAKEN else None
+        elif step.anchor == "forward_due":  # 59-ФЗ: forward within 7 days unless taken on
+            anchor = item.forward_due_at if item.status in UNTAKEN else None
         else:
             anchor = item.due_at if item.status in OPEN else None
         if anchor is None:

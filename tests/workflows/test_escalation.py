@@ -109,3 +109,33 @@ async def test_polling_twice_fires_nothing_twice(sm, clock, muni):
     second = await run_due_timers(sm, clock=clock)
     assert first == 1 and second == 0
     assert len(await escalations(sm)) == 1
+
+
+async def test_urgent_rung_fires_at_night(sm, muni):
+    clock = FakeClock(datetime(2025, 12, 2, 14, 0, tzinfo=UTC))  # 17:00 MSK
+    await register(sm, clock, muni, "Пожар на складе", kind=ItemKind.incident)
+    await run_month(sm, clock, clock.now() + timedelta(days=2))
+    [(step, who, at)] = await escalations(sm)
+    # due: 8 working hours from 17:00 = 1 h Tuesday + 7 h Wednesday -> 16:00 Wed; the urgent
+    # rung is 4 clock hours later, 20:00, after hours, and fires then anyway
+    assert (step, who, at.strftime("%d.%m %H:%M")) == ("urgent", "head", "03.12 20:00")
+    assert not CAL.is_working_moment(at)
+
+
+async def test_59fz_forward_rung_warns_before_seven_days(sm, clock, muni):
+    from tests.fixtures import TEST_SETUP
+    from workflows.setup import check_apply_setup
+
+    with_forward = TEST_SETUP.replace(
+        "extension_needs_head: true, forward_days: 7}",
+        "extension_needs_head: true, forward_days: 7, ladder: [{code: forward, "
+        "anchor: forward_due, offset: '-1wd', notify: [operator]}]}",
+    )
+    async with sm() as s:
+        await check_apply_setup(s, text=with_forward, clock=clock)
+    await register(sm, clock, muni, "Жалоба", kind=ItemKind.appeal_59fz)
+    await run_month(sm, clock, clock.now() + timedelta(days=10))
+    # forward due 9 Dec 18:00 (7 days from 2 Dec); a working day before -> 8 Dec 18:00 -> 9 Dec 09:00
+    assert [(s, w, t.strftime("%d.%m %H:%M")) for s, w, t in await escalations(sm)] == [
+        ("forward", "operator", "09.12 09:00")
+    ]
