@@ -3,6 +3,7 @@ globally, retrying with backoff, honouring "retry after", dead-lettering with an
 
 import asyncio
 import logging
+import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -139,13 +140,15 @@ class Sender:
         """Wait for the channel's global budget; return a later time if the chat must wait."""
         now = self.clock.now()
         chat_at = self.limits.chat_next.get((channel, chat))
-        if chat_at is not None and chat_at > now + timedelta(seconds=1):
-            return chat_at  # this chat is busy: leave the row for later, serve others
-        for moment in (self.limits.channel_next.get(channel), chat_at):
-            if moment is not None and moment > self.clock.now():
-                await self.sleep((moment - self.clock.now()).total_seconds())
+        if chat_at is not None and chat_at > now:
+            return chat_at  # this chat must wait: leave the row for later and serve the others
+        moment = self.limits.channel_next.get(channel)
+        if moment is not None and moment > now:
+            await self.sleep((moment - now).total_seconds())
         now = self.clock.now()
-        self.limits.channel_next[channel] = now + timedelta(seconds=1 / port.per_second)
+        # Rounded up: 1/30 s rounded to the microsecond below would let 30 through in 0.99999 s.
+        gap = timedelta(microseconds=math.ceil(1_000_000 / port.per_second))
+        self.limits.channel_next[channel] = now + gap
         self.limits.chat_next[(channel, chat)] = now + timedelta(seconds=port.per_chat_interval)
         return None
 
