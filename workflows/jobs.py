@@ -138,7 +138,19 @@ async def _arq_shutdown(ctx: dict[str, Any]) -> None:
 
 
 async def job_fire_timers(ctx: dict[str, Any]) -> int:
-    return await fire_timers(ctx["rt"])
+    """Fire what is due, then book the next run at the next due moment; the cron every poll
+    period re-feeds the queue from Postgres if Redis lost that booking."""
+    rt: Runtime = ctx["rt"]
+    n = await fire_timers(rt)
+    async with rt.sm() as s:
+        nxt = await next_due_at(s)
+    if nxt is not None and (nxt - rt.clock.now()).total_seconds() < rt.settings.poll_seconds:
+        await ctx["redis"].enqueue_job(
+            "job_fire_timers", _job_id=f"fire_timers:{nxt.isoformat()}", _defer_until=nxt
+        )
+    if n:
+        await ctx["redis"].enqueue_job("job_send_outbox")  # the new notices, without waiting
+    return n
 
 
 async def job_send_outbox(ctx: dict[str, Any]) -> int:
@@ -169,7 +181,7 @@ def arq_settings(settings: Settings) -> type:
             ),
             cron(
                 job_send_outbox,
-                second=seconds,
+                second=set(range(60)),  # notices go out within a second
                 run_at_startup=True,
                 unique=True,
                 timeout=timedelta(minutes=5),
