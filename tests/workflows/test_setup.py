@@ -22,7 +22,7 @@ from workflows.setup import check_apply_setup, parse_setup
         (('{start: "09:00", end: "18:00"}', '{start: "19:00", end: "18:00"}'), "раньше"),
         (("length: 10,", "length: -3,"), "policies.0.length"),
         (("code: msg,", "code: Msg Policy,"), "policies.0.code"),
-        (('offset: "+0"', 'offset: "soon"'), "не понято"),
+        (('offset: "+4h"', 'offset: "soon"'), "не понято"),
         (("role: head}", "role: king}"), "staff.0.role"),
         (
             ("{code: hamlet, name: хутор Малый}", "{code: village, name: хутор Малый}"),
