@@ -4,8 +4,9 @@
                                [--poll 5] [--history 1000000] [--runs 50] [--only lateness|find]
 
 Figure 1: N open items with pending timers due in 30 days, N_due of them due at one instant;
-the real `run_in_process` poller (and, side by side, a fixed-interval one) fires them. Lateness
-of a timer = the moment its batch's commit finished minus its due time.
+the real `run_in_process` poller (and, side by side, a fixed-interval one, and the real arq
+worker `run_arq_supervised` on a private redis-server) fires them. Lateness of a timer = the
+moment its batch's commit finished minus its due time.
 Figure 2: `due_timers_query(now, 500)` with 100 timers due and 10k…1M open items, with and
 without 1M done timers of history; it must stay flat (the partial index ix_timer_pending_due).
 """
@@ -42,14 +43,21 @@ from bench.loader import (
     truncate_work,
     vacuum,
 )
-from bench.support import Progress, ShiftedClock, percentile, temp_database, write_json
+from bench.support import (
+    Progress,
+    ShiftedClock,
+    percentile,
+    private_redis,
+    temp_database,
+    write_json,
+)
 from models import Channel
 from models.db import make_engine, make_sessionmaker
 from models.settings import Settings
 from workflows import escalation
 from workflows.clock import Clock
 from workflows.escalation import due_timers_query, next_due_at
-from workflows.jobs import Runtime, fire_timers, run_in_process, send_outbox
+from workflows.jobs import Runtime, fire_timers, run_arq_supervised, run_in_process, send_outbox
 from workflows.outbox import ConsolePort
 
 START = datetime(2025, 12, 2, 8, 0, tzinfo=UTC)  # Tue 2 Dec 2025 11:00 Moscow: a working moment
@@ -62,6 +70,11 @@ BATCH = 500  # fire_batch's default limit
 GOAL_RATIO = 1.2
 FLAT_TOLERANCE = 1.5  # figures drift ~30% between runs here; more than 1.5x is growth
 INDEX = "ix_timer_pending_due"
+MODES = {  # figure 1's columns: mode -> key in the JSON
+    "run_in_process": "run_in_process",
+    "fixed-interval": "fixed_interval",
+    "arq worker": "arq_worker",
+}
 
 
 # --- figure 1: lateness ----------------------------------------------------------------------
@@ -119,13 +132,15 @@ def recording_batches() -> Iterator[None]:
         yield
 
 
-def runtime(url: str, engine: AsyncEngine, log: BatchLog, poll: float) -> Runtime:
+def runtime(
+    url: str, engine: AsyncEngine, log: BatchLog, poll: float, redis_url: str | None = None
+) -> Runtime:
     """A Runtime on the bench clock whose sessions time their commits."""
     sm: async_sessionmaker[AsyncSession] = async_sessionmaker(
         engine, class_=TimedSession, expire_on_commit=False, info={"log": log}
     )
     settings = Settings.model_validate(
-        {"DATABASE_URL": url, "MCU_POLL_SECONDS": poll, "MCU_ENV": "test"}
+        {"DATABASE_URL": url, "REDIS_URL": redis_url, "MCU_POLL_SECONDS": poll, "MCU_ENV": "test"}
     )
     return Runtime(engine, sm, log.clock, settings, {Channel.console: ConsolePort()})
 
@@ -145,6 +160,60 @@ async def naive_in_process(rt: Runtime, *, stop: asyncio.Event) -> None:
             await sleep_or_stop(stop, min(1.0, poll))
 
     await asyncio.gather(timers_loop(), sender_loop())
+
+
+@dataclass
+class Booking:
+    """One `job_fire_timers` booking of its next run: when (bench clock), for when, and whether
+    arq took it (it refuses a second booking under the same job id)."""
+
+    booked_at: datetime
+    defer_until: datetime
+    accepted: bool = False
+
+
+@contextlib.contextmanager
+def arq_on_bench_clock(rt: Runtime) -> Iterator[list[Booking]]:
+    """Make the real arq worker run its jobs on the bench runtime `rt`, and log the bookings.
+
+    - arq's on_startup builds `Runtime.create(get_settings())` (system clock, plain sessions);
+      here it gets `rt` instead: the bench clock and the sessions that time their commits.
+    - job_fire_timers books its next run with `_defer_until=next_due`, a moment on the bench
+      clock, which arq reads on the wall clock; it is moved to the same distance from now on the
+      wall clock, as it is in production where both are the system clock. arq's own cron
+      enqueues (function 'cron:job_fire_timers', wall-clock moments) are left alone.
+    """
+    from arq.connections import ArqRedis
+
+    bookings: list[Booking] = []
+    original = ArqRedis.enqueue_job
+
+    async def enqueue_job(
+        self: ArqRedis, function: str, *args: Any, _defer_until: datetime | None = None, **kw: Any
+    ) -> Any:
+        if function != "job_fire_timers" or _defer_until is None:
+            return await original(self, function, *args, _defer_until=_defer_until, **kw)
+        now = rt.clock.now()
+        booking = Booking(now, _defer_until)
+        bookings.append(booking)
+        wall = datetime.now(UTC) + (_defer_until - now)
+        job = await original(self, function, *args, _defer_until=wall, **kw)
+        booking.accepted = job is not None
+        return job
+
+    def create(_settings: Settings, *, clock: Clock | None = None) -> Runtime:
+        return rt
+
+    with (
+        mock.patch.object(Runtime, "create", staticmethod(create)),
+        mock.patch.object(ArqRedis, "enqueue_job", enqueue_job),
+    ):
+        yield bookings
+
+
+def wall_of(clock: Clock, moment: datetime) -> float:
+    """The wall-clock (Unix) time at which `clock` will read `moment`."""
+    return time.time() + (moment - clock.now()).total_seconds()
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
@@ -232,25 +301,54 @@ def lateness_figures(log: BatchLog, due: datetime, poll: float) -> dict[str, Any
     }
 
 
+def poller(mode: str, rt: Runtime, stop: asyncio.Event) -> Awaitable[None]:
+    """The poller of one of figure 1's columns, running until `stop` is set."""
+    if mode == "run_in_process":
+        return run_in_process(rt, stop=stop)
+    if mode == "fixed-interval":
+        return naive_in_process(rt, stop=stop)
+    return run_arq_supervised(rt.settings, stop=stop)
+
+
 async def run_poller(
-    url: str, clock: Clock, *, n_due: int, poll: float, naive: bool, progress: Progress
+    url: str,
+    clock: Clock,
+    *,
+    n_due: int,
+    poll: float,
+    mode: str,
+    progress: Progress,
+    redis_url: str | None = None,
 ) -> dict[str, Any]:
     """Arm n_due timers, run one poller until all fired (or timeout) and return its figures."""
-    mode = "fixed-interval" if naive else "run_in_process"
     engine = make_engine(url)
     log = BatchLog(clock)
-    rt = runtime(url, engine, log, poll)
+    rt = runtime(url, engine, log, poll, redis_url)
     stop = asyncio.Event()
+    extra: dict[str, Any] = {}
     try:
         due = await arm(url, clock, n=n_due, lead_s=LEAD_S)
-        if naive:  # worst phase: the due instant falls just after a poll (≈ p99 over phases)
+        if mode == "fixed-interval":  # worst phase: due just after a poll (≈ p99 over phases)
             await sleep_until(clock, due - timedelta(seconds=NAIVE_PHASE_S))
         progress(f"  {mode}: {n_due:,} timers due in {(due - clock.now()).total_seconds():.1f} s")
-        with recording_batches():
-            runner = naive_in_process(rt, stop=stop) if naive else run_in_process(rt, stop=stop)
-            task = asyncio.create_task(runner)
+        with recording_batches(), contextlib.ExitStack() as patches:
+            if mode == "arq worker":
+                bookings = patches.enter_context(arq_on_bench_clock(rt))
+                # arq's crons run at wall-clock seconds that are multiples of the step
+                step = max(1, int(poll))
+                extra["due_after_cron_tick_s"] = round(wall_of(clock, due) % step, 3)
+            task = asyncio.create_task(poller(mode, rt, stop))
             complete = await wait_fired(log, n_due, TIMEOUT_S + LEAD_S)
             await stop_task(task, stop)
+        if mode == "arq worker":
+            extra["bookings"] = [
+                {
+                    "booked_s": round((b.booked_at - due).total_seconds(), 3),
+                    "defer_until_s": round((b.defer_until - due).total_seconds(), 3),
+                    "accepted": b.accepted,
+                }
+                for b in bookings
+            ]
         port = rt.ports[Channel.console]
         sent = len(port.sent) if isinstance(port, ConsolePort) else 0
     finally:
@@ -266,6 +364,7 @@ async def run_poller(
         "due_at": due.isoformat(),
         "notices_sent_meanwhile": sent,
         **figures,
+        **extra,
         **await outcome(url, n_due),
     }
 
@@ -392,20 +491,29 @@ async def lateness_bench(
             now=clock.now(),
             progress=progress,
         )
-    adaptive = await run_poller(
-        url, clock, n_due=args.due, poll=args.poll, naive=False, progress=progress
-    )
-    naive = await run_poller(
-        url, clock, n_due=args.due, poll=args.poll, naive=True, progress=progress
-    )
+    columns: dict[str, Any] = {}
+    for mode, key in MODES.items():
+        async with contextlib.AsyncExitStack() as stack:
+            redis_url = None
+            if mode == "arq worker":
+                redis_url = await stack.enter_async_context(private_redis())
+                progress(f"  arq worker: private redis-server at {redis_url}")
+            columns[key] = await run_poller(
+                url,
+                clock,
+                n_due=args.due,
+                poll=args.poll,
+                mode=mode,
+                progress=progress,
+                redis_url=redis_url,
+            )
     profile = await profile_batch(url, clock, progress)
     return {
         "open_items": args.open,
         "due": args.due,
         "poll_s": args.poll,
         "goal_p99_over_poll": GOAL_RATIO,
-        "run_in_process": adaptive,
-        "fixed_interval": naive,
+        **columns,
         "one_batch": profile,
     }
 
@@ -585,12 +693,13 @@ def flatness(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def report_lateness(f: dict[str, Any]) -> list[str]:
     """Figure 1 as text."""
     poll = f["poll_s"]
-    a, n = f["run_in_process"], f["fixed_interval"]
+    cols = [f[key] for key in MODES.values()]
+    a, n, q = cols
     lines = [
         f"Figure 1 - escalation lateness: {f['open_items']:,} open items, {f['due']:,} timers due"
         f" at one instant, poll period {poll:g} s",
         "  lateness = end of the commit of the timer's batch - its due time",
-        f"  {'':32}{'run_in_process':>16}{'fixed-interval':>16}",
+        f"  {'':32}" + "".join(f"{mode:>16}" for mode in MODES),
     ]
     for label, key in (
         ("first claim after due (s)", "wake_s"),
@@ -604,24 +713,46 @@ def report_lateness(f: dict[str, Any]) -> list[str]:
         ("notices sent meanwhile (sender)", "notices_sent_meanwhile"),
     ):
         if key is None:
-            cells = [f"{r['done']}/{r['outbox']}/{r['events']}" for r in (a, n)]
+            cells = [f"{r.get('done')}/{r.get('outbox')}/{r.get('events')}" for r in cols]
         else:
-            cells = [str(r.get(key)) for r in (a, n)]
-        lines.append(f"  {label:32}{cells[0]:>16}{cells[1]:>16}")
+            cells = [str(r.get(key)) for r in cols]
+        lines.append(f"  {label:32}" + "".join(f"{c:>16}" for c in cells))
     lines.append(
         f"  (fixed-interval: the due instant falls {NAIVE_PHASE_S} s after a poll, the"
         " worst phase ≈ its p99 over random phases)"
     )
-    ok = a["complete"] and a["p99_over_poll"] <= GOAL_RATIO
     lines.append(
-        f"  goal p99/poll ≤ {GOAL_RATIO}: {'met' if ok else 'NOT met'}"
-        f" (run_in_process {a['p99_over_poll']}; fixed-interval {n['p99_over_poll']},"
-        f" {'met' if n['p99_over_poll'] <= GOAL_RATIO else 'NOT met'})"
+        f"  (arq worker: run_arq_supervised on a private redis-server; the due instant fell"
+        f" {q.get('due_after_cron_tick_s')} s after a cron tick; job_fire_timers booked"
+        f" its next run {len(q.get('bookings', []))} time(s): "
+        + (
+            ", ".join(
+                f"at due{b['booked_s']:+.3f} s for due{b['defer_until_s']:+.3f} s"
+                f" ({'taken' if b['accepted'] else 'refused: same job id'})"
+                for b in q.get("bookings", [])
+            )
+            or "none"
+        )
+        + ")"
     )
+
+    def met(r: dict[str, Any]) -> bool:
+        return bool(r["complete"]) and r.get("p99_over_poll", float("inf")) <= GOAL_RATIO
+
     lines.append(
-        f"  all {f['due']:,} fired within 0.2 × poll after due: "
-        f"{'yes' if a['max_s'] <= 0.2 * poll else 'no'} (max {a['max_s']} s,"
-        f" budget {0.2 * poll:g} s)"
+        f"  goal p99/poll ≤ {GOAL_RATIO}: {'met' if met(a) else 'NOT met'}"
+        f" (run_in_process {a.get('p99_over_poll')}; fixed-interval {n.get('p99_over_poll')},"
+        f" {'met' if met(n) else 'NOT met'}; arq worker {q.get('p99_over_poll')},"
+        f" {'met' if met(q) else 'NOT met'})"
+    )
+    budget = 0.2 * poll
+
+    def within(r: dict[str, Any]) -> str:
+        return "yes" if r.get("max_s", float("inf")) <= budget else "no"
+
+    lines.append(
+        f"  all {f['due']:,} fired within 0.2 × poll after due: {within(a)} (max {a.get('max_s')} s,"
+        f" budget {budget:g} s; arq worker: {within(q)}, max {q.get('max_s')} s)"
     )
     return lines + report_profile(f["one_batch"])
 

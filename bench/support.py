@@ -1,9 +1,14 @@
 """Shared bench helpers: a throwaway database, a shifted real-time clock, progress and figures."""
 
+import asyncio
 import contextlib
 import json
 import math
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -73,6 +78,63 @@ async def temp_database(prefix: str = "mcu_bench") -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def redis_ping(port: int) -> bool:
+    """True if a Redis on 127.0.0.1:port answers PING."""
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    try:
+        writer.write(b"PING\r\n")
+        await writer.drain()
+        return (await asyncio.wait_for(reader.readline(), 1.0)).startswith(b"+PONG")
+    except (OSError, TimeoutError):
+        return False
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def private_redis() -> AsyncIterator[str]:
+    """A throwaway redis-server (no persistence) on a free loopback port; its URL. The server is
+    this bench's own child process and is stopped on exit, also on error."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        raise RuntimeError("redis-server is not on PATH")
+    with tempfile.TemporaryDirectory(prefix="mcu_bench_redis_") as workdir:
+        port = free_port()
+        args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly"]
+        args += ["no", "--daemonize", "no", "--dir", workdir]
+        proc = subprocess.Popen(
+            args, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + 10.0
+            while not await redis_ping(port):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"private redis-server on port {port} did not start")
+                await asyncio.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5.0)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -145,8 +145,12 @@ async def job_fire_timers(ctx: dict[str, Any]) -> int:
     async with rt.sm() as s:
         nxt = await next_due_at(s)
     if nxt is not None and (nxt - rt.clock.now()).total_seconds() < rt.settings.poll_seconds:
+        # A little after the due moment: arq rounds to the millisecond, and a run that started
+        # early would find nothing due while its job id blocks a second booking.
         await ctx["redis"].enqueue_job(
-            "job_fire_timers", _job_id=f"fire_timers:{nxt.isoformat()}", _defer_until=nxt
+            "job_fire_timers",
+            _job_id=f"fire_timers:{nxt.isoformat()}",
+            _defer_until=nxt + timedelta(milliseconds=20),
         )
     if n:
         await ctx["redis"].enqueue_job("job_send_outbox")  # the new notices, without waiting
@@ -190,6 +194,7 @@ def arq_settings(settings: Settings) -> type:
         on_startup = _arq_startup
         on_shutdown = _arq_shutdown
         max_jobs = 4
+        poll_delay = 0.2  # how often arq looks for booked jobs: bounds the lateness it adds
 
     return WorkerSettings
 
