@@ -10,7 +10,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import admin, items
+from api import admin, items, telegram
 from workflows.errors import (
     DomainError,
     Forbidden,
@@ -66,6 +66,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.rt = rt
     app.include_router(items.router)
     app.include_router(admin.router)
+    app.include_router(telegram.router)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
 
     @app.exception_handler(DomainError)

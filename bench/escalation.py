@@ -560,7 +560,7 @@ async def generic_plan(conn: asyncpg.Connection, engine: AsyncEngine, now: datet
         await conn.execute(f"PREPARE bench_due AS {sql}")
         await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         out = await conn.fetchval(
-            f"EXPLAIN (FORMAT JSON) EXECUTE bench_due('pending', '{now.isoformat()}', {BATCH})"
+            f"EXPLAIN (FORMAT JSON) EXECUTE bench_due('{now.isoformat()}', {BATCH})"
         )
         await conn.execute("DEALLOCATE bench_due")
     doc = (out if isinstance(out, list) else json.loads(out))[0]

@@ -132,12 +132,17 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
     import uvicorn
 
     from api.app import create_app
+    from mcu.compose import close_bots, install_channels, telegram_tasks
     from workflows.jobs import run_in_process
 
     settings = get_settings()
+    install_channels()
     rt = Runtime.create(settings)
+    app_ = create_app(rt)
+    wake = asyncio.Event()
+    app_.state.inbox_wake = wake
     config = uvicorn.Config(
-        create_app(rt),
+        app_,
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_level="info",
@@ -147,6 +152,8 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
     tasks = [asyncio.create_task(server.serve())]
     if with_jobs:
         tasks.append(asyncio.create_task(run_in_process(rt, stop=stop)))
+        polling = not settings.telegram_webhook_url
+        tasks += await telegram_tasks(rt, stop=stop, wake=wake, polling=polling)
     typer.echo(
         f"МЦУ запущен: http://{config.host}:{config.port}/docs "
         f"(база: {rt.engine.dialect.name}; остановка: Ctrl+C)"
@@ -156,6 +163,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
     finally:
         stop.set()
         await asyncio.gather(*tasks[1:], return_exceptions=True)
+        await close_bots()
         await rt.engine.dispose()
 
 
@@ -164,7 +172,10 @@ def worker() -> None:
     """Таймеры и отправка: через arq, если задан REDIS_URL, иначе в этом процессе."""
     _logging()
     settings = get_settings()
+    from mcu.compose import install_channels
     from workflows.jobs import run_arq_supervised, run_in_process
+
+    install_channels()  # the sender delivers Telegram notices from here
 
     if settings.redis_url:
         typer.echo("Рабочий процесс arq запущен (Redis: расписание, Postgres: состояние).")
@@ -187,6 +198,34 @@ async def _until_signal(body: Callable[[asyncio.Event], Awaitable[None]]) -> Non
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await body(stop)
+
+
+@app.command()
+def bot() -> None:
+    """Telegram-бот: приём обновлений (опрос или из входящих вебхука) и их обработка."""
+    _logging()
+    from mcu.compose import close_bots, install_channels, telegram_tasks
+
+    settings = get_settings()
+    if settings.telegram_token is None:
+        typer.secho("Ошибка: задайте TELEGRAM_TOKEN", fg="red", err=True)
+        raise typer.Exit(2)
+    install_channels()
+
+    async def go(rt: Runtime) -> None:
+        async def body(stop: asyncio.Event) -> None:
+            wake = asyncio.Event()
+            tasks = await telegram_tasks(
+                rt, stop=stop, wake=wake, polling=not settings.telegram_webhook_url
+            )
+            await stop.wait()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await close_bots()
+
+        typer.echo("Telegram-бот запущен.")
+        await _until_signal(body)
+
+    _run(go)
 
 
 @app.command("job")

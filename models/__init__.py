@@ -1,6 +1,7 @@
 """Tables, enums, settings and the database session: imports nothing of ours above it."""
 
 from models.base import metadata
+from models.chat import Attachment, DialogState, StaffCard
 from models.citizen import Citizen, CitizenIdentity, Consent
 from models.enums import (
     ActorKind,
@@ -29,6 +30,7 @@ from models.setup import (
 __all__ = [
     "ActorKind",
     "ApiToken",
+    "Attachment",
     "CalendarOverride",
     "Channel",
     "Citizen",
@@ -36,6 +38,7 @@ __all__ = [
     "Consent",
     "DeadlineClock",
     "DeadlinePolicy",
+    "DialogState",
     "Inbox",
     "Item",
     "ItemCounter",
@@ -50,6 +53,7 @@ __all__ = [
     "RoutingRule",
     "Sector",
     "Staff",
+    "StaffCard",
     "StaffInvite",
     "Timer",
     "TimerStatus",

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     bootstrap_admin_token: SecretStr | None = Field(default=None, alias="MCU_ADMIN_TOKEN")
     telegram_token: SecretStr | None = Field(default=None, alias="TELEGRAM_TOKEN")
     telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
+    telegram_api_base: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_BASE")
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    # Which municipality the bot serves when the deployment has several (its setup code).
+    telegram_municipality: str | None = Field(default=None, alias="TELEGRAM_MUNICIPALITY")
+    max_reports_per_hour: int = Field(default=5, ge=1, le=1000, alias="MCU_MAX_REPORTS_PER_HOUR")
+    max_photos: int = Field(default=5, ge=0, le=10, alias="MCU_MAX_PHOTOS")
     # For end-to-end tests and demos only: read "now" from this file (ISO time with a zone).
     fake_clock_file: str | None = Field(default=None, alias="MCU_FAKE_CLOCK_FILE")
 

@@ -2,9 +2,19 @@
 
 from datetime import datetime
 
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Citizen, Item, ItemEvent
+from models import (
+    Attachment,
+    Channel,
+    Citizen,
+    CitizenIdentity,
+    Consent,
+    Item,
+    ItemEvent,
+    ItemStatus,
+)
 from workflows.actors import Actor
 
 
@@ -47,3 +57,144 @@ async def access_citizen_of(
     )
     await session.commit()
     return citizen
+
+
+CONSENT_VERSION = "2026-11-v1"  # bump when the consent text changes; each consent keeps its own
+
+
+async def get_citizen_by_identity(
+    session: AsyncSession, *, channel: Channel, external_id: str
+) -> Citizen | None:
+    """The citizen behind a chat account, if they ever consented."""
+    row = (
+        await session.exec(
+            select(Citizen)
+            .join(CitizenIdentity, col(CitizenIdentity.citizen_id) == Citizen.id)
+            .where(CitizenIdentity.channel == channel, CitizenIdentity.external_id == external_id)
+        )
+    ).first()
+    return row if row is not None and row.erased_at is None else None
+
+
+async def check_give_consent(
+    session: AsyncSession, *, channel: Channel, external_id: str, text_version: str, now: datetime
+) -> Citizen:
+    """Record consent to personal data processing (152-ФЗ) and the citizen it creates."""
+    citizen = await get_citizen_by_identity(session, channel=channel, external_id=external_id)
+    if citizen is None:
+        citizen = await do_create_citizen(session, name=None, phone=None, address=None, now=now)
+        identity = (
+            await session.exec(
+                select(CitizenIdentity).where(
+                    CitizenIdentity.channel == channel, CitizenIdentity.external_id == external_id
+                )
+            )
+        ).first()
+        if identity is None:
+            session.add(
+                CitizenIdentity(
+                    citizen_id=citizen.id or 0, channel=channel, external_id=external_id
+                )
+            )
+        else:  # the old citizen was erased: the account starts afresh
+            identity.citizen_id = citizen.id or 0
+    session.add(
+        Consent(
+            citizen_id=citizen.id or 0,
+            text_version=text_version,
+            given_at=now,
+            channel=channel,
+            external_id=external_id,
+        )
+    )
+    await session.commit()
+    return citizen
+
+
+async def get_reports_since(session: AsyncSession, *, citizen_id: int, since: datetime) -> int:
+    """How many items the citizen sent since a moment (flood control)."""
+    q = (
+        select(func.count())
+        .select_from(Item)
+        .where(Item.citizen_id == citizen_id, col(Item.registered_at) >= since)
+    )
+    return int((await session.exec(q)).one())
+
+
+async def get_similar_open_item(
+    session: AsyncSession, *, citizen_id: int, text: str, since: datetime, threshold: float = 0.5
+) -> Item | None:
+    """The citizen's open item whose words mostly match a new text: probably the same problem."""
+    from workflows.routing import lemmas
+    from workflows.transitions import OPEN
+
+    new = lemmas(text)
+    if not new:
+        return None
+    rows = await session.exec(
+        select(Item).where(
+            Item.citizen_id == citizen_id,
+            col(Item.status).in_(OPEN | {ItemStatus.answered}),
+            col(Item.registered_at) >= since,
+        )
+    )
+    best: tuple[float, Item | None] = (0.0, None)
+    for item in rows:
+        old = lemmas(item.text)
+        score = len(new & old) / len(new | old) if old else 0.0
+        if score > best[0]:
+            best = (score, item)
+    return best[1] if best[0] >= threshold else None
+
+
+async def do_add_attachments(
+    session: AsyncSession,
+    *,
+    item_id: int,
+    channel: Channel,
+    files: list[tuple[str, str]],
+    from_citizen: bool,
+    now: datetime,
+) -> None:
+    """Keep the channel's file ids of photos, voice messages and files sent with an item."""
+    for kind, file_id in files:
+        session.add(
+            Attachment(
+                item_id=item_id,
+                channel=channel,
+                kind=kind,
+                file_id=file_id,
+                from_citizen=from_citizen,
+                added_at=now,
+            )
+        )
+    await session.flush()
+
+
+async def get_attachments(session: AsyncSession, *, item_id: int) -> list[Attachment]:
+    rows = await session.exec(
+        select(Attachment).where(Attachment.item_id == item_id).order_by(col(Attachment.id))
+    )
+    return list(rows)
+
+
+async def check_erase_citizen(
+    session: AsyncSession, *, channel: Channel, external_id: str, now: datetime
+) -> bool:
+    """The citizen's right to erasure: personal data cleared, consents withdrawn, the chat
+    account unlinked; items stay (their text is the municipality's record) without a name."""
+    citizen = await get_citizen_by_identity(session, channel=channel, external_id=external_id)
+    if citizen is None:
+        return False
+    citizen.name = citizen.phone = citizen.address = None
+    citizen.erased_at = now
+    for consent in await session.exec(
+        select(Consent).where(Consent.citizen_id == citizen.id, col(Consent.withdrawn_at).is_(None))
+    ):
+        consent.withdrawn_at = now
+    for identity in await session.exec(
+        select(CitizenIdentity).where(CitizenIdentity.citizen_id == citizen.id)
+    ):
+        await session.delete(identity)
+    await session.commit()
+    return True

@@ -169,13 +169,18 @@ async def do_register_item(
     )
     due_date = local_date(cal, item.due_at).isoformat() if item.due_at else None
     rows = []
-    row = await citizen_notice(
-        session,
-        item=item,
-        kind="registered",
-        payload={"number": item.number, "due_date": due_date},
-        dedup=f"reg{item.id}",
-        now=now,
+    # A citizen writing in a chat is answered there at once; others are told through the outbox.
+    row = (
+        None
+        if actor.kind is ActorKind.citizen
+        else await citizen_notice(
+            session,
+            item=item,
+            kind="registered",
+            payload={"number": item.number, "due_date": due_date},
+            dedup=f"reg{item.id}",
+            now=now,
+        )
     )
     if row is not None:
         rows.append(row)
@@ -230,6 +235,7 @@ async def get_items(
     status: ItemStatus | None = None,
     sector_id: int | None = None,
     assignee_id: int | None = None,
+    open_only: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Item], int]:
@@ -241,6 +247,12 @@ async def get_items(
         q = q.where(Item.municipality_id == municipality_id)
     if actor.role is Role.recipient:
         q = q.where(Item.assignee_id == actor.id)
+    elif actor.role is Role.sector_lead:
+        q = q.where(Item.sector_id == actor.sector_id)
+    if open_only:
+        from workflows.transitions import OPEN
+
+        q = q.where(col(Item.status).in_(OPEN))
     for column, value in (
         (Item.status, status),
         (Item.sector_id, sector_id),
@@ -258,3 +270,60 @@ async def get_items(
 def item_public(item: Item) -> dict[str, Any]:
     """An item as the API shows it (citizen data is fetched separately)."""
     return item.model_dump(mode="json")
+
+
+async def check_ping(session: AsyncSession, *, clock: Clock, item_id: int, actor: Actor) -> Item:
+    """A lead, the head or the operator nudges the assignee; the item itself does not change."""
+    from workflows.lifecycle import relations
+    from workflows.transitions import OPEN, Who
+
+    try:
+        item = await access_item(session, item_id=item_id, actor=actor)
+        if not relations(actor, item) & {Who.head, Who.operator, Who.sector_lead, Who.admin}:
+            raise Forbidden(f"напомнить по обращению {item.number} может руководитель или оператор")
+        if item.assignee_id is None or item.status not in OPEN:
+            raise Invalid(f"по обращению {item.number} некому напоминать")
+        ctx = await load_context(session, municipality_id=item.municipality_id)
+        assignee = ctx.directory.by_id.get(item.assignee_id)
+        now = clock.now()
+        session.add(
+            ItemEvent(
+                item_id=item.id or 0,
+                at=now,
+                actor_kind=actor.kind,
+                actor_id=actor.id,
+                channel=actor.channel,
+                action="ping",
+                from_status=item.status,
+                to_status=item.status,
+                version=item.version,
+            )
+        )
+        await session.flush()
+        if assignee is not None:
+            await enqueue(
+                session,
+                [
+                    staff_notice(
+                        staff=assignee,
+                        item=item,
+                        kind="ping",
+                        payload=item_card(item, ctx.directory),
+                        dedup=f"ping{item.id}:{now.timestamp():.0f}",
+                        now=now,
+                    )
+                ],
+            )
+        await session.commit()
+        return item
+    except BaseException:
+        await session.rollback()
+        raise
+
+
+async def get_citizen_items(session: AsyncSession, *, citizen_id: int, limit: int) -> list[Item]:
+    """A citizen's newest items."""
+    rows = await session.exec(
+        select(Item).where(Item.citizen_id == citizen_id).order_by(col(Item.id).desc()).limit(limit)
+    )
+    return list(rows)

@@ -5,7 +5,7 @@ Redis or a worker loses nothing."""
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -22,6 +22,9 @@ from workflows.escalation import next_due_at, run_due_timers
 from workflows.outbox import ChannelPort, ConsolePort, Sender
 
 log = logging.getLogger(__name__)
+# The composition root (the CLI) registers channel set-ups here, e.g. the Telegram port, so that
+# every runtime a process makes (arq builds its own) can deliver through them.
+RUNTIME_HOOKS: list[Callable[["Runtime"], None]] = []
 SENDER_LOCK = 727_001  # pg advisory lock id: one active sender keeps the rate limits exact
 
 
@@ -43,9 +46,12 @@ class Runtime:
             clock = (
                 FileClock(settings.fake_clock_file) if settings.fake_clock_file else SystemClock()
             )
-        return cls(
+        rt = cls(
             engine, make_sessionmaker(engine), clock, settings, {Channel.console: ConsolePort()}
         )
+        for hook in RUNTIME_HOOKS:
+            hook(rt)
+        return rt
 
     @property
     def sender(self) -> Sender:

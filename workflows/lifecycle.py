@@ -17,6 +17,7 @@ from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
 from workflows.errors import Forbidden, IllegalTransition, NotFound, StaleVersion
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
+from workflows.staff import get_card_holders
 from workflows.timers import replan
 from workflows.transitions import ACTION_RU, STATUS_RU, TABLE, Action, Who
 
@@ -186,6 +187,20 @@ async def _notify(
                     kind=kind,
                     payload={**card, **extra},
                     dedup=f"{dedup}:{kind}",
+                    now=now,
+                )
+            )
+    told = {sid for sid, _, _ in targets}
+    for holder in await get_card_holders(session, item_id=item.id or 0):
+        staff = ctx.directory.by_id.get(holder)
+        if staff is not None and holder not in told:  # their card shows the item as it is now
+            rows.append(
+                staff_notice(
+                    staff=staff,
+                    item=item,
+                    kind="refresh",
+                    payload=card,
+                    dedup=f"{dedup}:refresh",
                     now=now,
                 )
             )

@@ -43,6 +43,9 @@ class Notice:
     payload: dict[str, Any]
     text: str
     outbox_id: int
+    staff_id: int | None = None
+    citizen_id: int | None = None
+    item_id: int | None = None
 
 
 class ChannelPort(Protocol):
@@ -161,8 +164,16 @@ class Sender:
         if later is not None:
             await self._set(row, next_attempt_at=later)
             return 0
+        text = render_plain(row.kind, row.payload)
         notice = Notice(
-            row.chat_id, row.kind, row.payload, render_plain(row.kind, row.payload), row.id or 0
+            row.chat_id,
+            row.kind,
+            row.payload,
+            text,
+            row.id or 0,
+            row.staff_id,
+            row.citizen_id,
+            row.item_id,
         )
         try:
             await port.send(notice)

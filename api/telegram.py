@@ -1,0 +1,46 @@
+"""Telegram webhook intake: check the secret, save the update to the inbox, then answer 200.
+Processing happens after, from the inbox, so an update acknowledged is never lost."""
+
+import hmac
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+
+from api.deps import Rt
+from models import Channel
+from workflows.inbox import do_save_update
+
+router = APIRouter(tags=["telegram"])
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE = 1_000_000
+
+
+@router.post("/telegram/webhook", include_in_schema=False)
+async def webhook(request: Request, rt: Rt) -> dict[str, Any]:
+    secret = rt.settings.telegram_webhook_secret
+    given = request.headers.get(SECRET_HEADER, "")
+    if secret is None or not hmac.compare_digest(
+        given.encode(), secret.get_secret_value().encode()
+    ):
+        raise HTTPException(401, "неверный секрет вебхука")
+    raw = await request.body()
+    if len(raw) > MAX_UPDATE:
+        raise HTTPException(413, "обновление слишком большое")
+    try:
+        update = json.loads(raw)
+        update_id = int(update["update_id"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise HTTPException(400, "это не обновление Telegram") from e
+    async with rt.sm() as s:
+        new = await do_save_update(
+            s,
+            channel=Channel.telegram,
+            update_id=str(update_id),
+            payload=update,
+            now=rt.clock.now(),
+        )
+    wake = getattr(request.app.state, "inbox_wake", None)
+    if new and wake is not None:
+        wake.set()
+    return {"ok": True, "duplicate": not new}

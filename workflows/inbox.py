@@ -1,0 +1,57 @@
+"""Inbound updates: saved before they are acknowledged, processed once, in order."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Channel, Inbox
+
+
+async def do_save_update(
+    session: AsyncSession,
+    *,
+    channel: Channel,
+    update_id: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Save an inbound update; False when the same update id was saved before (a redelivery)."""
+    dialect = session.bind.dialect.name if session.bind else "postgresql"
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = (
+        insert(Inbox)
+        .values(channel=channel, update_id=update_id, payload=payload, received_at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        .returning(col(Inbox.id))
+    )
+    saved = (await session.execute(stmt)).first() is not None
+    await session.commit()
+    return saved
+
+
+async def get_unprocessed(session: AsyncSession, *, channel: Channel, limit: int) -> list[Inbox]:
+    """Saved updates not yet handled, oldest first (a chat's updates keep their order)."""
+    rows = await session.exec(
+        select(Inbox)
+        .where(Inbox.channel == channel, col(Inbox.processed_at).is_(None))
+        .order_by(col(Inbox.id))
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def do_mark_processed(
+    session: AsyncSession, *, inbox_id: int, now: datetime, error: str | None = None
+) -> None:
+    await session.execute(
+        update(Inbox)
+        .where(col(Inbox.id) == inbox_id)
+        .values(processed_at=now, error=error[:1000] if error else None)
+    )
+    await session.commit()

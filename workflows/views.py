@@ -1,0 +1,59 @@
+"""Read models for chat channels: an item with what a card needs to show it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Item
+from workflows.actors import Actor
+from workflows.context import MunicipalityContext, load_context
+from workflows.errors import NotFound
+from workflows.lifecycle import relations
+from workflows.transitions import TABLE, Action
+
+
+@dataclass
+class ItemView:
+    item: Item
+    ctx: MunicipalityContext
+
+    @property
+    def sector(self) -> str | None:
+        return self.ctx.directory.sectors.get(self.item.sector_id or -1)
+
+    @property
+    def locality(self) -> str | None:
+        return self.ctx.directory.localities.get(self.item.locality_id or -1)
+
+    @property
+    def assignee(self) -> str | None:
+        staff = self.ctx.directory.by_id.get(self.item.assignee_id or -1)
+        return staff.name if staff else None
+
+    def working_days_left(self, now: datetime) -> int | None:
+        """Whole working days from today to the deadline; negative when overdue."""
+        due = self.item.due_at
+        if due is None:
+            return None
+        cal = self.ctx.calendar
+        today, last = now.astimezone(cal.tz).date(), due.astimezone(cal.tz).date()
+        sign, (a, b) = (1, (today, last)) if last >= today else (-1, (last, today))
+        count, day = 0, a
+        while day < b:
+            day = cal.next_working_day(day)
+            if day <= b:
+                count += 1
+        return sign * count if now <= due or sign < 0 else -max(count, 1)
+
+    def allowed(self, actor: Actor) -> list[Action]:
+        """Actions the table lets this actor take on the item now (for buttons)."""
+        rel = relations(actor, self.item)
+        return [a for a, t in TABLE.items() if self.item.status in t.sources and rel & t.who]
+
+
+async def get_item_view(session: AsyncSession, *, item_id: int) -> ItemView:
+    item = await session.get(Item, item_id)
+    if item is None:
+        raise NotFound(f"обращение {item_id} не найдено")
+    return ItemView(item, await load_context(session, municipality_id=item.municipality_id))
