@@ -48,3 +48,23 @@ class FileClock:
         if moment.tzinfo is None:
             raise ValueError(f"{self.path}: время без часового пояса")
         return moment.astimezone(UTC)
+
+
+class ShiftedClock:
+    """Real time flowing from a chosen start, and movable forward: for end-to-end tests where
+    rate limits need time to pass while deadlines need days to be skipped."""
+
+    def __init__(self, start: datetime) -> None:
+        import time
+
+        self._monotonic = time.monotonic
+        self._t0, self._start, self._offset = time.monotonic(), start.astimezone(UTC), timedelta()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=self._monotonic() - self._t0) + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta
+
+    def set(self, moment: datetime) -> None:
+        self._offset += moment.astimezone(UTC) - self.now()

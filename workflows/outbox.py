@@ -52,7 +52,11 @@ class ChannelPort(Protocol):
     """What a channel (Telegram, VK, console) offers the sender."""
 
     per_second: float  # global budget of the bot
-    per_chat_interval: float  # seconds between two messages to one chat
+    self_paced: bool  # the port paces every request itself (through the shared Limits)
+
+    def chat_interval(self, chat_id: str) -> float:
+        """Seconds between two messages to one chat."""
+        ...
 
     async def send(self, notice: Notice) -> None: ...
 
@@ -61,7 +65,10 @@ class ConsolePort:
     """Until a messenger is configured: notices go to the log (no citizen personal data in them)."""
 
     per_second = 1000.0
-    per_chat_interval = 0.0
+    self_paced = False
+
+    def chat_interval(self, chat_id: str) -> float:
+        return 0.0
 
     def __init__(self) -> None:
         self.sent: list[Notice] = []
@@ -79,10 +86,42 @@ class ConsolePort:
 
 @dataclass
 class Limits:
-    """Pacing state of one sender process: when each chat and each channel may send next."""
+    """Pacing state of one process: when each chat and each channel may send next. Shared by
+    the outbox sender and a channel's direct replies, so together they keep the budget."""
 
     chat_next: dict[tuple[Channel, str], datetime] = field(default_factory=dict)
     channel_next: dict[Channel, datetime] = field(default_factory=dict)
+
+    def busy_until(self, channel: Channel, chat: str, now: datetime) -> datetime | None:
+        """When this chat may be written to again, if not now."""
+        at = self.chat_next.get((channel, chat))
+        return at if at is not None and at > now else None
+
+    async def acquire(
+        self,
+        channel: Channel,
+        chat: str,
+        *,
+        per_second: float,
+        chat_interval: float,
+        clock: Clock,
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        """Wait for both the channel's and the chat's turn, then take it."""
+        while True:
+            now = clock.now()
+            waits = [
+                m
+                for m in (self.channel_next.get(channel), self.busy_until(channel, chat, now))
+                if m is not None and m > now
+            ]
+            if not waits:
+                break
+            await sleep((max(waits) - now).total_seconds())
+        now = clock.now()
+        # Rounded up: 1/30 s rounded to the microsecond below would let 30 through in 0.99999 s.
+        self.channel_next[channel] = now + timedelta(microseconds=math.ceil(1e6 / per_second))
+        self.chat_next[(channel, chat)] = now + timedelta(seconds=chat_interval)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -140,19 +179,19 @@ class Sender:
         return delivered
 
     async def _pace(self, channel: Channel, port: ChannelPort, chat: str) -> datetime | None:
-        """Wait for the channel's global budget; return a later time if the chat must wait."""
-        now = self.clock.now()
-        chat_at = self.limits.chat_next.get((channel, chat))
-        if chat_at is not None and chat_at > now:
-            return chat_at  # this chat must wait: leave the row for later and serve the others
-        moment = self.limits.channel_next.get(channel)
-        if moment is not None and moment > now:
-            await self.sleep((moment - now).total_seconds())
-        now = self.clock.now()
-        # Rounded up: 1/30 s rounded to the microsecond below would let 30 through in 0.99999 s.
-        gap = timedelta(microseconds=math.ceil(1_000_000 / port.per_second))
-        self.limits.channel_next[channel] = now + gap
-        self.limits.chat_next[(channel, chat)] = now + timedelta(seconds=port.per_chat_interval)
+        """Wait for the channel's budget; return a later time if the chat must wait, so that the
+        row is left for later and the other chats are served meanwhile."""
+        later = self.limits.busy_until(channel, chat, self.clock.now())
+        if later is not None or port.self_paced:
+            return later
+        await self.limits.acquire(
+            channel,
+            chat,
+            per_second=port.per_second,
+            chat_interval=port.chat_interval(chat),
+            clock=self.clock,
+            sleep=self.sleep,
+        )
         return None
 
     async def _deliver(self, row: Outbox) -> int:

@@ -44,11 +44,16 @@ CITIZEN_TEXT = {
 class TelegramPort:
     """Sends through aiogram's Bot; one instance per bot."""
 
-    per_second = 30.0
-    per_chat_interval = 1.0
+    self_paced = True  # every request is paced by PacingMiddleware, replies to citizens too
 
     def __init__(self, bot: Bot, rt: Runtime) -> None:
         self.bot, self.rt = bot, rt
+        self.per_second = rt.settings.telegram_per_second
+
+    def chat_interval(self, chat_id: str) -> float:
+        """A message a second to a person, twenty a minute to a group (Telegram's limits)."""
+        base = self.rt.settings.telegram_chat_interval
+        return 3 * base if chat_id.startswith("-") else base
 
     async def send(self, notice: Notice) -> None:
         try:

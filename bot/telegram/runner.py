@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.telegram.context import RuntimeMiddleware
+from bot.telegram.pacing import PacingMiddleware
 from bot.telegram.port import TelegramPort
 from bot.telegram.routers import citizen, fallback, mine, report, staff
 from bot.telegram.storage import DbStorage
@@ -32,6 +33,7 @@ def make_bot(rt: Runtime) -> Bot:
     if token is None:
         raise RuntimeError("TELEGRAM_TOKEN не задан")
     session = AiohttpSession(api=TelegramAPIServer.from_base(rt.settings.telegram_api_base))
+    session.middleware(PacingMiddleware(rt))
     return Bot(
         token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode="HTML")
     )

@@ -16,7 +16,10 @@ class RecordingPort:
     """A Telegram-like channel with its budget; fails as told, records when each send happened."""
 
     per_second = 30.0
-    per_chat_interval = 1.0
+    self_paced = False
+
+    def chat_interval(self, chat_id: str) -> float:
+        return 1.0
 
     def __init__(self, clock: FakeClock, fail: dict[int, Exception] | None = None) -> None:
         self.clock, self.fail = clock, fail or {}

@@ -1,0 +1,54 @@
+"""Every request that posts to a chat waits for its turn in the process's shared limits, so the
+outbox sender and the dialogs' direct replies together stay within Telegram's budget."""
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+from models import Channel
+from workflows.jobs import Runtime
+
+log = logging.getLogger(__name__)
+POSTING = ("Send", "Edit", "Copy", "Forward")
+
+
+class PacingMiddleware(BaseRequestMiddleware):
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat: Any = getattr(method, "chat_id", None)
+        port = self.rt.ports.get(Channel.telegram)
+        if chat is not None and type(method).__name__.startswith(POSTING) and port is not None:
+            await self.rt.sender.limits.acquire(
+                Channel.telegram,
+                str(chat),
+                per_second=port.per_second,
+                chat_interval=port.chat_interval(str(chat)),
+                clock=self.rt.clock,
+                sleep=asyncio.sleep,
+            )
+        try:
+            return await make_request(bot, method)
+        except TelegramRetryAfter as e:
+            # Telegram throttled the whole bot: everyone waits, then this request goes again.
+            log.warning("Telegram просит подождать %s с", e.retry_after)
+            until = self.rt.clock.now() + timedelta(seconds=e.retry_after)
+            self.rt.sender.limits.channel_next[Channel.telegram] = until
+            await asyncio.sleep(e.retry_after)
+            return await make_request(bot, method)

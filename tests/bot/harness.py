@@ -1,0 +1,117 @@
+"""The whole system around the emulator: the real bot (polling or webhook), the in-process
+timers and sender, the database; helpers to wait for what people see."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+
+from bot.telegram.runner import attach_port, build_dispatcher, dispatch_loop, make_bot, poll
+from models import Staff
+from models.db import make_sessionmaker
+from models.settings import Settings
+from tests.bot.emulator import BotApiEmulator
+from tests.bot.people import UserHandle
+from workflows.access import do_create_invite
+from workflows.clock import ShiftedClock
+from workflows.jobs import Runtime, run_in_process
+
+TOKEN = "123456:TEST-token-for-the-emulator"
+SECRET = "webhook-secret-for-tests"
+
+
+def text_of(message: dict[str, Any]) -> str:
+    return str(message.get("text") or message.get("caption") or "")
+
+
+@dataclass
+class System:
+    emu: BotApiEmulator
+    rt: Runtime
+    clock: ShiftedClock
+    marks: dict[int, int] = field(default_factory=dict)
+
+    def user(self, uid: int, name: str = "Житель") -> UserHandle:
+        return self.emu.user(uid, first_name=name)
+
+    async def expect(self, user: UserHandle, needle: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The first bot message after the last one expected that contains `needle`."""
+        mark = self.marks.get(user.id, 0)
+
+        def found() -> dict[str, Any] | None:
+            return next((m for m in user.bot_messages()
+                         if m["message_id"] > mark and needle in text_of(m)), None)
+
+        try:
+            message = await self.emu.wait_until(found, timeout)
+        except (TimeoutError, asyncio.TimeoutError) as e:
+            seen = [text_of(m)[:80] for m in user.bot_messages()[-5:]]
+            raise AssertionError(f"{user.id} не получил «{needle}»; последние: {seen}") from e
+        self.marks[user.id] = message["message_id"]
+        return message
+
+    async def edited(self, user: UserHandle, message_id: int, needle: str,
+                     timeout: float = 10.0) -> dict[str, Any]:
+        """Wait until a message already shown to the user reads `needle` (edited in place)."""
+        return await self.emu.wait_until(
+            lambda: (m := user.message(message_id)) and needle in text_of(m) and m, timeout)
+
+    async def staff_user(self, code: str, uid: int) -> UserHandle:
+        """A staff member who joined through their invite link."""
+        async with self.rt.sm() as s:
+            staff = (await s.exec(select(Staff).where(Staff.code == code))).one()
+            invite = await do_create_invite(s, staff_id=staff.id or 0, now=self.clock.now())
+        user = self.user(uid, code)
+        await user.start(payload=invite)
+        await self.expect(user, "подключены")
+        return user
+
+    async def citizen(self, uid: int) -> UserHandle:
+        """A citizen who started the bot and consented."""
+        user = self.user(uid)
+        await user.start()
+        greeting = await self.expect(user, "Здравствуйте")
+        await user.press(greeting, "✅ Согласен(на)")
+        await self.expect(user, "Согласие получено")
+        return user
+
+
+@contextlib.asynccontextmanager
+async def running_system(
+    engine: AsyncEngine, *, start: datetime | None = None, limits: bool = False,
+    **settings: Any,
+) -> AsyncIterator[System]:
+    """Emulator + bot + timers + sender, as `mcu run` composes them (polling mode)."""
+    emu_kwargs: dict[str, Any] = {} if limits else {
+        "bot_per_second": None, "private_chat_burst": None, "group_per_minute": None}
+    emu = BotApiEmulator(**emu_kwargs)
+    await emu.start()
+    emu.add_bot(TOKEN, username="mcu_test_bot")
+    config = Settings.model_validate({
+        "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": emu.base_url, "MCU_ENV": "test",
+        "MCU_POLL_SECONDS": 0.2, "MCU_TELEGRAM_CHAT_INTERVAL": 1.0 if limits else 0.0,
+        **settings,
+    })
+    clock = ShiftedClock(start or datetime(2025, 12, 2, 7, 0, tzinfo=UTC))
+    rt = Runtime(engine, make_sessionmaker(engine), clock, config)
+    bot = make_bot(rt)
+    attach_port(rt, bot)
+    dp = build_dispatcher(rt)
+    stop, wake = asyncio.Event(), asyncio.Event()
+    tasks = [asyncio.create_task(run_in_process(rt, stop=stop)),
+             asyncio.create_task(dispatch_loop(rt, bot, dp, stop=stop, wake=wake)),
+             asyncio.create_task(poll(rt, bot, stop=stop, wake=wake))]
+    try:
+        yield System(emu, rt, clock)
+    finally:
+        stop.set()
+        await emu.stop()  # ends the long poll
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await bot.session.close()
