@@ -41,6 +41,21 @@ CITIZEN_TEXT = {
 }
 
 
+# Kinds that deserve a new message (a notification on the phone); the rest edit the card.
+ALERTS = frozenset(
+    {
+        "assigned",
+        "triage",
+        "escalation",
+        "reminder",
+        "extension_requested",
+        "reopened",
+        "citizen_replied",
+        "ping",
+    }
+)
+
+
 class TelegramPort:
     """Sends through aiogram's Bot; one instance per bot."""
 
@@ -92,17 +107,20 @@ class TelegramPort:
             ]
         now = self.rt.clock.now()
         markup = card_keyboard(view, actor)
-        if notice.kind == "refresh":
-            if card is not None:
-                await self._edit(
-                    card.chat_id,
-                    card.message_id,
-                    card.has_photo,
-                    card_text(view, now, short=card.has_photo),
-                    markup,
-                )
-            return
         headline, note = self._headline(notice)
+        if notice.kind not in ALERTS and card is not None:
+            # News about an item they already see: the card changes in place, no new message.
+            text = card_text(
+                view,
+                now,
+                headline=None if notice.kind == "refresh" else headline,
+                note=note,
+                short=card.has_photo,
+            )
+            await self._edit(card.chat_id, card.message_id, card.has_photo, text, markup)
+            return
+        if notice.kind == "refresh":
+            return
         if photos:
             caption = card_text(view, now, headline=headline, note=note, short=True)
             sent = await self.bot.send_photo(

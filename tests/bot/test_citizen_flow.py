@@ -43,8 +43,13 @@ async def test_report_take_answer_solved_rated(engine, sm, muni):
         await citizen.press(question, "👍 Да, решена")
         stars = await sys.expect(citizen, "Оцените")
         await citizen.press(stars, "⭐⭐⭐⭐⭐")
-        await sys.emu.wait_until(lambda: citizen.bot.callbacks and all(
-            r.answer is not None for r in citizen.bot.callbacks.values()), 5)
+        await sys.emu.wait_until(
+            lambda: (
+                citizen.bot.callbacks
+                and all(r.answer is not None for r in citizen.bot.callbacks.values())
+            ),
+            5,
+        )
 
     async with sm() as s:
         item = (await s.exec(select(Item))).one()

@@ -96,6 +96,11 @@ def build() -> Router:
         if action is None:
             await query.answer("Неизвестная кнопка.", show_alert=True)
             return
+        if action not in (Action.take, Action.close, Action.approve_extension):
+            refusal = await precheck(rt, actor, item_id, version, action)
+            if refusal is not None:  # before asking for input: the press itself is refused
+                await query.answer(refusal[:190], show_alert=True)
+                return
         if action in (Action.reassign, Action.assign):
             await query.answer()
             await offer_people(query, rt, item_id, version)
@@ -125,16 +130,17 @@ def build() -> Router:
         async with rt.sm() as s:
             view = await get_item_view(s, item_id=callback_data.item)
         action = Action.assign if view.item.status.value == "new" else Action.reassign
-        await run(
-            query,
+        error = await apply(
             rt,
             actor,
-            staff,
             callback_data.item,
-            action=action,
-            version=callback_data.v,
-            data=ActionInput(assignee_id=callback_data.staff),
+            action,
+            callback_data.v,
+            ActionInput(assignee_id=callback_data.staff),
         )
+        await query.answer(error[:190] if error else "Передано", show_alert=error is not None)
+        if isinstance(query.message, Message):  # the picker shows the outcome; cards refresh
+            await query.message.edit_text(error or f"{view.item.number}: передано.")
 
     @router.callback_query(cb.PickDays.filter())
     async def days(
@@ -177,15 +183,31 @@ def build() -> Router:
         if action not in (Action.answer, Action.ask_clarification):
             payload = ActionInput(reason=text, days=data.get("days"))
         error = await apply(rt, actor, data["item"], action, data["v"], payload)
-        await message.answer(error or "Готово.")
-        if error is None or "изменилось" in error:
-            await send_card(message, rt, actor, staff, data["item"])
+        await message.answer(error or "Готово, карточка обновится.")
 
     @router.message(StaffInput.text)
     async def typed_other(message: Message) -> None:
         await message.answer("Нужен текст. /cancel — отменить.")
 
     return router
+
+
+async def precheck(
+    rt: Runtime, actor: Actor, item_id: int, version: int, action: Action
+) -> str | None:
+    """Why a press cannot lead anywhere (moved on, or not theirs), before asking for input."""
+    async with rt.sm() as s:
+        try:
+            view = await get_item_view(s, item_id=item_id)
+        except DomainError as e:
+            return e.reason
+    if not actor.sees_municipality(view.item.municipality_id):
+        return "Обращение не найдено."
+    if view.item.version != version:
+        return f"Обращение {view.item.number} уже изменилось, ничего не сделано."
+    if action not in view.allowed(actor):
+        return f"У вас нет права на это действие по обращению {view.item.number}."
+    return None
 
 
 async def apply(
