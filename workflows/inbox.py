@@ -3,8 +3,8 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import col, select
+from sqlalchemy import BigInteger, cast, update
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Inbox
@@ -55,3 +55,10 @@ async def do_mark_processed(
         .values(processed_at=now, error=error[:1000] if error else None)
     )
     await session.commit()
+
+
+async def get_last_update_id(session: AsyncSession, *, channel: Channel) -> int | None:
+    """The highest numeric update id saved (update ids are stored as text: compare as numbers)."""
+    query = select(func.max(cast(Inbox.update_id, BigInteger))).where(Inbox.channel == channel)
+    value = (await session.exec(query)).one()
+    return int(value) if value is not None else None

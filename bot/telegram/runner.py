@@ -4,26 +4,31 @@ processor, and the outbox port. Updates are saved before they are acknowledged."
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Update
-from sqlalchemy import func
-from sqlmodel import select
 
 from bot.telegram.context import RuntimeMiddleware
 from bot.telegram.pacing import PacingMiddleware
 from bot.telegram.port import TelegramPort
 from bot.telegram.routers import citizen, fallback, mine, report, staff
 from bot.telegram.storage import DbStorage
-from models import Channel, Inbox
-from workflows.inbox import do_mark_processed, do_save_update, get_unprocessed
+from models import Channel
+from workflows.inbox import (
+    do_mark_processed,
+    do_save_update,
+    get_last_update_id,
+    get_unprocessed,
+)
 from workflows.jobs import Runtime
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
@@ -87,15 +92,15 @@ async def poll(rt: Runtime, bot: Bot, *, stop: asyncio.Event, wake: asyncio.Even
     """Long polling: the offset moves past an update only after it is saved."""
     await bot.delete_webhook(drop_pending_updates=False)
     async with rt.sm() as s:
-        last = (
-            await s.exec(select(func.max(Inbox.update_id)).where(Inbox.channel == Channel.telegram))
-        ).one()
-    offset = int(last) + 1 if last and last.isdigit() else None
+        last = await get_last_update_id(s, channel=Channel.telegram)
+    offset = last + 1 if last is not None else None
     while not stop.is_set():
         try:
-            updates = await bot.get_updates(
-                offset=offset, timeout=20, allowed_updates=ALLOWED_UPDATES
+            updates = await _unless_stopped(
+                bot.get_updates(offset=offset, timeout=20, allowed_updates=ALLOWED_UPDATES), stop
             )
+            if updates is None:
+                return  # asked to stop during the long poll: nothing was fetched
         except Exception:
             log.exception("getUpdates failed")
             await _sleep_or_stop(stop, 3)
@@ -120,6 +125,18 @@ async def dispatch_loop(
             log.exception("inbox processing failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=2.0)
+
+
+async def _unless_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """Await `call`, or give it up when `stop` is set (a long poll must not delay shutdown)."""
+    task = asyncio.ensure_future(call)
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    return None
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
