@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import ActorKind, Item, Role
 from models.enums import TERMINAL_STATUSES
 from workflows.actors import Actor
+from workflows.citizens import do_add_attachments
 from workflows.context import MunicipalityContext
 from workflows.deadlines import add_length, local_date
 from workflows.errors import Forbidden, Invalid, NotFound
@@ -118,6 +119,15 @@ async def _answer(
     data: ActionInput,
 ) -> Effect:
     text = clean_text(data.text, what="ответ гражданину")
+    if data.files:  # photos of the work done, saved with the answer in its transaction
+        await do_add_attachments(
+            session,
+            item_id=item.id or 0,
+            channel=actor.channel,
+            files=list(data.files),
+            from_citizen=False,
+            now=now,
+        )
     e = Effect.empty()
     e.changes = {"answer_text": text, "answered_at": now}
     e.citizen.append(("answered", {"answer": text}))

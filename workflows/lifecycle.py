@@ -34,6 +34,7 @@ class ActionInput:
     days: int | None = None
     target_item_id: int | None = None
     rating: int | None = None
+    files: tuple[tuple[str, str], ...] = ()  # (kind, channel file id) sent with an answer
 
 
 @dataclass

@@ -20,19 +20,29 @@ async def test_mcu_run_polls_telegram(tmp_path: Path) -> None:
     async with BotApiEmulator() as emu:
         emu.add_bot(TOKEN, username="bezhta_bot")
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-        env.update(DATABASE_URL=f"sqlite:///{tmp_path}/mcu.db", TELEGRAM_TOKEN=TOKEN,
-                   TELEGRAM_API_BASE=emu.base_url, TELEGRAM_BOT_USERNAME="bezhta_bot",
-                   MCU_POLL_SECONDS="0.5")
+        env.update(
+            DATABASE_URL=f"sqlite:///{tmp_path}/mcu.db",
+            TELEGRAM_TOKEN=TOKEN,
+            TELEGRAM_API_BASE=emu.base_url,
+            TELEGRAM_BOT_USERNAME="bezhta_bot",
+            MCU_POLL_SECONDS="0.5",
+        )
         port = free_port()
         log = (tmp_path / "mcu.log").open("wb")
         proc = subprocess.Popen(
             ["mcu", "run", "--setup", str(ROOT / "setup" / "bezhta.yaml"), "--port", str(port)],
-            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             async with httpx.AsyncClient() as client:
                 for _ in range(300):
                     try:
-                        if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                        if (
+                            await client.get(f"http://127.0.0.1:{port}/healthz")
+                        ).status_code == 200:
                             break
                     except httpx.HTTPError:
                         pass
@@ -43,9 +53,14 @@ async def test_mcu_run_polls_telegram(tmp_path: Path) -> None:
             assert "Бежтинский участок" in text_of(greeting)
             assert "✅ Согласен(на)" in citizen.button_texts(greeting)
 
-            invite = subprocess.run(["mcu", "invite", "water", "--municipality", "bezhta"],
-                                    cwd=tmp_path, env=env, capture_output=True, text=True,
-                                    check=True).stdout
+            invite = subprocess.run(
+                ["mcu", "invite", "water", "--municipality", "bezhta"],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             code = re.search(r"start=(\S+)", invite)
             assert code, invite
             officer = emu.user(7002, first_name="Сотрудник")

@@ -185,6 +185,30 @@ def build() -> Router:
         error = await apply(rt, actor, data["item"], action, data["v"], payload)
         await message.answer(error or "Готово, карточка обновится.")
 
+    @router.message(StaffInput.text, F.photo)
+    async def answered_with_photo(
+        message: Message, rt: Runtime, actor: Actor | None, state: FSMContext
+    ) -> None:
+        """An answer may be a photo of the work done, its caption being the text."""
+        data = await state.get_data()
+        if actor is None or data.get("act") != Action.answer.value or not message.photo:
+            await message.answer("Фото можно приложить только к ответу. Нужен текст.")
+            return
+        if not (message.caption or "").strip():
+            await message.answer("Добавьте к фото подпись — это и будет ответ гражданину.")
+            return
+        await state.clear()
+        photo = ("photo", message.photo[-1].file_id)
+        error = await apply(
+            rt,
+            actor,
+            data["item"],
+            Action.answer,
+            data["v"],
+            ActionInput(text=message.caption, files=(photo,)),
+        )
+        await message.answer(error or "Готово, ответ с фото отправлен.")
+
     @router.message(StaffInput.text)
     async def typed_other(message: Message) -> None:
         await message.answer("Нужен текст. /cancel — отменить.")
