@@ -43,7 +43,7 @@ async def pg_database() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 async def engine(pg_database: str) -> AsyncIterator[AsyncEngine]:
-    eng = make_engine(pg_database, pool_size=60, max_overflow=20)
+    eng = make_engine(pg_database, pool_size=20, max_overflow=10)  # Postgres allows 100 in all
     yield eng
     await eng.dispose()
 

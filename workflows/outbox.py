@@ -107,21 +107,19 @@ class Limits:
         clock: Clock,
         sleep: Callable[[float], Awaitable[None]],
     ) -> None:
-        """Wait for both the channel's and the chat's turn, then take it."""
-        while True:
-            now = clock.now()
-            waits = [
-                m
-                for m in (self.channel_next.get(channel), self.busy_until(channel, chat, now))
-                if m is not None and m > now
-            ]
-            if not waits:
-                break
-            await sleep((max(waits) - now).total_seconds())
+        """Book the first moment both the channel and the chat allow, then wait for it. Booking
+        before sleeping keeps concurrent callers in line without re-reading the clock."""
         now = clock.now()
+        turn = max(
+            m
+            for m in (now, self.channel_next.get(channel), self.chat_next.get((channel, chat)))
+            if m is not None
+        )
         # Rounded up: 1/30 s rounded to the microsecond below would let 30 through in 0.99999 s.
-        self.channel_next[channel] = now + timedelta(microseconds=math.ceil(1e6 / per_second))
-        self.chat_next[(channel, chat)] = now + timedelta(seconds=chat_interval)
+        self.channel_next[channel] = turn + timedelta(microseconds=math.ceil(1e6 / per_second))
+        self.chat_next[(channel, chat)] = turn + timedelta(seconds=chat_interval)
+        if turn > now:
+            await sleep((turn - now).total_seconds())
 
 
 def backoff(attempts: int) -> timedelta:
