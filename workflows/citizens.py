@@ -16,6 +16,8 @@ from models import (
     ItemStatus,
 )
 from workflows.actors import Actor
+from workflows.routing import lemmas
+from workflows.transitions import OPEN
 
 
 async def do_create_citizen(
@@ -125,9 +127,6 @@ async def get_similar_open_item(
     session: AsyncSession, *, citizen_id: int, text: str, since: datetime, threshold: float = 0.5
 ) -> Item | None:
     """The citizen's open item whose words mostly match a new text: probably the same problem."""
-    from workflows.routing import lemmas
-    from workflows.transitions import OPEN
-
     new = lemmas(text)
     if not new:
         return None

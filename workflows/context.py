@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import DeadlinePolicy, Item, Municipality
@@ -24,8 +25,6 @@ class MunicipalityContext:
 
 async def load_context(session: AsyncSession, *, municipality_id: int) -> MunicipalityContext:
     """Calendar, staff directory and policies of one municipality."""
-    from sqlmodel import select
-
     municipality = await session.get(Municipality, municipality_id)
     if municipality is None:
         raise NotFound(f"муниципалитет {municipality_id} не найден")

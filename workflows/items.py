@@ -25,11 +25,11 @@ from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
 from workflows.deadlines import add_length, get_policy, local_date
 from workflows.errors import Forbidden, Invalid, NotFound
-from workflows.lifecycle import ActionInput, apply_action, clean_text
+from workflows.lifecycle import ActionInput, apply_action, clean_text, relations
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.routing import find_rule
 from workflows.timers import replan
-from workflows.transitions import Action
+from workflows.transitions import OPEN, Action, Who
 
 REGISTRARS = (Role.operator, Role.head, Role.admin, Role.sector_lead, Role.recipient)
 
@@ -250,8 +250,6 @@ async def get_items(
     elif actor.role is Role.sector_lead:
         q = q.where(Item.sector_id == actor.sector_id)
     if open_only:
-        from workflows.transitions import OPEN
-
         q = q.where(col(Item.status).in_(OPEN))
     for column, value in (
         (Item.status, status),
@@ -274,9 +272,6 @@ def item_public(item: Item) -> dict[str, Any]:
 
 async def check_ping(session: AsyncSession, *, clock: Clock, item_id: int, actor: Actor) -> Item:
     """A lead, the head or the operator nudges the assignee; the item itself does not change."""
-    from workflows.lifecycle import relations
-    from workflows.transitions import OPEN, Who
-
     try:
         item = await access_item(session, item_id=item_id, actor=actor)
         if not relations(actor, item) & {Who.head, Who.operator, Who.sector_lead, Who.admin}:

@@ -15,7 +15,7 @@ from models.item import MAX_TEXT
 from workflows.actors import Actor
 from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
-from workflows.errors import Forbidden, IllegalTransition, NotFound, StaleVersion
+from workflows.errors import Forbidden, IllegalTransition, Invalid, NotFound, StaleVersion
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.staff import get_card_holders
 from workflows.timers import replan
@@ -217,8 +217,6 @@ async def _notify(
 
 def clean_text(value: str | None, *, what: str, limit: int = MAX_TEXT) -> str:
     """Stripped, non-empty, within the limit; otherwise a refusal that says which."""
-    from workflows.errors import Invalid
-
     text = (value or "").strip()
     if not text:
         raise Invalid(f"нужен текст: {what}")

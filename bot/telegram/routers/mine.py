@@ -9,7 +9,7 @@ from bot.telegram import callbacks as cb
 from bot.telegram import keyboards as kb
 from bot.telegram.routers.report import citizen_of
 from bot.telegram.texts import MENU_MINE, local, quote, status_ru
-from models import Channel, Item, ItemStatus
+from models import Channel, Item, ItemStatus, Municipality
 from workflows.actors import Actor
 from workflows.errors import DomainError
 from workflows.items import get_citizen_items, get_timeline
@@ -54,6 +54,7 @@ def build() -> Router:
             return
         async with rt.sm() as s:
             items = await get_citizen_items(s, citizen_id=citizen.id or 0, limit=10)
+        tz = await tz_of(rt, items[0].municipality_id) if items else "Europe/Moscow"
         if not items:
             await message.answer("У вас пока нет обращений.", reply_markup=kb.menu())
             return
@@ -61,7 +62,7 @@ def build() -> Router:
         buttons = []
         for item in items:
             lines.append(
-                f"• <b>{item.number}</b> от {local(item.registered_at, 'Europe/Moscow')}"
+                f"• <b>{item.number}</b> от {local(item.registered_at, tz)}"
                 f" — {status_ru(item.status)}"
             )
             buttons.append(kb.button(item.number, cb.Citizen(act="open", item=item.id or 0)))
@@ -78,12 +79,11 @@ def build() -> Router:
         await state.clear()
         async with rt.sm() as s:
             events = await get_timeline(s, item_id=item.id or 0)
+        tz = await tz_of(rt, item.municipality_id)
         lines = [f"<b>{item.number}</b> — {status_ru(item.status)}", quote(item.text, 800), ""]
         for e in events:
             if e.action in EVENT_RU:
-                lines.append(
-                    f"{local(e.at, 'Europe/Moscow', with_time=True)} — {EVENT_RU[e.action]}"
-                )
+                lines.append(f"{local(e.at, tz, with_time=True)} — {EVENT_RU[e.action]}")
         if item.answer_text:
             lines += ["", f"Ответ: {quote(item.answer_text, 1500)}"]
         markup = kb.reply_to(item.id or 0, "➕ Дополнить") if item.status in OPEN else None
@@ -155,6 +155,13 @@ def build() -> Router:
         await query.message.edit_reply_markup(reply_markup=None)
 
     return router
+
+
+async def tz_of(rt: Runtime, municipality_id: int) -> str:
+    """The municipality's time zone: dates are told as its residents read them."""
+    async with rt.sm() as s:
+        muni = await s.get(Municipality, municipality_id)
+    return muni.tz if muni else "Europe/Moscow"
 
 
 async def own_item(rt: Runtime, user_id: int, item_id: int) -> Item | None:

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.telegram import callbacks as cb
 from bot.telegram import keyboards as kb
 from bot.telegram.cards import CODES, PING, card_keyboard, card_text
+from bot.telegram.routers.mine import tz_of
 from bot.telegram.texts import local, quote, status_ru
 from models import Channel, Staff
 from workflows.access import check_redeem_invite
@@ -369,12 +370,13 @@ async def send_inbox(message: Message, rt: Runtime, actor: Actor, page: int) -> 
     if total == 0:
         await message.answer("Открытых обращений нет. 👍")
         return
+    tz = await tz_of(rt, items[0].municipality_id)
     now = rt.clock.now()
     lines = [f"Открытые обращения: {total}"]
     buttons = []
     for item in items:
         flag = "⚠️ " if item.due_at and item.due_at < now else ""
-        due = local(item.due_at, "Europe/Moscow") if item.due_at else "без срока"
+        due = local(item.due_at, tz) if item.due_at else "без срока"
         lines.append(
             f"{flag}<b>{item.number}</b> · {status_ru(item.status)} · до {due}\n"
             f"   {quote(item.text, 80)}"
