@@ -5,7 +5,7 @@ import sys
 import time
 import traceback
 
-MODULES = ("bench.escalation",)
+MODULES = ("bench.escalation", "bench.telegram")
 
 
 def run_module(name: str) -> int:
