@@ -16,7 +16,7 @@ from workflows.jobs import Runtime
 bearer = HTTPBearer(auto_error=False, description="Токен API: Authorization: Bearer mcu_…")
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:  # async: a plain def would hop to a thread
     rt: Runtime = request.app.state.rt
     return rt
 

@@ -32,14 +32,13 @@ async def webhook(request: Request, rt: Rt) -> dict[str, Any]:
         update_id = int(update["update_id"])
     except (ValueError, KeyError, TypeError) as e:
         raise HTTPException(400, "это не обновление Telegram") from e
-    async with rt.sm() as s:
-        new = await do_save_update(
-            s,
-            channel=Channel.telegram,
-            update_id=str(update_id),
-            payload=update,
-            now=rt.clock.now(),
-        )
+    new = await do_save_update(
+        rt.engine,
+        channel=Channel.telegram,
+        update_id=str(update_id),
+        payload=update,
+        now=rt.clock.now(),
+    )
     wake = getattr(request.app.state, "inbox_wake", None)
     if new and wake is not None:
         wake.set()

@@ -581,23 +581,22 @@ def watching_sender(rt: Runtime) -> Iterator[SenderLog]:
     log = SenderLog()
     sender, port = rt.sender, rt.ports[Channel.telegram]
     assert isinstance(port, port_module.TelegramPort)
-    claim, pace = sender.claim, sender._pace
+    claim, release = sender.claim, sender._release
 
     async def counted_claim(limit: int) -> list[Outbox]:
         rows = await claim(limit)
         log.claimed += len(rows)
         return rows
 
-    async def counted_pace(channel: Channel, p: Any, chat: str) -> datetime | None:
-        later = await pace(channel, p, chat)
-        log.postponed += later is not None
-        return later
+    async def counted_release(ids: list[int]) -> None:
+        log.postponed += len(ids)  # rows handed back for a later pass (beyond PER_CHAT_PASS)
+        await release(ids)
 
     with contextlib.ExitStack() as stack:
         patch = stack.enter_context
         patch(mock.patch.object(sender, "run_once", log.timed("pass", sender.run_once)))
         patch(mock.patch.object(sender, "claim", log.timed("claim", counted_claim)))
-        patch(mock.patch.object(sender, "_pace", counted_pace))
+        patch(mock.patch.object(sender, "_release", counted_release))
         patch(mock.patch.object(sender, "_set", log.timed("mark row", sender._set)))
         patch(mock.patch.object(port, "send", log.timed("port.send", port.send)))
         wait = log.timed("pacing wait", sender.limits.acquire)

@@ -30,9 +30,10 @@ class Settings(BaseSettings):
     # Which municipality the bot serves when the deployment has several (its setup code).
     telegram_municipality: str | None = Field(default=None, alias="TELEGRAM_MUNICIPALITY")
     # Telegram's budget: 30 messages a second per bot, one a second per chat.
-    telegram_per_second: float = Field(default=30.0, gt=0, le=1000, alias="MCU_TELEGRAM_PER_SECOND")
+    # Set a little under the limits: arrival times jitter, and one message too many costs a 429.
+    telegram_per_second: float = Field(default=29.0, gt=0, le=1000, alias="MCU_TELEGRAM_PER_SECOND")
     telegram_chat_interval: float = Field(
-        default=1.0, ge=0, le=60, alias="MCU_TELEGRAM_CHAT_INTERVAL"
+        default=1.05, ge=0, le=60, alias="MCU_TELEGRAM_CHAT_INTERVAL"
     )
     max_reports_per_hour: int = Field(default=5, ge=1, le=1000, alias="MCU_MAX_REPORTS_PER_HOUR")
     max_photos: int = Field(default=5, ge=0, le=10, alias="MCU_MAX_PHOTOS")

@@ -1,38 +1,53 @@
 """Inbound updates: saved before they are acknowledged, processed once, in order."""
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, cast, update
+from sqlalchemy import BigInteger, bindparam, cast, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Inbox
 
 
+@functools.cache
+def _save_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect with parameters."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    table = Inbox.metadata.tables["inbox"]
+    return (
+        insert(table)
+        .values({c: bindparam(c) for c in ("channel", "update_id", "payload", "received_at")})
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        .returning(table.c.id)
+    )
+
+
 async def do_save_update(
-    session: AsyncSession,
+    engine: AsyncEngine,
     *,
     channel: Channel,
     update_id: str,
     payload: dict[str, Any],
     now: datetime,
 ) -> bool:
-    """Save an inbound update; False when the same update id was saved before (a redelivery)."""
-    dialect = session.bind.dialect.name if session.bind else "postgresql"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = (
-        insert(Inbox)
-        .values(channel=channel, update_id=update_id, payload=payload, received_at=now)
-        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-        .returning(col(Inbox.id))
-    )
-    saved = (await session.execute(stmt)).first() is not None
-    await session.commit()
-    return saved
+    """Save an inbound update; False when the same update id was saved before (a redelivery).
+    One statement in autocommit: the webhook's hot path has no BEGIN, COMMIT or ORM."""
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        params = {
+            "channel": channel,
+            "update_id": update_id,
+            "payload": payload,
+            "received_at": now,
+        }
+        row = await conn.execute(_save_statement(engine.dialect.name), params)
+        return row.first() is not None
 
 
 async def get_unprocessed(session: AsyncSession, *, channel: Channel, limit: int) -> list[Inbox]:

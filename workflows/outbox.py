@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Outbox, OutboxStatus, Role, Staff
@@ -21,7 +21,8 @@ from workflows.notices import render_plain
 from workflows.notify import enqueue, staff_notice
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)  # a claimed row comes back if its sender dies mid-send
+LEASE = timedelta(seconds=60)
+PER_CHAT_PASS = 10  # at most this many to one chat in a pass (≈10 s at 1/s, within the lease)  # a claimed row comes back if its sender dies mid-send
 
 
 class RetryAfter(Exception):
@@ -138,25 +139,40 @@ class Sender:
         clock: Clock,
         ports: dict[Channel, ChannelPort],
         max_attempts: int = 8,
+        concurrency: int = 8,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.sm, self.clock, self.ports = sessionmaker, clock, ports
-        self.max_attempts, self.sleep = max_attempts, sleep
+        self.max_attempts, self.sleep, self.concurrency = max_attempts, sleep, concurrency
         self.limits = Limits()
 
     async def claim(self, limit: int) -> list[Outbox]:
-        """Lease due rows so that a crash returns them to the queue after LEASE."""
+        """Lease due rows so that a crash returns them to the queue after LEASE. The first rows
+        of as many chats as possible come first: a backlog for one chat cannot crowd out the
+        others, and each chat's own rows keep their order."""
         now = self.clock.now()
+        rank = (
+            func.row_number()
+            .over(partition_by=(Outbox.channel, Outbox.chat_id), order_by=col(Outbox.id))
+            .label("rank")
+        )
+        due = (
+            select(col(Outbox.id), col(Outbox.urgent), rank)
+            .where(col(Outbox.status) == OutboxStatus.pending, col(Outbox.next_attempt_at) <= now)
+            .subquery()
+        )
+        picked = (
+            select(due.c.id)
+            .where(due.c.rank <= PER_CHAT_PASS)
+            .order_by(due.c.rank, due.c.urgent.desc(), due.c.id)
+            .limit(limit)
+        )
         async with self.sm() as session:
             rows = list(
                 await session.exec(
                     select(Outbox)
-                    .where(
-                        col(Outbox.status) == OutboxStatus.pending,
-                        col(Outbox.next_attempt_at) <= now,
-                    )
-                    .order_by(col(Outbox.urgent).desc(), col(Outbox.id))
-                    .limit(limit)
+                    .where(col(Outbox.id).in_(picked))
+                    .order_by(col(Outbox.id))
                     .with_for_update(skip_locked=True)
                 )
             )
@@ -170,37 +186,46 @@ class Sender:
         return rows
 
     async def run_once(self, limit: int = 200) -> int:
-        """Send what is due now; returns how many were delivered."""
+        """Send what is due now; returns how many were delivered. Rows go out in rounds: the
+        first of every chat, then the second …, each round several at a time, so that a busy
+        chat does not hold up the others and a chat's messages keep their order."""
+        rows = await self.claim(limit)
+        by_chat: dict[tuple[Channel, str], list[Outbox]] = {}
+        for row in rows:
+            by_chat.setdefault((row.channel, row.chat_id), []).append(row)
+        await self._release([r.id or 0 for rs in by_chat.values() for r in rs[PER_CHAT_PASS:]])
+        depth = min(PER_CHAT_PASS, max((len(rs) for rs in by_chat.values()), default=0))
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def deliver(row: Outbox) -> int:
+            async with slots:
+                return await self._deliver(row)
+
         delivered = 0
-        for row in await self.claim(limit):
-            delivered += await self._deliver(row)
+        for i in range(depth):
+            batch = [rs[i] for rs in by_chat.values() if i < len(rs)]
+            delivered += sum(await asyncio.gather(*(deliver(r) for r in batch)))
         return delivered
 
-    async def _pace(self, channel: Channel, port: ChannelPort, chat: str) -> datetime | None:
-        """Wait for the channel's budget; return a later time if the chat must wait, so that the
-        row is left for later and the other chats are served meanwhile."""
-        later = self.limits.busy_until(channel, chat, self.clock.now())
-        if later is not None or port.self_paced:
-            return later
-        await self.limits.acquire(
-            channel,
-            chat,
-            per_second=port.per_second,
-            chat_interval=port.chat_interval(chat),
-            clock=self.clock,
-            sleep=self.sleep,
-        )
-        return None
+    async def _release(self, ids: list[int]) -> None:
+        """Hand rows not sent in this pass back to the queue at once (their lease ends now)."""
+        if ids:
+            await self._set_many(ids, next_attempt_at=self.clock.now())
 
     async def _deliver(self, row: Outbox) -> int:
         port = self.ports.get(row.channel) or self.ports.get(Channel.console)
         if port is None:
             await self._fail(row, "нет канала доставки", permanent=True)
             return 0
-        later = await self._pace(row.channel, port, row.chat_id)
-        if later is not None:
-            await self._set(row, next_attempt_at=later)
-            return 0
+        if not port.self_paced:  # a self-paced port waits for its turn on every request
+            await self.limits.acquire(
+                row.channel,
+                row.chat_id,
+                per_second=port.per_second,
+                chat_interval=port.chat_interval(row.chat_id),
+                clock=self.clock,
+                sleep=self.sleep,
+            )
         text = render_plain(row.kind, row.payload)
         notice = Notice(
             row.chat_id,
@@ -229,6 +254,11 @@ class Sender:
             row, status=OutboxStatus.sent, sent_at=self.clock.now(), attempts=row.attempts + 1
         )
         return 1
+
+    async def _set_many(self, ids: list[int], **values: Any) -> None:
+        async with self.sm() as session:
+            await session.execute(update(Outbox).where(col(Outbox.id).in_(ids)).values(**values))
+            await session.commit()
 
     async def _set(self, row: Outbox, **values: Any) -> None:
         async with self.sm() as session:

@@ -1,5 +1,6 @@
 """Read models for chat channels: an item with what a card needs to show it."""
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,8 +53,30 @@ class ItemView:
         return [a for a, t in TABLE.items() if self.item.status in t.sources and rel & t.who]
 
 
-async def get_item_view(session: AsyncSession, *, item_id: int) -> ItemView:
-    item = await session.get(Item, item_id)
+class ContextCache:
+    """Municipality contexts kept for a few seconds: a burst of notices reads the setup once."""
+
+    def __init__(self, ttl: float = 10.0) -> None:
+        self.ttl = ttl
+        self._kept: dict[int, tuple[float, MunicipalityContext]] = {}
+
+    async def get(self, session: AsyncSession, municipality_id: int) -> MunicipalityContext:
+        now = time.monotonic()
+        kept = self._kept.get(municipality_id)
+        if kept is not None and now - kept[0] < self.ttl:
+            return kept[1]
+        ctx = await load_context(session, municipality_id=municipality_id)
+        self._kept[municipality_id] = (now, ctx)
+        return ctx
+
+
+async def get_item_view(
+    session: AsyncSession, *, item_id: int, cache: ContextCache | None = None
+) -> ItemView:
+    """The item as it is now, with its municipality's context (from `cache` if given)."""
+    item = await session.get(Item, item_id, populate_existing=True)
     if item is None:
         raise NotFound(f"обращение {item_id} не найдено")
+    if cache is not None:
+        return ItemView(item, await cache.get(session, item.municipality_id))
     return ItemView(item, await load_context(session, municipality_id=item.municipality_id))

@@ -33,22 +33,30 @@ class PacingMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         chat: Any = getattr(method, "chat_id", None)
+        paced = chat is not None and type(method).__name__.startswith(POSTING)
+        for attempt in range(3):
+            if paced:
+                await self._turn(str(chat))
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as e:
+                if attempt == 2:
+                    raise
+                # Telegram throttled the bot: everyone waits; the retry queues for a turn again.
+                log.warning("Telegram просит подождать %s с", e.retry_after)
+                until = self.rt.clock.now() + timedelta(seconds=e.retry_after)
+                self.rt.sender.limits.channel_next[Channel.telegram] = until
+                await asyncio.sleep(e.retry_after)
+        raise AssertionError("unreachable")
+
+    async def _turn(self, chat: str) -> None:
         port = self.rt.ports.get(Channel.telegram)
-        if chat is not None and type(method).__name__.startswith(POSTING) and port is not None:
+        if port is not None:
             await self.rt.sender.limits.acquire(
                 Channel.telegram,
-                str(chat),
+                chat,
                 per_second=port.per_second,
-                chat_interval=port.chat_interval(str(chat)),
+                chat_interval=port.chat_interval(chat),
                 clock=self.rt.clock,
                 sleep=asyncio.sleep,
             )
-        try:
-            return await make_request(bot, method)
-        except TelegramRetryAfter as e:
-            # Telegram throttled the whole bot: everyone waits, then this request goes again.
-            log.warning("Telegram просит подождать %s с", e.retry_after)
-            until = self.rt.clock.now() + timedelta(seconds=e.retry_after)
-            self.rt.sender.limits.channel_next[Channel.telegram] = until
-            await asyncio.sleep(e.retry_after)
-            return await make_request(bot, method)

@@ -23,7 +23,7 @@ from workflows.jobs import Runtime
 from workflows.notices import TITLES
 from workflows.outbox import Notice, PermanentFailure, RetryAfter
 from workflows.staff import do_save_card, get_card
-from workflows.views import get_item_view
+from workflows.views import ContextCache, get_item_view
 
 CITIZEN_TEXT = {
     "registered": "Ваше сообщение зарегистрировано под номером <b>{number}</b>. "
@@ -63,6 +63,7 @@ class TelegramPort:
 
     def __init__(self, bot: Bot, rt: Runtime) -> None:
         self.bot, self.rt = bot, rt
+        self.contexts = ContextCache()
         self.per_second = rt.settings.telegram_per_second
 
     def chat_interval(self, chat_id: str) -> float:
@@ -98,7 +99,7 @@ class TelegramPort:
             return
         actor = Actor.of_staff(staff, channel=Channel.telegram)
         async with self.rt.sm() as s:
-            view = await get_item_view(s, item_id=notice.item_id)
+            view = await get_item_view(s, item_id=notice.item_id, cache=self.contexts)
             card = await get_card(s, item_id=notice.item_id, staff_id=staff.id or 0)
             photos = [
                 a.file_id

@@ -78,14 +78,13 @@ async def process_inbox(rt: Runtime, bot: Bot, dp: Dispatcher, *, limit: int = 1
 
 async def save_update(rt: Runtime, payload: dict[str, Any]) -> bool:
     """Save one raw update; False if it was a redelivery."""
-    async with rt.sm() as s:
-        return await do_save_update(
-            s,
-            channel=Channel.telegram,
-            update_id=str(payload["update_id"]),
-            payload=payload,
-            now=rt.clock.now(),
-        )
+    return await do_save_update(
+        rt.engine,
+        channel=Channel.telegram,
+        update_id=str(payload["update_id"]),
+        payload=payload,
+        now=rt.clock.now(),
+    )
 
 
 async def poll(rt: Runtime, bot: Bot, *, stop: asyncio.Event, wake: asyncio.Event) -> None:
