@@ -2,7 +2,7 @@
 Bot API's limits, side by side in one run.
 
     python -m bench.telegram [--only intake|notify] [--seconds 5] [--rounds 3]
-                             [--connections 64] [--client auto|wrk|python] [--no-what-if]
+                             [--connections 64] [--client auto|wrk|python]
                              [--no-profile] [--notices 2400] [--chats 300]
                              [--few-notices 150] [--few-chats 5] [--tg-per-second X]
                              [--tg-chat-interval S]
@@ -11,18 +11,18 @@ Figure 1: updates per second that the real webhook (`create_app(rt)`: secret che
 `do_save_update` into the inbox) acknowledges, divided by the same for a bare FastAPI + asyncpg
 endpoint that inserts one row; goal ≥ 0.5. Each app runs under uvicorn (1 worker) in its own
 process; the same load (wrk when installed, else aiohttp) posts unique Russian message updates;
-runs alternate (real, what-if, bare, real, …) and the medians count. Every acknowledged update
-must be in the database exactly once. What-if = the real app with the changes suggested below
-applied in the bench's server process only (bench/telegram_serve.py): the evidence for them.
-Then where the time goes: DB round trips per update, server CPU per update, and a cProfile of
-each server under the same load, by library.
+runs alternate (real, bare, real, …) and the medians count (bench/telegram_serve.py launches
+both). Every acknowledged update must be in the database exactly once. Then where the time
+goes: DB round trips per update, server CPU per update, and a cProfile of each server under the
+same load, by library.
 Figure 2: notices delivered per second by the real outbox `Sender` through the real
 `TelegramPort` (aiogram Bot, `make_bot` + `attach_port`) to the Bot API emulator with Telegram's
 limits on (30/s per bot, 1/s per chat), divided by that budget; goal ≥ 0.9 with zero 429s. The
 sender runs as deployed (`run_in_process`). Scenario A: escalations spread over many chats (the
 bot budget binds); scenario B: many escalations to few chats (the per-chat limit binds).
 The sender's own pacing settings can be tried with --tg-per-second / --tg-chat-interval. Each
-scenario reports where a notice's time goes and how the messages were spaced at the emulator.
+scenario reports where a notice's time goes (summed over the deliveries the sender runs
+concurrently) and how the messages were spaced at the emulator.
 """
 
 import argparse
@@ -93,21 +93,18 @@ START_TIMEOUT_S = 60.0
 
 @dataclass(frozen=True)
 class Contender:
-    """One column of figure 1: which app the launcher serves, and with which what-if changes."""
+    """One column of figure 1: the app the launcher serves (bench.telegram_serve)."""
 
     key: str
-    app: str
-    what_if: str = ""
 
     @property
     def label(self) -> str:
         """How the report names it."""
-        return {"real": "real webhook", "what_if": "real + fixes", "bare": "bare asyncpg"}[self.key]
+        return {"real": "real webhook", "bare": "bare asyncpg"}[self.key]
 
 
-REAL = Contender("real", "real")
-WHAT_IF = Contender("what_if", "real", ",".join(telegram_serve.WHAT_IF))
-BARE = Contender("bare", "bare")
+REAL = Contender("real")
+BARE = Contender("bare")
 
 
 @dataclass
@@ -163,9 +160,7 @@ async def served(
 ) -> AsyncIterator[Server]:
     """Start `python -m bench.telegram_serve` for one contender; stopped on exit."""
     port = free_port()
-    cmd = [sys.executable, "-m", "bench.telegram_serve", who.app, "--port", str(port)]
-    if who.what_if:
-        cmd += ["--what-if", who.what_if]
+    cmd = [sys.executable, "-m", "bench.telegram_serve", who.key, "--port", str(port)]
     if profile is not None:
         cmd += ["--profile", str(profile)]
     log = logdir / f"{who.key}-{port}.log"
@@ -207,7 +202,7 @@ async def count_saved(db_url: str, who: Contender, lo: int, hi: int) -> int:
     """Rows the contender saved with update ids in [lo, hi)."""
     conn = await asyncpg.connect(db_url)
     try:
-        if who.app == "bare":
+        if who.key == "bare":
             sql = f"SELECT count(*) FROM {telegram_serve.BARE_TABLE} WHERE update_id >= $1 AND update_id < $2"
         else:
             sql = (
@@ -356,7 +351,7 @@ def counting_queries() -> Iterator[Counter[str]]:
 @contextlib.asynccontextmanager
 async def in_process_app(who: Contender, db_url: str) -> AsyncIterator[Any]:
     """The contender's ASGI app in this process (its lifespan run), for counting queries."""
-    if who.app == "bare":
+    if who.key == "bare":
         app = telegram_serve.bare_app(telegram_serve.plain_dsn(db_url))
         async with app.router.lifespan_context(app):
             yield app
@@ -364,22 +359,16 @@ async def in_process_app(who: Contender, db_url: str) -> AsyncIterator[Any]:
     settings = Settings.model_validate(
         {"DATABASE_URL": db_url, "TELEGRAM_WEBHOOK_SECRET": SECRET, "MCU_ENV": "test"}
     )
-    # async-dep changes no statement, and can only be applied before the routes are imported
-    what_if = frozenset(w for w in who.what_if.split(",") if w) - {"async-dep"}
-    import api.telegram
-
-    # real_app's what-if swaps the route's save function: put it back afterwards
-    with mock.patch.object(api.telegram, "do_save_update", api.telegram.do_save_update):
-        app = telegram_serve.real_app(settings, what_if)
-        try:
-            yield app
-        finally:
-            await app.state.rt.engine.dispose()
+    app = telegram_serve.real_app(settings)
+    try:
+        yield app
+    finally:
+        await app.state.rt.engine.dispose()
 
 
 async def round_trips(who: Contender, db_url: str, *, n: int = 200) -> dict[str, Any]:
     """Statements sent to Postgres per update, after a warm-up, by statement."""
-    base = 9_000_000_000 + {"real": 0, "what_if": 1, "bare": 2}[who.key] * RUN_SPAN
+    base = 9_000_000_000 + {"real": 0, "bare": 1}[who.key] * RUN_SPAN
     headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
     async with in_process_app(who, db_url) as app:
         transport = httpx.ASGITransport(app=app)
@@ -487,7 +476,7 @@ def medians(runs: list[dict[str, Any]], contenders: list[Contender]) -> dict[str
 
 async def intake_bench(db_url: str, args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
     """Figure 1: the interleaved rounds, the medians and ratio, then where the time goes."""
-    contenders = [REAL, WHAT_IF, BARE] if not args.no_what_if else [REAL, BARE]
+    contenders = [REAL, BARE]
     conn = await asyncpg.connect(db_url)
     try:
         await conn.execute(telegram_serve.BARE_DDL)
@@ -515,11 +504,8 @@ async def intake_bench(db_url: str, args: argparse.Namespace, progress: Progress
         "ratio": round(ratio, 3),
         "goal": INTAKE_GOAL,
         "met": ratio >= INTAKE_GOAL and m["real"]["saved_once"],
-        "what_if_changes": telegram_serve.WHAT_IF if "what_if" in m else [],
         **diagnosis,
     }
-    if "what_if" in m:
-        figures["what_if_ratio"] = round(m["what_if"]["rate"] / m["bare"]["rate"], 3)
     return figures
 
 
@@ -575,7 +561,9 @@ class SenderLog:
 @contextlib.contextmanager
 def watching_sender(rt: Runtime) -> Iterator[SenderLog]:
     """Time the sender's passes and the steps of each delivery; count claimed and postponed
-    rows. Only wrappers: what the sender does is unchanged."""
+    rows. Only wrappers: what the sender does is unchanged. A pass delivers several rows at a
+    time (Sender.run_once, up to `concurrency`), so the times of the steps inside a delivery
+    add up over overlapping deliveries and their sum exceeds the wall time of the passes."""
     import bot.telegram.port as port_module
 
     log = SenderLog()
@@ -597,6 +585,7 @@ def watching_sender(rt: Runtime) -> Iterator[SenderLog]:
         patch(mock.patch.object(sender, "run_once", log.timed("pass", sender.run_once)))
         patch(mock.patch.object(sender, "claim", log.timed("claim", counted_claim)))
         patch(mock.patch.object(sender, "_release", counted_release))
+        patch(mock.patch.object(sender, "_deliver", log.timed("deliver", sender._deliver)))
         patch(mock.patch.object(sender, "_set", log.timed("mark row", sender._set)))
         patch(mock.patch.object(port, "send", log.timed("port.send", port.send)))
         wait = log.timed("pacing wait", sender.limits.acquire)
@@ -610,9 +599,10 @@ def watching_sender(rt: Runtime) -> Iterator[SenderLog]:
 
 
 def step_ms(log: SenderLog, sends: int, backoff_s: float) -> dict[str, float]:
-    """Milliseconds per delivered notice by step: inside port.send (the HTTP call less the
-    pacing wait and the sleeps after 429s in it, the database reads and the card save, the
-    rest) and around it."""
+    """Milliseconds per delivered notice by step of a delivery, summed over the deliveries that
+    ran concurrently: inside port.send (the HTTP call less the pacing wait and the sleeps after
+    429s in it, the database reads and the card save, the rest), marking the row, and the rest
+    of the delivery. The steps add up to the summed delivery time, not to wall time."""
     per = 1000 / max(sends, 1)
     spent = log.spent
     inside = sum(spent[n] for n in PORT_STEPS) + spent["send_message"]
@@ -623,10 +613,9 @@ def step_ms(log: SenderLog, sends: int, backoff_s: float) -> dict[str, float]:
         "HTTP sendMessage": round(http * per, 2),
         **{n: round(spent[n] * per, 2) for n in PORT_STEPS},
         "rest of port.send": round((spent["port.send"] - inside) * per, 2),
-        "claim": round(spent["claim"] * per, 2),
         "mark row": round(spent["mark row"] * per, 2),
-        "rest of the pass": round(
-            (spent["pass"] - spent["port.send"] - spent["claim"] - spent["mark row"]) * per, 2
+        "rest of the delivery": round(
+            (spent["deliver"] - spent["port.send"] - spent["mark row"]) * per, 2
         ),
     }
 
@@ -798,7 +787,9 @@ async def notify_scenario(
         await emu.stop()
         await engine.dispose()
     arrived = arrival_figures(arrivals)
-    return scenario_figures(sc, emu, complete, log, arrived["retry_after_s_total"]) | {
+    backoff_s = arrived["retry_after_s_total"]
+    figures = scenario_figures(sc, emu, complete, log, backoff_s, rt.sender.concurrency)
+    return figures | {
         "arrivals": arrived,
         "outbox": await outbox_outcome(sm),
     }
@@ -847,15 +838,21 @@ def arrival_figures(arrivals: list[tuple[float, int | None]]) -> dict[str, Any]:
 
 
 def scenario_figures(
-    sc: Scenario, emu: BotApiEmulator, complete: bool, log: SenderLog, backoff_s: float
+    sc: Scenario,
+    emu: BotApiEmulator,
+    complete: bool,
+    log: SenderLog,
+    backoff_s: float,
+    concurrency: int,
 ) -> dict[str, Any]:
-    """Delivered/s over the run (first to last send), against the budget; the sender's log."""
+    """Delivered/s over the run (first to last send), against the budget; the sender's log:
+    wall time of its passes, how many deliveries overlapped, and the summed step times."""
     st = emu.stats
     span = (st.last_send_at or 0.0) - (st.first_send_at or 0.0)
     rate = (st.sends - 1) / span if span > 0 else 0.0
     per_chat = [len(emu.chat(TELEGRAM_ID0 + i).messages) for i in range(sc.chats)]
-    steps = step_ms(log, st.sends, backoff_s)
-    work = sum(v for k, v in steps.items() if k not in ("pacing wait", "429 back-off"))
+    per = 1000 / max(st.sends, 1)
+    passes = log.spent["pass"]
     return {
         "notices": sc.notices,
         "chats": sc.chats,
@@ -874,11 +871,14 @@ def scenario_figures(
             "passes": log.calls["pass"],
             "claimed": log.claimed,
             "postponed_chat_busy": log.postponed,
-            "busy_s": round(log.spent["pass"], 2),
-            "idle_s": round(max(span - log.spent["pass"], 0.0), 2),
-            "work_ms_per_notice": round(work, 2),
-            "max_rate_per_s_at_this_work": round(1000 / work, 1) if work > 0 else None,
-            "ms_per_notice": steps,
+            "busy_s": round(passes, 2),
+            "idle_s": round(max(span - passes, 0.0), 2),
+            "concurrency": concurrency,
+            "deliveries_in_flight_avg": round(log.spent["deliver"] / passes, 2) if passes else None,
+            "wall_ms_per_notice_in_passes": round(passes * per, 2),
+            "claim_ms_per_notice": round(log.spent["claim"] * per, 2),
+            "delivery_ms_per_notice_summed": round(log.spent["deliver"] * per, 2),
+            "summed_ms_per_notice_by_step": step_ms(log, st.sends, backoff_s),
         },
     }
 
@@ -930,8 +930,8 @@ def met(ok: bool) -> str:
 def report_intake(f: dict[str, Any]) -> list[str]:
     """Figure 1 as text."""
     m = f["medians"]
-    keys = [k for k in ("real", "what_if", "bare") if k in m]
-    labels = {c.key: c.label for c in (REAL, WHAT_IF, BARE)}
+    keys = [k for k in ("real", "bare") if k in m]
+    labels = {c.key: c.label for c in (REAL, BARE)}
     lines = [
         f"Figure 1 - webhook intake: {f['rounds']} interleaved rounds of {f['seconds']:g} s,"
         f" {f['connections']} concurrent connections, load by {f['client']}; medians",
@@ -949,15 +949,7 @@ def report_intake(f: dict[str, Any]) -> list[str]:
         rows.append(("DB statements/update", lambda k: str(f["round_trips"][k]["per_update"])))
     for label, cell in rows:
         lines.append(f"  {label:28}" + "".join(f"{cell(k):>16}" for k in keys))
-    lines.append(
-        f"  ratio real / bare = {f['ratio']}: goal ≥ {f['goal']} {met(f['met'])}"
-        + (
-            f" (real + fixes / bare = {f['what_if_ratio']}; fixes, bench-side only:"
-            f" {', '.join(f['what_if_changes'])})"
-            if "what_if_ratio" in f
-            else ""
-        )
-    )
+    lines.append(f"  ratio real / bare = {f['ratio']}: goal ≥ {f['goal']} {met(f['met'])}")
     return lines + report_diagnosis(f, keys, labels)
 
 
@@ -993,7 +985,7 @@ def report_notify(f: dict[str, Any]) -> list[str]:
     lines = [
         "Figure 2 - notifications through the real Sender + TelegramPort + aiogram Bot to the"
         " Bot API emulator (limits on: 30/s per bot, 1/s per private chat); sender settings:"
-        f" {f['pacing_settings'] or 'the defaults (30/s, 1 s per chat)'}"
+        f" {f['pacing_settings'] or 'the defaults (29/s, 1.05 s per chat)'}"
     ]
     for key in ("many_chats", "few_chats"):
         s = f.get(key)
@@ -1006,10 +998,14 @@ def report_notify(f: dict[str, Any]) -> list[str]:
             f" budget {s['budget_per_s']:g}/s; ratio {s['ratio']}; 429s:"
             f" {s['too_many_requests']} -> goal ≥ {f['goal']} with no 429 {met(s['met'])}",
             f"    sender: {d['passes']} passes, {d['claimed']:,} rows claimed,"
-            f" {d['postponed_chat_busy']:,} left for later (chat busy); busy {d['busy_s']} s,"
-            f" idle between passes {d['idle_s']} s; work {d['work_ms_per_notice']} ms/notice"
-            f" (one sender at a time: at most {d['max_rate_per_s_at_this_work']}/s)",
-            "    ms per notice: " + ", ".join(f"{k} {v:g}" for k, v in d["ms_per_notice"].items()),
+            f" {d['postponed_chat_busy']:,} left for later (chat busy); in passes"
+            f" {d['busy_s']} s = {d['wall_ms_per_notice_in_passes']} ms/notice wall time (claim"
+            f" {d['claim_ms_per_notice']}), idle between passes {d['idle_s']} s; up to"
+            f" {d['concurrency']} deliveries at a time, {d['deliveries_in_flight_avg']} in"
+            " flight on average",
+            f"    ms per notice summed over concurrent deliveries (they overlap: the sum,"
+            f" {d['delivery_ms_per_notice_summed']}, is not wall time): "
+            + ", ".join(f"{k} {v:g}" for k, v in d["summed_ms_per_notice_by_step"].items()),
             f"    at the emulator: smallest gap between accepted sends"
             f" {a['min_gap_ms']} ms, {a['gaps_under_1_30_s']} gaps under 1/30 s, at most"
             f" {a['max_accepted_in_1s']} accepted in 1 s; accepted in the second before each"
@@ -1036,7 +1032,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of intake runs")
     p.add_argument("--connections", type=int, default=64, help="concurrent clients")
     p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
-    p.add_argument("--no-what-if", action="store_true", help="skip the real app with fixes")
     p.add_argument("--no-profile", action="store_true", help="skip the cProfile runs")
     p.add_argument("--notices", type=int, default=2400, help="scenario A: notices")
     p.add_argument("--chats", type=int, default=300, help="scenario A: chats")

@@ -12,7 +12,6 @@ profiles between SIGUSR1 and SIGUSR2 and writes the stats to FILE.
 
 import argparse
 import cProfile
-import functools
 import json
 import os
 import signal
@@ -37,8 +36,7 @@ BARE_DDL = (
 BARE_INSERT = (
     f"INSERT INTO {BARE_TABLE} (update_id, payload) VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING"
 )
-WHAT_IF = ("async-dep", "no-pre-ping", "pool-30", "core-autocommit")  # see real_app
-POOL_MIN, POOL_MAX = 10, 30  # the real app's engine: pool_size 10 + max_overflow 20
+POOL_MIN, POOL_MAX = 10, 30  # at most as many connections as the real app's engine (30)
 
 
 def plain_dsn(url: str) -> str:
@@ -76,79 +74,12 @@ def bare_app(dsn: str) -> FastAPI:
     return app
 
 
-def real_app(settings: Settings, what_if: frozenset[str] = frozenset()) -> FastAPI:
-    """The product's API as `mcu serve` builds it (without the jobs and the bot); `what_if`
-    applies, in this process only, changes the intake bench suggests (WHAT_IF)."""
-    if "async-dep" in what_if:
-        make_runtime_dependency_async()
+def real_app(settings: Settings) -> FastAPI:
+    """The product's API as `mcu serve` builds it (without the jobs and the bot)."""
     from api.app import create_app
-    from models.db import make_engine, make_sessionmaker
     from workflows.jobs import Runtime
 
-    rt = Runtime.create(settings)
-    engine_options: dict[str, Any] = {}
-    if "no-pre-ping" in what_if:
-        engine_options["pool_pre_ping"] = False
-    if "pool-30" in what_if:
-        engine_options.update(pool_size=POOL_MAX, max_overflow=0)
-    if engine_options:
-        engine = make_engine(settings.database_url, **engine_options)
-        rt.engine, rt.sm = engine, make_sessionmaker(engine)
-    app = create_app(rt)
-    if "core-autocommit" in what_if:
-        import api.telegram
-
-        api.telegram.do_save_update = save_update_autocommit  # type: ignore[assignment]
-    return app
-
-
-def make_runtime_dependency_async() -> None:
-    """What `async def runtime(request)` in api/deps.py would do: FastAPI calls a plain `def`
-    dependency in a worker thread, an async one inline. Done by swapping the callable inside
-    the `Rt` annotation before any route that uses it is declared."""
-    import typing
-
-    if "api.telegram" in sys.modules:
-        raise RuntimeError("async-dep must be applied before the API routes are imported")
-    from api import deps
-
-    async def runtime(request: Request) -> Any:
-        return request.app.state.rt
-
-    marker = typing.get_args(deps.Rt)[1]
-    object.__setattr__(marker, "dependency", runtime)
-
-
-async def save_update_autocommit(
-    session: Any, *, channel: Any, update_id: str, payload: dict[str, Any], now: Any
-) -> bool:
-    """`do_save_update` as one prepared Core INSERT in autocommit: one round trip, no BEGIN,
-    no COMMIT, no ORM; the session is only used for its engine (it never connects)."""
-    async with session.bind.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        row = await conn.execute(
-            _save_statement(),
-            {"channel": channel, "update_id": update_id, "payload": payload, "received_at": now},
-        )
-        return row.first() is not None
-
-
-@functools.cache
-def _save_statement() -> Any:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once with bind parameters."""
-    from sqlalchemy import bindparam
-    from sqlalchemy.dialects.postgresql import insert
-
-    from models import Inbox
-
-    table: Any = Inbox.__table__
-    columns = ("channel", "update_id", "payload", "received_at")
-    return (
-        insert(table)
-        .values({c: bindparam(c) for c in columns})
-        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-        .returning(table.c.id)
-    )
+    return create_app(Runtime.create(settings))
 
 
 def serve(app: FastAPI, port: int) -> None:
@@ -179,15 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("app", choices=("real", "bare"))
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--profile", help="write cProfile stats here (SIGUSR1 starts, SIGUSR2 stops)")
-    p.add_argument(
-        "--what-if", default="", help=f"real app only: comma-separated changes from {WHAT_IF}"
-    )
     args = p.parse_args(argv)
-    what_if = frozenset(w for w in args.what_if.split(",") if w)
-    if not what_if <= set(WHAT_IF):
-        p.error(f"--what-if takes {', '.join(WHAT_IF)}")
     if args.app == "real":
-        app = real_app(Settings(), what_if)
+        app = real_app(Settings())
     else:
         app = bare_app(plain_dsn(os.environ["DATABASE_URL"]))
     if args.profile:
