@@ -12,10 +12,10 @@ from models import (
     CitizenIdentity,
     Consent,
     Item,
-    ItemEvent,
     ItemStatus,
 )
 from workflows.actors import Actor
+from workflows.audit import audit_event
 from workflows.routing import lemmas
 from workflows.transitions import OPEN
 
@@ -44,19 +44,7 @@ async def access_citizen_of(
     citizen = await session.get(Citizen, item.citizen_id)
     if citizen is None or citizen.erased_at is not None:
         return None
-    session.add(
-        ItemEvent(
-            item_id=item.id or 0,
-            at=now,
-            actor_kind=actor.kind,
-            actor_id=actor.id,
-            channel=actor.channel,
-            action="view_personal_data",
-            from_status=item.status,
-            to_status=item.status,
-            version=item.version,
-        )
-    )
+    session.add(audit_event(item, actor=actor, action="view_personal_data", now=now))
     await session.commit()
     return citizen
 

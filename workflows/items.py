@@ -21,6 +21,7 @@ from models import (
     Sector,
 )
 from workflows.actors import Actor
+from workflows.audit import audit_event
 from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
 from workflows.deadlines import add_length, get_policy, local_date
@@ -155,15 +156,12 @@ async def do_register_item(
     session.add(item)
     await session.flush()
     session.add(
-        ItemEvent(
-            item_id=item.id or 0,
-            at=now,
-            actor_kind=actor.kind,
-            actor_id=actor.id,
-            channel=actor.channel,
+        audit_event(
+            item,
+            actor=actor,
             action="register",
-            to_status=item.status,
-            version=item.version,
+            now=now,
+            first=True,
             data={"received_at": registered.isoformat()},
         )
     )
@@ -281,19 +279,7 @@ async def check_ping(session: AsyncSession, *, clock: Clock, item_id: int, actor
         ctx = await load_context(session, municipality_id=item.municipality_id)
         assignee = ctx.directory.by_id.get(item.assignee_id)
         now = clock.now()
-        session.add(
-            ItemEvent(
-                item_id=item.id or 0,
-                at=now,
-                actor_kind=actor.kind,
-                actor_id=actor.id,
-                channel=actor.channel,
-                action="ping",
-                from_status=item.status,
-                to_status=item.status,
-                version=item.version,
-            )
-        )
+        session.add(audit_event(item, actor=actor, action="ping", now=now))
         await session.flush()
         if assignee is not None:
             await enqueue(
