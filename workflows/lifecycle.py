@@ -37,6 +37,18 @@ class ActionInput:
     files: tuple[tuple[str, str], ...] = ()  # (kind, channel file id) sent with an answer
 
 
+@dataclass(frozen=True)
+class Call:
+    """What an action handler is given: where, when, on what, by whom, with what."""
+
+    session: AsyncSession
+    ctx: MunicipalityContext
+    now: datetime
+    item: Item
+    actor: Actor
+    data: ActionInput
+
+
 @dataclass
 class Effect:
     """What an action handler decided: column changes, notices, event data."""
@@ -127,7 +139,7 @@ async def apply_action(
         )
     if not relations(actor, item) & rule.who:
         raise Forbidden(f"у вас нет права «{ACTION_RU[action]}» для обращения {item.number}")
-    effect = await HANDLERS[action](session, ctx=ctx, now=now, item=item, actor=actor, data=data)
+    effect = await HANDLERS[action](Call(session, ctx, now, item, actor, data))
     if rule.target is not None:
         effect.changes["status"] = rule.target
     old_status, old_version = item.status, item.version
