@@ -156,3 +156,23 @@ async def test_no_consent_no_data(engine, sm, muni):
     from models import Citizen
 
     assert await count(sm, Citizen) == 0 and await count(sm, Item) == 0
+
+
+async def test_typing_instead_of_pressing_gets_a_hint_not_a_dead_end(engine, sm, muni):
+    async with running_system(engine) as sys:
+        citizen = await sys.citizen(5001)
+        await citizen.tap("📝 Сообщить о проблеме")
+        topics = await sys.expect(citizen, "О чём ваше сообщение")
+        await citizen.send_text("вода")
+        await sys.expect(citizen, "Выберите тему кнопкой")
+        await citizen.press(topics, "ЖКХ")
+        await sys.expect(citizen, "Опишите проблему")
+        await citizen.send_text("Нет воды")
+        await citizen.press(await sys.expect(citizen, "Записал"), "Готово ➡️")
+        await citizen.press(await sys.expect(citizen, "Где это?"), "село Тестовое")
+        summary = await sys.expect(citizen, "Проверьте")
+        await citizen.send_text("ну что там?")
+        await sys.expect(citizen, "Нажмите «Отправить»")
+        await citizen.press(summary, "✅ Отправить")
+        await sys.expect(citizen, "зарегистрировано")
+    assert await count(sm, Item) == 1

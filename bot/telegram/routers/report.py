@@ -239,6 +239,17 @@ def build() -> Router:
         )
         await query.message.answer(reply[0], reply_markup=reply[1] or kb.menu())
 
+    @router.message(Report.sector)
+    async def sector_typed(message: Message) -> None:
+        await message.answer("Выберите тему кнопкой выше (или «Не знаю»). /cancel — отменить.")
+
+    @router.message(Report.confirm)
+    async def confirm_typed(message: Message) -> None:
+        await message.answer(
+            "Нажмите «Отправить» под сводкой или исправьте описание и место "
+            "кнопками. /cancel — отменить."
+        )
+
     @router.callback_query(cb.Citizen.filter(F.act == "cancel"))
     async def cancel(query: CallbackQuery, state: FSMContext) -> None:
         await state.clear()
