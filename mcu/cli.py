@@ -6,7 +6,8 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlmodel import select
@@ -20,6 +21,8 @@ from workflows.errors import DomainError
 from workflows.items import NewItem, check_register_item
 from workflows.jobs import JOBS, Runtime
 from workflows.setup import check_apply_setup
+from workflows.transitions import STATUS_RU
+from workflows.views import get_item_view
 
 app = typer.Typer(help="МЦУ: обращения граждан, сроки и эскалации.", no_args_is_help=True)
 setup_app = typer.Typer(help="Настройка муниципалитета из YAML-файла.", no_args_is_help=True)
@@ -292,7 +295,7 @@ def item_register(
 ) -> None:
     """Зарегистрировать обращение (например, поступившее на бумаге)."""
 
-    async def go(rt: Runtime) -> dict[str, Any]:
+    async def go(rt: Runtime) -> str:
         m = await _municipality(rt, municipality)
         async with rt.sm() as s:
             item = await check_register_item(
@@ -302,18 +305,18 @@ def item_register(
                 actor=CLI_ADMIN,
                 new=NewItem(kind=kind, channel=Channel.cli, text=text),
             )
-        return {
-            "number": item.number,
-            "status": item.status,
-            "assignee_id": item.assignee_id,
-            "due_at": item.due_at,
-        }
+            view = await get_item_view(s, item_id=item.id or 0)
+        due = (
+            item.due_at.astimezone(ZoneInfo(m.tz)).strftime("%d.%m.%Y %H:%M")
+            if item.due_at
+            else "не установлен"
+        )
+        return (
+            f"Зарегистрировано {item.number}: {STATUS_RU[item.status]}; исполнитель: "
+            f"{view.assignee or '— (ждёт распределения оператором)'}; срок ответа: {due}"
+        )
 
-    r = _run(go)
-    typer.echo(
-        f"Зарегистрировано {r['number']}: статус {r['status']}, исполнитель "
-        f"{r['assignee_id'] or '— (ждёт оператора)'}, срок {r['due_at']}"
-    )
+    typer.echo(_run(go))
 
 
 def main() -> None:  # pragma: no cover
