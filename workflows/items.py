@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -261,11 +260,6 @@ async def get_items(
         q.order_by(col(Item.due_at).asc().nulls_last(), col(Item.id)).limit(limit).offset(offset)
     )
     return list(page), int(total)
-
-
-def item_public(item: Item) -> dict[str, Any]:
-    """An item as the API shows it (citizen data is fetched separately)."""
-    return item.model_dump(mode="json")
 
 
 async def check_ping(session: AsyncSession, *, clock: Clock, item_id: int, actor: Actor) -> Item:

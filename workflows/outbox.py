@@ -5,6 +5,7 @@ import asyncio
 import logging
 import math
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -72,7 +73,7 @@ class ConsolePort:
         return 0.0
 
     def __init__(self) -> None:
-        self.sent: list[Notice] = []
+        self.sent: deque[Notice] = deque(maxlen=100)  # the latest, for tests and a glance
 
     async def send(self, notice: Notice) -> None:
         self.sent.append(notice)
@@ -92,11 +93,6 @@ class Limits:
 
     chat_next: dict[tuple[Channel, str], datetime] = field(default_factory=dict)
     channel_next: dict[Channel, datetime] = field(default_factory=dict)
-
-    def busy_until(self, channel: Channel, chat: str, now: datetime) -> datetime | None:
-        """When this chat may be written to again, if not now."""
-        at = self.chat_next.get((channel, chat))
-        return at if at is not None and at > now else None
 
     async def acquire(
         self,

@@ -39,13 +39,10 @@ class ItemView:
             return None
         cal = self.ctx.calendar
         today, last = now.astimezone(cal.tz).date(), due.astimezone(cal.tz).date()
-        sign, (a, b) = (1, (today, last)) if last >= today else (-1, (last, today))
-        count, day = 0, a
-        while day < b:
-            day = cal.next_working_day(day)
-            if day <= b:
-                count += 1
-        return sign * count if now <= due or sign < 0 else -max(count, 1)
+        day, end, count = min(today, last), max(today, last), 0
+        while (day := cal.next_working_day(day)) <= end:
+            count += 1
+        return count if last >= today else -count
 
     def allowed(self, actor: Actor) -> list[Action]:
         """Actions the table lets this actor take on the item now (for buttons)."""

@@ -1,7 +1,7 @@
 """The lifecycle on real Postgres: registration, routing, transitions, refusals, concurrency."""
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -167,7 +167,7 @@ async def test_reopen_by_head_tells_heads_and_replans(sm, clock, muni):
     item = await register(sm, clock, muni, "Нет воды")
     item = await act(sm, clock, item, Action.take, water)
     item = await act(sm, clock, item, Action.answer, water, text="Готово")
-    clock.advance(__import__("datetime").timedelta(days=1))
+    clock.advance(timedelta(days=1))
     item = await act(sm, clock, item, Action.reopen, head, reason="жители пишут, что воды нет")
     assert item.status is ItemStatus.reopened and item.due_at is not None
     assert item.due_at > MSK_DEC_2
