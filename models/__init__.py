@@ -14,6 +14,7 @@ from models.enums import (
     TimerStatus,
 )
 from models.item import Item, ItemCounter, ItemEvent
+from models.reports import Digest, DigestFile
 from models.runtime import Inbox, Outbox, Timer
 from models.setup import (
     ApiToken,
@@ -39,6 +40,8 @@ __all__ = [
     "DeadlineClock",
     "DeadlinePolicy",
     "DialogState",
+    "Digest",
+    "DigestFile",
     "Inbox",
     "Item",
     "ItemCounter",

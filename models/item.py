@@ -16,6 +16,11 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         Index("ix_item_muni_status", "municipality_id", "status"),
         Index("ix_item_assignee_status", "assignee_id", "status"),
+        # Reports select a period by one of these moments within a municipality.
+        Index("ix_item_muni_registered", "municipality_id", "registered_at"),
+        Index("ix_item_muni_taken", "municipality_id", "taken_at"),
+        Index("ix_item_muni_answered", "municipality_id", "answered_at"),
+        Index("ix_item_muni_closed", "municipality_id", "closed_at"),
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     municipality_id: int = Field(foreign_key="municipality.id", sa_type=BigId)
@@ -46,6 +51,12 @@ class Item(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="item.id", sa_type=BigId)
     solved: bool | None = None
     rating: int | None = None
+    # Working seconds from registration to the take and to the answer, on the municipality's
+    # calendar at the moment it happened: reports aggregate these instead of walking calendars.
+    take_wsec: int | None = None
+    answer_wsec: int | None = None
+    reopens: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    reopened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = 1
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -234,6 +234,8 @@ async def _reopen(c: Call) -> Effect:
         "answered_at": None,
         "taken_at": None,
         "take_due_at": _take_due(c.ctx, c.item, c.now),
+        "reopens": c.item.reopens + 1,
+        "reopened_at": c.now,
     }
     if policy is not None:  # a reopened c.item gets a fresh answer deadline
         e.changes["due_at"] = add_length(c.ctx.calendar, c.now, policy.clock, policy.length)

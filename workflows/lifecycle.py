@@ -142,6 +142,7 @@ async def apply_action(
     effect = await HANDLERS[action](Call(session, ctx, now, item, actor, data))
     if rule.target is not None:
         effect.changes["status"] = rule.target
+    _stamp_working_times(effect.changes, item, ctx)
     old_status, old_version = item.status, item.version
     result = await session.execute(
         update(Item)
@@ -171,6 +172,18 @@ async def apply_action(
     await replan(session, item=item, policy=ctx.policy_of(item), calendar=ctx.calendar)
     await _notify(session, ctx=ctx, now=now, item=item, effect=effect, dedup=f"e{event.id}")
     return item
+
+
+def _stamp_working_times(changes: dict[str, Any], item: Item, ctx: MunicipalityContext) -> None:
+    """Record working seconds from registration to a take or an answer, for the reports."""
+    for moment, column in (("taken_at", "take_wsec"), ("answered_at", "answer_wsec")):
+        if moment in changes:
+            at = changes[moment]
+            changes[column] = (
+                None
+                if at is None
+                else int(ctx.calendar.working_time_between(item.registered_at, at).total_seconds())
+            )
 
 
 async def _notify(
