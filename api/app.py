@@ -10,7 +10,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import admin, items, telegram
+from api import admin, dashboard, items, open311, reports, telegram
 from workflows.errors import (
     DomainError,
     Forbidden,
@@ -67,6 +67,9 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(items.router)
     app.include_router(admin.router)
     app.include_router(telegram.router)
+    app.include_router(reports.router)
+    app.include_router(open311.router)
+    app.include_router(dashboard.router)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
 
     @app.exception_handler(DomainError)

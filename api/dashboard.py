@@ -1,0 +1,5 @@
+"""Placeholder: filled in by the reports work (issue 4)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
