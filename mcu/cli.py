@@ -2,7 +2,9 @@
 invite staff, issue tokens, register items and run a job now."""
 
 import asyncio
+import html
 import logging
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -20,6 +22,7 @@ from workflows.actors import Actor
 from workflows.errors import DomainError
 from workflows.items import NewItem, check_register_item
 from workflows.jobs import JOBS, Runtime
+from workflows.periods import parse_period, week_period
 from workflows.setup import check_apply_setup
 from workflows.transitions import STATUS_RU
 from workflows.views import get_item_view
@@ -317,6 +320,58 @@ def item_register(
         )
 
     typer.echo(_run(go))
+
+
+@app.command()
+def digest(
+    municipality: Annotated[str, typer.Option(help="код муниципалитета")],
+    week: Annotated[
+        str, typer.Option(help="неделя: 2026-W47, last-week (по умолчанию), week или дата недели")
+    ] = "last-week",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="папка для графиков и XLSX (по умолчанию digest-<код>-<неделя>)"),
+    ] = None,
+    send: Annotated[
+        bool,
+        typer.Option("--send", help="отправить руководителю, кураторам и руководителям блоков"),
+    ] = False,
+) -> None:
+    """Недельная аналитическая записка: напечатать, сохранить файлы и при --send отправить."""
+
+    async def go(rt: Runtime) -> str:
+        from workflows.digest import build_digest, do_queue_digest
+
+        m = await _municipality(rt, municipality)
+        now = rt.clock.now()
+        period = parse_period(week, tz=ZoneInfo(m.tz), now=now)
+        if period.days == 1:  # a date: the week that holds it
+            period = week_period(period.first, ZoneInfo(m.tz))
+        elif period.days != 7 or period.first.weekday() != 0:
+            raise DomainError("записка строится за неделю: укажите 2026-W47, last-week или дату")
+        typer.echo(f"Строю записку {m.code} за {period.label}…", err=True)
+        async with rt.sm() as s:
+            doc = await build_digest(s, municipality_id=m.id or 0, week=period, now=now)
+        folder = out or Path(f"digest-{m.code}-{period.code}")
+        folder.mkdir(parents=True, exist_ok=True)
+        for f in doc.files:
+            (folder / f.name).write_bytes(f.content)
+        (folder / "note.html").write_text(doc.text, encoding="utf-8")
+        lines = [_plain(doc.text), "", f"Файлы: {folder}/ ({', '.join(f.name for f in doc.files)})"]
+        if send:
+            async with rt.sm() as s:
+                stored = await do_queue_digest(s, municipality_id=m.id or 0, doc=doc, now=now)
+            if stored is None:
+                raise DomainError(f"записка за {period.label} уже была отправлена; файлы: {folder}")
+            lines.append(f"Поставлено в очередь отправки: {stored.recipients} получателям.")
+        return "\n".join(lines)
+
+    typer.echo(_run(go))
+
+
+def _plain(note: str) -> str:
+    """The note's Telegram HTML as terminal text."""
+    return html.unescape(re.sub(r"</?[a-z]+>", "", note))
 
 
 def main() -> None:  # pragma: no cover

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     )
     max_reports_per_hour: int = Field(default=5, ge=1, le=1000, alias="MCU_MAX_REPORTS_PER_HOUR")
     max_photos: int = Field(default=5, ge=0, le=10, alias="MCU_MAX_PHOTOS")
+    # The Monday note to the head, curators and sector leads (off: only `mcu digest` makes it).
+    weekly_note: bool = Field(default=True, alias="MCU_WEEKLY_NOTE")
     # For end-to-end tests and demos only: read "now" from this file (ISO time with a zone).
     fake_clock_file: str | None = Field(default=None, alias="MCU_FAKE_CLOCK_FILE")
 

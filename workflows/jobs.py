@@ -124,7 +124,27 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event) -> None:
                 log.exception("ошибка отправки уведомлений")
             await _sleep_or_stop(stop, min(1.0, poll))
 
-    await asyncio.gather(timers_loop(), sender_loop())
+    async def digest_loop() -> None:
+        while not stop.is_set():
+            try:
+                await make_due_digests(rt)
+            except Exception:
+                log.exception("ошибка подготовки недельной записки")
+            await _sleep_or_stop(stop, DIGEST_CHECK_SECONDS)
+
+    await asyncio.gather(timers_loop(), sender_loop(), digest_loop())
+
+
+DIGEST_CHECK_SECONDS = 300  # the Monday note goes out within five minutes of 09:00
+
+
+async def make_due_digests(rt: Runtime) -> int:
+    """Queue the weekly notes that are due (imported late: charts pull in matplotlib)."""
+    if not rt.settings.weekly_note:
+        return 0
+    from workflows.digest import run_due_digests
+
+    return await run_due_digests(rt.sm, rt.clock)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
@@ -167,7 +187,11 @@ async def job_send_outbox(ctx: dict[str, Any]) -> int:
     return await send_outbox(ctx["rt"])
 
 
-JOBS = {"fire_timers": fire_timers, "send_outbox": send_outbox}
+async def job_digests(ctx: dict[str, Any]) -> int:
+    return await make_due_digests(ctx["rt"])
+
+
+JOBS = {"fire_timers": fire_timers, "send_outbox": send_outbox, "digests": make_due_digests}
 
 
 def arq_settings(settings: Settings) -> type:
@@ -180,7 +204,7 @@ def arq_settings(settings: Settings) -> type:
 
     class WorkerSettings:
         redis_settings = RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379")
-        functions = [job_fire_timers, job_send_outbox]  # noqa: RUF012 (arq reads class attrs)
+        functions = [job_fire_timers, job_send_outbox, job_digests]  # noqa: RUF012 (class attrs)
         cron_jobs = [  # noqa: RUF012
             cron(
                 job_fire_timers,
@@ -188,6 +212,14 @@ def arq_settings(settings: Settings) -> type:
                 run_at_startup=True,
                 unique=True,
                 timeout=timedelta(minutes=5),
+            ),
+            cron(  # the Monday note; at start-up too, so a missed Monday is made up
+                job_digests,
+                minute=set(range(0, 60, 5)),
+                second={30},
+                run_at_startup=True,
+                unique=True,
+                timeout=timedelta(minutes=10),
             ),
             cron(
                 job_send_outbox,

@@ -27,6 +27,7 @@ TITLES: dict[str, str] = {
     "dead_letter": "Уведомление не доставлено",
     "ping": "Напоминание от руководителя",
     "refresh": "Обращение изменилось",
+    "digest": "Недельная аналитическая записка",
 }
 
 _FIELDS = (
@@ -49,6 +50,9 @@ _FIELDS = (
 def render_plain(kind: str, payload: dict[str, Any]) -> str:
     """A notice as plain text: title with the number, then the fields it carries."""
     title = TITLES.get(kind, kind)
+    if kind == "digest":  # our own HTML text, or one of its files
+        body = payload.get("text") or f"файл записки №{payload.get('file_id')}"
+        return f"{title}\n{body}"
     if kind == "escalation" and payload.get("anchor") == "take_due":
         title = "Эскалация: обращение не взято в работу вовремя"
     lines = [f"{title}: {payload['number']}" if payload.get("number") else title]

@@ -42,6 +42,7 @@ __all__ = [
     "get_decisions",
     "get_growth",
     "get_heatmap",
+    "get_names",
     "get_overdue",
     "get_rating",
     "get_summary",
@@ -431,8 +432,8 @@ async def get_heatmap(
         .group_by(T.sector_id, second)
     )
     rows = (await session.execute(q)).all()
-    sectors = await _lookup(session, Sector, {r[0] for r in rows})
-    localities = {} if by_week else await _lookup(session, Locality, {r[1] for r in rows})
+    sectors = await get_names(session, Sector, {r[0] for r in rows})
+    localities = {} if by_week else await get_names(session, Locality, {r[1] for r in rows})
     cells = []
     for sector_id, b, n, late in rows:
         if by_week:
@@ -447,12 +448,12 @@ async def get_heatmap(
     return cells
 
 
-async def _lookup(session: AsyncSession, table: Any, ids: set[Any]) -> dict[int, str]:
+async def get_names(session: AsyncSession, table: Any, ids: set[Any]) -> dict[int, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
     rows = (await session.execute(select(table.id, table.name).where(col(table.id).in_(ids)))).all()
-    return {r[0]: r[1] for r in rows}
+    return {r[0]: r[1] for r in rows}  # ids → display names of a small table (sectors, staff…)
 
 
 async def get_weekly_counts(
@@ -546,7 +547,7 @@ async def get_growth(
         counts: dict[Any, list[int]] = {}
         for key, b, n in rows:
             counts.setdefault(key, [0] * (this + 1))[b] = n
-        names = await _lookup(session, table, set(counts))
+        names = await get_names(session, table, set(counts))
         for key, weeks in counts.items():
             if key is None:
                 continue

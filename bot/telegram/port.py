@@ -10,7 +10,7 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.telegram import keyboards as kb
 from bot.telegram.cards import card_keyboard, card_text
@@ -19,6 +19,7 @@ from bot.telegram.texts import quote
 from models import Channel, Staff
 from workflows.actors import Actor
 from workflows.citizens import get_attachments
+from workflows.digest import get_digest_file
 from workflows.jobs import Runtime
 from workflows.notices import TITLES
 from workflows.outbox import Notice, PermanentFailure, RetryAfter
@@ -91,6 +92,9 @@ class TelegramPort:
             staff = await s.get(Staff, notice.staff_id)
         if staff is None:
             raise PermanentFailure("сотрудник удалён")
+        if notice.kind == "digest":
+            await self._digest(notice)
+            return
         if notice.item_id is None:  # not about one item (a dead letter, say): plain text
             text = quote(
                 f"{TITLES.get(notice.kind, notice.kind)}\n{notice.payload.get('text', '')}"
@@ -141,6 +145,21 @@ class TelegramPort:
                 has_photo=bool(photos),
                 now=now,
             )
+
+    async def _digest(self, notice: Notice) -> None:
+        """The weekly note: its text (our own HTML, names escaped), then each chart and the
+        workbook as separate outbox rows, so a failed upload is retried alone."""
+        p = notice.payload
+        if p.get("part") == "text":
+            await self.bot.send_message(notice.chat_id, p["text"])
+            return
+        async with self.rt.sm() as s:
+            file = await get_digest_file(s, file_id=int(p["file_id"]))
+        upload = BufferedInputFile(file.content, filename=file.name)
+        if file.mime.startswith("image/"):
+            await self.bot.send_photo(notice.chat_id, upload)
+        else:
+            await self.bot.send_document(notice.chat_id, upload)
 
     @staticmethod
     def _headline(notice: Notice) -> tuple[str, str | None]:

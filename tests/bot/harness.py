@@ -116,6 +116,7 @@ async def running_system(
             "MCU_POLL_SECONDS": 0.2,
             "MCU_TELEGRAM_CHAT_INTERVAL": 1.0 if limits else 0.0,
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "MCU_WEEKLY_NOTE": False,  # tests of the note turn it on
             **settings,
         }
     )
