@@ -50,6 +50,7 @@ __all__ = [
     "build_digest",
     "do_queue_digest",
     "get_digest_file",
+    "note_text",
     "run_due_digests",
 ]
 
@@ -117,6 +118,7 @@ def render_text(
     growth: list[GrowthPoint],
     decisions: list[dict[str, Any]],
     day_hours: float,
+    attachments: bool = True,
 ) -> str:
     """The note in Telegram HTML: totals and change, timeliness, best and worst, growth, decisions."""
     lines = [
@@ -202,7 +204,8 @@ def render_text(
             lines.append(f"  и ещё {len(decisions) - 6}")
     else:
         lines.append("Нет.")
-    lines += ["", "Во вложении: графики и таблица XLSX с обращениями недели и рейтингом."]
+    if attachments:
+        lines += ["", "Во вложении: графики и таблица XLSX с обращениями недели и рейтингом."]
     text = "\n".join(lines)
     return text if len(text) <= 4000 else text[:3990].rsplit("\n", 1)[0]
 
@@ -219,10 +222,26 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def build_digest(
+@dataclass
+class _Figures:
+    cur: Summary
+    people: list[RatingRow]
+    sectors: list[RatingRow]
+    weeks: list[tuple[str, int, int, int]]
+    heat: list[Any]
+
+
+async def note_text(
     session: AsyncSession, *, municipality_id: int, week: Period, now: datetime
-) -> DigestDoc:
-    """Compute the week's figures and render the note, the charts and the workbook."""
+) -> str:
+    """Only the note's text (for /stats in the bot: no charts to draw)."""
+    text, _ = await _note(session, municipality_id=municipality_id, week=week, now=now, full=False)
+    return text
+
+
+async def _note(
+    session: AsyncSession, *, municipality_id: int, week: Period, now: datetime, full: bool
+) -> tuple[str, _Figures]:
     muni = await session.get(Municipality, municipality_id)
     if muni is None:
         raise NotFound(f"муниципалитет {municipality_id} не найден")
@@ -230,12 +249,8 @@ async def build_digest(
     cur = await get_summary(session, scope=scope, period=week, now=now)
     prev = await get_summary(session, scope=scope, period=week.previous(), now=now)
     people = await get_rating(session, scope=scope, period=week, now=now)
-    sectors = await get_rating(session, scope=scope, period=week, now=now, by="sector")
     growth = await get_growth(session, scope=scope, week=week)
     decisions = await get_decisions(session, scope=scope, now=now)
-    trend = Period(week.first - timedelta(weeks=TREND_WEEKS - 1), week.last, week.tz, "trend")
-    weeks = await get_weekly_counts(session, scope=scope, period=trend, now=now)
-    heat = await get_heatmap(session, scope=scope, period=week, now=now)
     start, end = (parse_hhmm(x) for x in (muni.work_start, muni.work_end))
     day_hours = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60
     text = render_text(
@@ -247,8 +262,24 @@ async def build_digest(
         growth=growth,
         decisions=decisions,
         day_hours=day_hours,
+        attachments=full,
     )
-    items = await _item_rows(session, scope=scope, week=week)
+    figures = _Figures(cur, people, [], [], [])
+    if full:
+        figures.sectors = await get_rating(session, scope=scope, period=week, now=now, by="sector")
+        trend = Period(week.first - timedelta(weeks=TREND_WEEKS - 1), week.last, week.tz, "trend")
+        figures.weeks = await get_weekly_counts(session, scope=scope, period=trend, now=now)
+        figures.heat = await get_heatmap(session, scope=scope, period=week, now=now)
+    return text, figures
+
+
+async def build_digest(
+    session: AsyncSession, *, municipality_id: int, week: Period, now: datetime
+) -> DigestDoc:
+    """Compute the week's figures and render the note, the charts and the workbook."""
+    text, f = await _note(session, municipality_id=municipality_id, week=week, now=now, full=True)
+    cur, people, sectors, weeks, heat = f.cur, f.people, f.sectors, f.weeks, f.heat
+    items = await _item_rows(session, scope=Scope((municipality_id,)), week=week)
 
     def render_files() -> list[DigestPart]:  # CPU-bound: off the event loop
         tag = week.code

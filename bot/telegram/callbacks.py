@@ -46,3 +46,9 @@ class Citizen(CallbackData, prefix="c"):
 class Page(CallbackData, prefix="g"):
     what: str  # inbox or mine
     n: int
+
+
+class Stats(CallbackData, prefix="st"):
+    """/stats: the charts and workbook of a week."""
+
+    week: str  # 2026-W47

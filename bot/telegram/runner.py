@@ -16,7 +16,7 @@ from aiogram.types import Update
 from bot.telegram.context import RuntimeMiddleware
 from bot.telegram.pacing import PacingMiddleware
 from bot.telegram.port import TelegramPort
-from bot.telegram.routers import citizen, fallback, mine, report, staff
+from bot.telegram.routers import citizen, fallback, mine, report, staff, stats
 from bot.telegram.storage import DbStorage
 from models import Channel
 from workflows.inbox import (
@@ -48,7 +48,7 @@ def build_dispatcher(rt: Runtime) -> Dispatcher:
     """Routers in a written order: staff first (invites, cards), then the citizen's dialogs."""
     dp = Dispatcher(storage=DbStorage(rt.sm, rt.clock))
     dp.update.middleware(RuntimeMiddleware(rt))
-    for module in (staff, citizen, report, mine, fallback):
+    for module in (staff, stats, citizen, report, mine, fallback):
         dp.include_router(module.build())
     return dp
 

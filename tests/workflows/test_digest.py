@@ -142,3 +142,23 @@ async def test_note_arrives_in_telegram(engine: AsyncEngine, sm, muni: int) -> N
                 select(Staff.id).where(Staff.code == "head"))).one(), col(Outbox.sent_at).is_(None)
         )  # fmt: skip
         assert (await s.execute(left)).scalar_one() == 0
+
+
+async def test_stats_for_the_head_in_telegram(engine: AsyncEngine, sm, muni: int) -> None:
+    start = datetime(2026, 11, 10, 12, 0, tzinfo=MSK)
+    async with running_system(engine, start=start) as sys:
+        head = await sys.staff_user("head", 9200)
+        water = await sys.staff_user("water", 9201)
+        await seed_week(sm, muni)
+        await water.send_text("/stats")
+        await sys.expect(water, "доступна руководителю МЦУ")
+        await head.send_text("/stats 2026-13")
+        await sys.expect(head, "нет месяца 13")
+        await head.send_text("/stats 2026-11")
+        await sys.expect(head, "не неделя")
+        await head.send_text("/stats last-week")
+        note = await sys.expect(head, "Аналитическая записка МЦУ за неделю 2–8 ноября 2026")
+        assert "Поступило: 5" in text_of(note) and "Во вложении" not in text_of(note)
+        await head.press(note, "📊 Графики и таблица XLSX")
+        await sys.emu.wait_until(lambda: any("document" in m for m in head.bot_messages()), 15)
+        assert sum("photo" in m for m in head.bot_messages()) == 2

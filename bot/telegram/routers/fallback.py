@@ -5,7 +5,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.telegram import keyboards as kb
 from bot.telegram.routers.report import citizen_of
-from models import Staff
+from models import Role, Staff
 from workflows.jobs import Runtime
 
 
@@ -15,7 +15,10 @@ def build() -> Router:
     @router.message()
     async def anything(message: Message, rt: Runtime, staff: Staff | None) -> None:
         if staff is not None:
-            await message.answer("Ваши обращения: /inbox. Кнопки на карточках — действия.")
+            hint = "Ваши обращения: /inbox. Кнопки на карточках — действия."
+            if staff.role in (Role.head, Role.curator, Role.admin):
+                hint += "\nСводка за неделю: /stats"
+            await message.answer(hint)
             return
         if message.from_user is None or await citizen_of(rt, message.from_user.id) is None:
             await message.answer("Здравствуйте! Чтобы сообщить о проблеме, нажмите /start.")
