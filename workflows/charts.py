@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,8 @@ _RC: dict[str, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+# rc_context changes matplotlib's global settings: one chart at a time across threads.
+_LOCK = threading.Lock()
 _BLUE, _GREEN, _RED = "#3b6fb6", "#4a9d5b", "#c8463d"
 
 
@@ -33,7 +36,7 @@ def _png(fig: Figure) -> bytes:
 
 def weekly_chart(weeks: Sequence[tuple[str, int, int, int]], *, title: str) -> bytes:
     """Received and answered per week (late answers in red on top of the answered bars)."""
-    with rc_context(_RC):  # type: ignore[arg-type]
+    with _LOCK, rc_context(_RC):  # type: ignore[arg-type]
         fig = Figure(figsize=(7.5, 3.4), layout="constrained")
         ax = fig.add_subplot()
         labels = [w[0].split("-")[-1] for w in weeks]
@@ -71,7 +74,7 @@ def heatmap_chart(cells: Sequence[HeatCell], *, title: str, max_rows: int = 12) 
     for c in cells:
         if c.sector in sectors and c.locality in places:
             grid[sectors.index(c.sector)][places.index(c.locality)] += c.count
-    with rc_context(_RC):  # type: ignore[arg-type]
+    with _LOCK, rc_context(_RC):  # type: ignore[arg-type]
         fig = Figure(figsize=(7.5, 1.2 + 0.35 * max(len(sectors), 1)), layout="constrained")
         ax = fig.add_subplot()
         if not cells:
