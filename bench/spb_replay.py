@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlalchemy import delete, insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -424,6 +425,40 @@ async def insert_rows(
     return done
 
 
+def build_rows(
+    calendar: WorkCalendar,
+    ids: Ids,
+    records: list[dict[str, Any]],
+    until: datetime | None,
+    progress: Progress | None,
+) -> list[dict[str, Any]]:
+    """Item rows for the trace's messages sent before `until`; the fast working time is
+    checked against the calendar's own on every CHECK_EVERY-th row."""
+    moments = [moment(r[k]) for r in records for k in ("created_at", "review_at", "answered_at")]
+    known = [m for m in moments if m is not None] or [datetime(2020, 10, 1, tzinfo=UTC)]
+    days = [m.astimezone(TZ).date() for m in (min(known), max(known))]
+    ws = WorkingSeconds(calendar, days[0], days[1])
+    policy = ids.policy
+    loader = Loader(
+        ids,
+        ws,
+        DeadlineCache(calendar, policy.clock, policy.length),
+        DeadlineCache(calendar, policy.take_clock, policy.take_length),
+        until,
+    )
+    rows = [r for r in map(loader.row, records) if r is not None]
+    sample = [
+        (r["registered_at"], r[k])
+        for r in rows[::CHECK_EVERY]
+        for k in ("taken_at", "answered_at")
+        if r[k] is not None
+    ]
+    checked = check_working_seconds(calendar, ws, sample)
+    if progress is not None:
+        progress(f"{len(rows):,} items built; working time equal to the calendar's on {checked}")
+    return rows
+
+
 async def replay(
     engine_or_url: AsyncEngine | str,
     *,
@@ -435,6 +470,7 @@ async def replay(
     """Create or update the spb-replay municipality and replace its items with the first
     `limit` messages of the trace as they stood at `until`; returns the municipality's id."""
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    table = Item.__table__  # type: ignore[attr-defined]
     try:
         async with make_sessionmaker(engine)() as s:
             ids = await apply_municipality(s)
@@ -444,39 +480,9 @@ async def replay(
         records = list(read_trace(data, limit))
         if progress is not None:
             progress(f"read {len(records):,} messages of the trace from {data.name}")
-        first = moment(records[0]["created_at"]) if records else datetime(2020, 10, 1, tzinfo=UTC)
-        assert first is not None
-        last = max(
-            (m for r in records for m in map(moment, (r["review_at"], r["answered_at"])) if m),
-            default=first,
-        )
-        ws = WorkingSeconds(calendar, first.astimezone(TZ).date(), last.astimezone(TZ).date())
-        policy = ids.policy
-        loader = Loader(
-            ids,
-            ws,
-            DeadlineCache(calendar, policy.clock, policy.length),
-            DeadlineCache(calendar, policy.take_clock, policy.take_length),
-            until,
-        )
-        rows = [r for r in map(loader.row, records) if r is not None]
-        sample = [
-            (r["registered_at"], r[k])
-            for r in rows[::CHECK_EVERY]
-            for k in ("taken_at", "answered_at")
-            if r[k]
-        ]
-        checked = check_working_seconds(calendar, ws, sample)
-        if progress is not None:
-            progress(
-                f"{len(rows):,} items built; working time equal to the calendar's on {checked}"
-            )
-        async with engine.begin() as conn:
-            await conn.execute(
-                delete(Item.__table__).where(  # type: ignore[attr-defined]
-                    Item.__table__.c.municipality_id == ids.municipality_id  # type: ignore[attr-defined]
-                )
-            )
+        rows = build_rows(calendar, ids, records, until, progress)
+        async with engine.begin() as conn:  # one transaction: the old replay or the new one
+            await conn.execute(delete(table).where(table.c.municipality_id == ids.municipality_id))
             n = await insert_rows(conn, iter(rows), progress)
         if engine.dialect.name == "postgresql":
             async with engine.connect() as conn:
@@ -500,10 +506,13 @@ async def why_this_week(session: AsyncSession, municipality_id: int, week: Perio
     weeks = await get_weekly_counts(session, scope=scope, period=trend, now=week.end)
     received = [w[1] for w in weeks]
     before_ = received[:-1]
+    snow = [await snowy(session, municipality_id, p) for p in (week.previous(), week)]
     lines = [
         f"{week.code} ({week.label}): {received[-1]:,} messages received, against a mean of"
         f" {statistics.mean(before_):,.0f} a week over the 8 weeks before"
-        f" (min {min(before_):,}, max {max(before_):,})"
+        f" (min {min(before_):,}, max {max(before_):,});",
+        f"  {snow[1]:,} of them mention snow or ice (снег, сосульки, наледь, гололёд),"
+        f" {snow[0]:,} the week before",
     ]
     for g in await get_growth(session, scope=scope, week=week):
         lines.append(
@@ -511,6 +520,21 @@ async def why_this_week(session: AsyncSession, municipality_id: int, week: Perio
             f" a week (x{g.ratio:g}, p = {g.p_value:.1e})"
         )
     return lines
+
+
+SNOW = re.compile(r"снег|сосул|налед|наледь|гололед|гололёд", re.IGNORECASE)
+
+
+async def snowy(session: AsyncSession, municipality_id: int, period: Period) -> int:
+    """Messages registered in the period whose text mentions snow or ice."""
+    texts = await session.exec(
+        orm_select(Item.text).where(
+            Item.municipality_id == municipality_id,
+            col(Item.registered_at) >= period.start,
+            col(Item.registered_at) < period.end,
+        )
+    )
+    return sum(1 for t in texts if SNOW.search(t))
 
 
 async def write_note(
@@ -546,7 +570,7 @@ Apr 2021; personal data masked at the source). Do not edit by hand: run the comm
 `note.txt` is the Telegram HTML text the head and the curator receive; the PNG charts and the
 XLSX workbook are its attachments.
 
-Why this week ({week.label}): winter, after the heavy February 2021 snowfalls.
+Why this week ({week.label}): {WHY.get(week.code, "see the figures the command printed")}
 
 ```
 {chr(10).join(why)}
@@ -560,16 +584,27 @@ How the replay maps the portal:
   terms differ by reason and are not in the trace), taken within 1 working day; "late",
   "overdue" and "on time" in the note are measured against that assumed term;
 - registered = the citizen's message, taken = handed to the responsible body (`review_at`),
-  answered = the first final answer, closed = closed; "solved" = the citizen confirmed it;
-- the state is the one at the end of the week ({now_text(week)}): later takes, answers and
-  closures are not loaded, nor messages sent later; "open now" means open at that moment;
+  answered = the first final answer, closed = closed; "solved" = the citizen confirmed it
+  (`closed_how = citizen_confirmed`); the trace never records a "not solved", so the note's
+  «решено» share is 100 % of those who said anything, by construction;
+- the state is the one at the end of the week, {now_text(week)}: later takes, answers
+  and closures are not loaded, nor messages sent later; "open now" means open at that moment;
 - working time on the Russian production calendar, Moscow time, 09:00–18:00.
 
-Figures of the week (get_summary): received {summary["received"]:,}, answered
-{summary["answered"]:,}, answered late {summary["answered_late"]:,}, median to answer
-{summary["answer_median_h"]} working hours, open at the end of the week {summary["open_now"]:,},
-of them overdue {summary["overdue_now"]:,}.
+Figures of the week (get_summary):
+- received {summary["received"]:,}, answered {summary["answered"]:,}, of them late \
+{summary["answered_late"]:,};
+- median time to answer {summary["answer_median_h"]} working hours;
+- open at the end of the week {summary["open_now"]:,}, of them overdue {summary["overdue_now"]:,}.
 """
+
+
+WHY = {
+    DEFAULT_WEEK: "winter, the busiest week of the trace so far, with snow and ice in more than a"
+    " quarter of the messages and roofs (snow, icicles) at 2.6 times their normal. It had only"
+    " 3 working days (22 February 2021 was a day off moved from Saturday 20 February, 23"
+    " February a holiday), hence fewer answers than the week before.",
+}
 
 
 def now_text(week: Period) -> str:
