@@ -7,7 +7,7 @@ import asyncio
 import html
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from workflows.reports import (
     RatingRow,
     Scope,
     Summary,
+    clip,
     get_decisions,
     get_growth,
     get_heatmap,
@@ -188,7 +189,7 @@ def render_text(
             example = ""
             if g.examples:
                 e = g.examples[0]
-                example = f"\n  напр. {_esc(e['number'])}: «{_esc(_clip(e['text'], 90))}»"
+                example = f"\n  напр. {_esc(e['number'])}: «{_esc(clip(e['text'], 90))}»"
             lines.append(
                 f"• {what} «{_esc(g.name)}»: {g.count} при норме {_num(g.baseline)} в неделю "
                 f"(×{_num(g.ratio)}){example}"
@@ -199,7 +200,7 @@ def render_text(
     lines += ["", "<b>Требуют решения</b>"]
     if decisions:
         for d in decisions[:6]:
-            lines.append(f"• {_esc(d['number'])} — {d['why']}: {_esc(_clip(d['text'], 70))}")
+            lines.append(f"• {_esc(d['number'])} — {d['why']}: {_esc(clip(d['text'], 70))}")
         if len(decisions) > 6:
             lines.append(f"  и ещё {len(decisions) - 6}")
     else:
@@ -216,10 +217,6 @@ def _who(row: RatingRow) -> str:
 
 def _days(hours: float | None, day_hours: float) -> float | None:
     return None if hours is None else hours / day_hours
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass
@@ -495,7 +492,3 @@ async def run_due_digests(sm: async_sessionmaker[AsyncSession], clock: Clock) ->
                 made += 1
                 log.info("недельная записка %s за %s поставлена в очередь", muni.code, week.code)
     return made
-
-
-def week_of(day: date, tz: str) -> Period:
-    return week_period(day, ZoneInfo(tz))

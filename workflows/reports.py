@@ -39,6 +39,7 @@ __all__ = [
     "RatingRow",
     "Scope",
     "Summary",
+    "clip",
     "get_decisions",
     "get_growth",
     "get_heatmap",
@@ -578,7 +579,7 @@ async def get_growth(
                 .limit(examples)
             )
         ).all()
-        g.examples = [{"number": n, "text": _clip(t, 160)} for n, t in rows]
+        g.examples = [{"number": n, "text": clip(t, 160)} for n, t in rows]
     return points
 
 
@@ -586,7 +587,8 @@ def _midnight(day: date, week: Period) -> datetime:
     return datetime.combine(day, time(0), week.tz).astimezone(UTC)
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, whitespace collapsed, an ellipsis if cut."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -603,7 +605,7 @@ def _item_row(r: Any, now: datetime) -> dict[str, Any]:
         "assignee_id": r.assignee_id,
         "registered_at": r.registered_at,
         "due_at": r.due_at,
-        "text": _clip(r.text, 200),
+        "text": clip(r.text, 200),
         "overdue_hours": None
         if r.due_at is None
         else round((now - r.due_at).total_seconds() / 3600, 1),

@@ -16,7 +16,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.reports import ITEM_HEADER, XLSX
 from models import ApiToken, Citizen, Item, ItemEvent, ItemStatus, Role
 from tests.api.conftest import Api
-from tests.workflows.test_reports import NOW, at, ids, other_municipality, seed, seed_week
+from tests.workflows.test_reports import (
+    NOW,
+    at,
+    ids,
+    other_municipality,
+    seed,
+    seed_rating,
+    seed_week,
+)
 from workflows.access import do_create_token
 from workflows.clock import FakeClock
 
@@ -110,51 +118,6 @@ async def test_summary_as_csv_and_xlsx(api: Api, week: dict[str, int]) -> None:
     assert values["Поступило"] == 5 and values["Дан ответ"] == 3 and values["Средняя оценка"] == 3.5
     about = dict(sheets["Параметры"][1:])
     assert about["Период"] == "2–8 ноября 2026" and about["Отраслевой блок"] == "все"
-
-
-async def seed_rating(sm: async_sessionmaker[AsyncSession], muni: int) -> dict[str, int]:
-    """water: 6 answered, one late, one reopened, rated 5 and 4 → 87.5; heat: 5 on time, one of
-    two open overdue → 80.0; roadman: 2 answered, too few for a place."""
-    k = await ids(sm, muni)
-    z, rd = k["zhkh"], k["roads"]
-    for i in range(6):
-        await seed(
-            sm,
-            muni,
-            sector_id=z,
-            assignee_id=k["water"],
-            answered_at=at(3, 10 + i),
-            answer_wsec=3600 * (i + 1),
-            due_at=at(3, 12) if i == 5 else at(9, 18),
-            status=ItemStatus.answered,
-            reopens=1 if i == 0 else 0,
-            rating={0: 5, 1: 4}.get(i),
-        )
-    for i in range(5):
-        await seed(
-            sm,
-            muni,
-            sector_id=z,
-            assignee_id=k["heat"],
-            answered_at=at(4 + i % 3, 12),
-            answer_wsec=7200,
-            due_at=at(20, 18),
-            status=ItemStatus.answered,
-        )
-    await seed(sm, muni, sector_id=z, assignee_id=k["heat"], due_at=at(6, 18))
-    await seed(sm, muni, sector_id=z, assignee_id=k["heat"], due_at=at(20, 18))
-    for _ in range(2):
-        await seed(
-            sm,
-            muni,
-            sector_id=rd,
-            assignee_id=k["roadman"],
-            answered_at=at(5, 10),
-            answer_wsec=600,
-            due_at=at(20, 18),
-            status=ItemStatus.answered,
-        )
-    return k
 
 
 async def test_rating_ranks_people_and_sectors(

@@ -324,9 +324,8 @@ async def test_summary_matches_hand_count(
     assert (roads.received, roads.taken, roads.open_now, roads.overdue_now) == (1, 1, 1, 0)
 
 
-async def test_rating_scores_and_ranks_by_hand(
-    sm: async_sessionmaker[AsyncSession], muni: int
-) -> None:
+async def seed_rating(sm: async_sessionmaker[AsyncSession], muni: int) -> dict[str, int]:
+    """Week 45 answers whose rating is counted by hand (also used by the API tests)."""
     k = await ids(sm, muni)
     w, h, r = k["water"], k["heat"], k["roadman"]
     z, rd = k["zhkh"], k["roads"]
@@ -373,6 +372,14 @@ async def test_rating_scores_and_ranks_by_hand(
             due_at=at(20, 18),
             status=ItemStatus.answered,
         )
+    return k
+
+
+async def test_rating_scores_and_ranks_by_hand(
+    sm: async_sessionmaker[AsyncSession], muni: int
+) -> None:
+    k = await seed_rating(sm, muni)
+    w, h, r = k["water"], k["heat"], k["roadman"]
     async with sm() as s:
         people = await get_rating(s, scope=Scope((muni,)), period=W45, now=NOW)
         sectors = await get_rating(s, scope=Scope((muni,)), period=W45, now=NOW, by="sector")
