@@ -52,7 +52,7 @@ from models.migrate import upgrade_head_async
 from workflows.clock import FakeClock
 from workflows.deadlines import add_length, get_calendar
 from workflows.periods import Period, parse_period, week_period
-from workflows.reports import Scope, get_heatmap, get_rating, get_summary
+from workflows.reports import TUNE_SQL, Scope, get_heatmap, get_rating, get_summary
 from workflows.setup import check_apply_setup
 from workflows.work_calendar import WorkCalendar
 
@@ -580,6 +580,7 @@ async def explain(
     conn = await asyncpg.connect(url)
     try:
         args = tuple(params or ())
+        await conn.execute(f"BEGIN; {TUNE_SQL}")  # the settings the report functions run with
         if generic:
             await conn.execute("SET plan_cache_mode = force_generic_plan")
             await conn.execute(f"PREPARE bench_q AS {statement}")

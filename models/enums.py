@@ -34,6 +34,16 @@ class ItemStatus(StrEnum):
 TERMINAL_STATUSES = frozenset(
     {ItemStatus.closed, ItemStatus.redirected, ItemStatus.rejected, ItemStatus.merged}
 )
+# Waiting for the centre: the backlog that deadlines and escalations run on.
+OPEN_STATUSES = frozenset(
+    {
+        ItemStatus.new,
+        ItemStatus.assigned,
+        ItemStatus.in_progress,
+        ItemStatus.clarification,
+        ItemStatus.reopened,
+    }
+)
 
 
 class Channel(StrEnum):

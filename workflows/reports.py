@@ -22,18 +22,36 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Channel, Item, ItemKind, ItemStatus, Locality, Sector, Staff
+from models import Item, ItemStatus, Locality, Municipality, Sector, Staff
 from workflows.periods import Period
 from workflows.transitions import OPEN
 
 __all__ = [
     "MIN_RANKED",
+    "TUNE_SQL",
     "GrowthPoint",
     "HeatCell",
     "RatingRow",
@@ -59,7 +77,7 @@ GROWTH_RATIO = 1.5
 BASELINE_FLOOR = 0.5  # a place with no history is treated as if half an item a week were normal
 
 T = Item.__table__.c  # type: ignore[attr-defined]
-OPEN_STATUSES = sorted(OPEN)
+OPEN_STATUSES = sorted(s.value for s in OPEN)  # the order of OPEN_SQL
 
 
 @dataclass(frozen=True)
@@ -83,7 +101,9 @@ def _in(column: Any, period: Period) -> ColumnElement[bool]:
 
 
 def _open() -> ColumnElement[bool]:
-    return T.status.in_(OPEN_STATUSES)  # type: ignore[no-any-return]
+    """Open now, spelled with inline values as in the partial index `ix_item_open` (OPEN_SQL),
+    so that the planner can prove the index covers the query."""
+    return T.status.in_([literal(s, literal_execute=True) for s in OPEN_STATUSES])  # type: ignore[no-any-return]
 
 
 def _overdue(now: datetime) -> ColumnElement[bool]:
@@ -106,13 +126,80 @@ def _is_pg(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-# ---- percentiles ----------------------------------------------------------------------------
+# ---- running the queries --------------------------------------------------------------------
 
 
-def _pg_pcts(value: Any, when: ColumnElement[bool], fractions: Sequence[float]) -> Any:
-    """Postgres: continuous percentiles of a column over the rows that match, in one sort."""
-    arr = literal(list(fractions), ARRAY(Float))
-    return func.percentile_cont(arr).within_group(value).filter(when, value.is_not(None))
+TUNE_SQL = (
+    "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true),"
+    " set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
+
+
+async def _tune(session: AsyncSession) -> None:
+    """Postgres settings for the report queries, for this transaction only: no JIT (compiling
+    costs more than these queries run), room to sort a year's durations in memory, and plans
+    made for the actual period (a cached generic plan would scan every row for a week)."""
+    if _is_pg(session):
+        await session.execute(text(TUNE_SQL))
+
+
+async def _resolve(session: AsyncSession, scope: Scope) -> Scope:
+    """A scope of all municipalities spelled out as their ids, so that every report query can
+    use the per-municipality indexes (a region is a handful of municipalities)."""
+    if scope.municipality_ids is not None:
+        return scope
+    ids = (await session.execute(select(Municipality.id))).scalars().all()  # type: ignore[call-overload]
+    return Scope(tuple(sorted(ids)), scope.sector_id)
+
+
+NUMS = 7  # numeric slots of a branch row
+
+
+@dataclass
+class _Branch:
+    """One aggregate of a report, a row shape shared by all branches of one UNION ALL."""
+
+    tag: str
+    where: list[ColumnElement[bool]]
+    nums: list[Any] = field(default_factory=list)
+    key: Any = None
+    groups: tuple[Any, ...] = ()  # up to two text group columns (channel, kind)
+    mean: Any = None
+    pcts: Any = None  # Postgres only: percentile_cont(array) WITHIN GROUP
+
+    def select(self, pg: bool) -> Select[Any]:
+        cols: list[Any] = [
+            literal(self.tag).label("tag"),
+            (self.key if self.key is not None else cast(null(), BigInteger)).label("k"),
+        ]
+        groups = [cast(g, String) for g in self.groups]
+        groups += [cast(null(), String)] * (2 - len(groups))
+        cols += [g.label(f"g{i}") for i, g in enumerate(groups)]
+        nums = list(self.nums) + [cast(null(), BigInteger)] * (NUMS - len(self.nums))
+        cols += [n.label(f"n{i}") for i, n in enumerate(nums)]
+        mean = self.mean if self.mean is not None else null()
+        cols.append(cast(mean, Float).label("mean"))
+        if pg:
+            pcts = self.pcts if self.pcts is not None else null()
+            cols.append(cast(pcts, ARRAY(Float)).label("p"))
+        group_by = [x for x in (self.key, *self.groups) if x is not None]
+        return select(*cols).where(*self.where).group_by(*group_by)
+
+
+async def _run(session: AsyncSession, branches: list[_Branch]) -> dict[str, list[Any]]:
+    """All branches in one statement: on Postgres a UNION ALL runs its branches side by side
+    in parallel workers (Parallel Append), each on its own index. Rows by tag."""
+    pg = _is_pg(session)
+    q = union_all(*(b.select(pg) for b in branches))
+    out: dict[str, list[Any]] = {b.tag: [] for b in branches}
+    for row in (await session.execute(q)).all():
+        out[row.tag].append(row)
+    return out
+
+
+def _pcts(value: Any, fractions: Sequence[float]) -> Any:
+    """Postgres: continuous percentiles of a column, several in one sort."""
+    return func.percentile_cont(literal(list(fractions), ARRAY(Float))).within_group(value)
 
 
 async def _generic_pcts(
@@ -158,6 +245,24 @@ async def _generic_pcts(
     return result
 
 
+def _answered_counts() -> list[Any]:
+    """Over items answered in the period: answered, late, with a deadline, feedback, solved."""
+    return [
+        func.count(),
+        func.count().filter(_late()),
+        func.count().filter(T.due_at.is_not(None)),
+        func.count().filter(T.solved.is_not(None)),
+        func.count().filter(T.solved.is_(True)),
+        func.count(T.rating),
+        func.count().filter(T.reopens > 0),
+    ]
+
+
+def _backlog(now: datetime) -> list[Any]:
+    """Over the open backlog: open now, overdue now."""
+    return [func.count(), func.count().filter(T.due_at < now)]
+
+
 # ---- summary --------------------------------------------------------------------------------
 
 
@@ -187,78 +292,78 @@ class Summary:
 async def get_summary(
     session: AsyncSession, *, scope: Scope, period: Period, now: datetime
 ) -> Summary:
-    """The period's figures in one pass over the matching items (Postgres)."""
-    reg, taken, ans = _in(T.registered_at, period), _in(T.taken_at, period), None
-    ans = _in(T.answered_at, period)
-    closed, reopened = _in(T.closed_at, period), _in(T.reopened_at, period)
-    cols: list[Any] = [
-        func.count().filter(reg).label("received"),
-        func.count().filter(taken).label("taken"),
-        func.count().filter(ans).label("answered"),
-        func.count().filter(closed).label("closed"),
-        func.count().filter(ans, _late()).label("late"),
-        func.count().filter(ans, T.due_at.is_not(None)).label("with_due"),
-        func.count().filter(ans, T.solved.is_not(None)).label("feedback"),
-        func.count().filter(ans, T.solved.is_(True)).label("solved"),
-        func.count(T.rating).filter(ans).label("rated"),
-        func.avg(T.rating).filter(ans).label("mean_rating"),
-        func.count().filter(reopened).label("reopened"),
-        func.count().filter(_open()).label("open_now"),
-        func.count().filter(_overdue(now)).label("overdue_now"),
-    ]
-    channels, kinds = list(Channel), list(ItemKind)
-    cols += [func.count().filter(reg, T.channel == c).label(f"ch_{c.value}") for c in channels]
-    cols += [func.count().filter(reg, T.kind == k).label(f"k_{k.value}") for k in kinds]
+    """The period's figures: one aggregate per moment, each on that moment's index, all in one
+    statement (Postgres runs them side by side)."""
+    await _tune(session)
+    scope = await _resolve(session, scope)
     pg = _is_pg(session)
+    w = scope.where()
+    taken_w, ans_w = [*w, _in(T.taken_at, period)], [*w, _in(T.answered_at, period)]
+    rows = await _run(
+        session,
+        [
+            _Branch(
+                "reg",
+                [*w, _in(T.registered_at, period)],
+                [func.count()],
+                groups=(T.channel, T.kind),
+            ),
+            _Branch(
+                "taken",
+                taken_w,
+                [func.count()],
+                pcts=_pcts(T.take_wsec, (0.5, 0.9)) if pg else None,
+            ),
+            _Branch(
+                "answered",
+                ans_w,
+                _answered_counts(),
+                mean=func.avg(T.rating),
+                pcts=_pcts(T.answer_wsec, (0.5, 0.9)) if pg else None,
+            ),
+            _Branch("closed", [*w, _in(T.closed_at, period)], [func.count()]),
+            _Branch("reopened", [*w, _in(T.reopened_at, period)], [func.count()]),
+            _Branch("open", [*w, _open()], _backlog(now)),
+        ],
+    )
+    by_channel: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    for r in rows["reg"]:
+        by_channel[r.g0] = by_channel.get(r.g0, 0) + r.n0
+        by_kind[r.g1] = by_kind.get(r.g1, 0) + r.n0
+    taken, ans = rows["taken"][0], rows["answered"][0]
     if pg:
-        cols.append(_pg_pcts(T.take_wsec, taken, (0.5, 0.9)).label("take_p"))
-        cols.append(_pg_pcts(T.answer_wsec, ans, (0.5, 0.9)).label("answer_p"))
-    touched = or_(reg, taken, ans, closed, reopened, _open())
-    row = (await session.execute(select(*cols).where(*scope.where(), touched))).one()
-    m = row._mapping
-    if pg:
-        take_p = m["take_p"] or [None, None]
-        answer_p = m["answer_p"] or [None, None]
+        take_p, ans_p = taken.p or [None, None], ans.p or [None, None]
     else:
-        take_p = (
-            await _generic_pcts(
-                session,
-                keys=(),
-                value=T.take_wsec,
-                where=[*scope.where(), taken],
-                fractions=(0.5, 0.9),
-            )
-        ).get((), [None, None])
-        answer_p = (
-            await _generic_pcts(
-                session,
-                keys=(),
-                value=T.answer_wsec,
-                where=[*scope.where(), ans],
-                fractions=(0.5, 0.9),
-            )
-        ).get((), [None, None])
-    mean = m["mean_rating"]
+        take_p, ans_p = [
+            (
+                await _generic_pcts(
+                    session, keys=(), value=value, where=where, fractions=(0.5, 0.9)
+                )
+            ).get((), [None, None])
+            for value, where in ((T.take_wsec, taken_w), (T.answer_wsec, ans_w))
+        ]
+    backlog = rows["open"][0]
     return Summary(
-        received=m["received"],
-        by_channel={c.value: m[f"ch_{c.value}"] for c in channels if m[f"ch_{c.value}"]},
-        by_kind={k.value: m[f"k_{k.value}"] for k in kinds if m[f"k_{k.value}"]},
-        taken=m["taken"],
-        answered=m["answered"],
-        closed=m["closed"],
-        answered_late=m["late"],
-        on_time_share=_share(m["with_due"] - m["late"], m["with_due"]),
+        received=sum(by_channel.values()),
+        by_channel=by_channel,
+        by_kind=by_kind,
+        taken=taken.n0,
+        answered=ans.n0,
+        closed=rows["closed"][0].n0,
+        answered_late=ans.n1,
+        on_time_share=_share(ans.n2 - ans.n1, ans.n2),
         take_median_h=_hours(take_p[0]),
         take_p90_h=_hours(take_p[1]),
-        answer_median_h=_hours(answer_p[0]),
-        answer_p90_h=_hours(answer_p[1]),
-        feedback=m["feedback"],
-        solved_share=_share(m["solved"], m["feedback"]),
-        rated=m["rated"],
-        mean_rating=None if mean is None else round(float(mean), 2),
-        reopened=m["reopened"],
-        open_now=m["open_now"],
-        overdue_now=m["overdue_now"],
+        answer_median_h=_hours(ans_p[0]),
+        answer_p90_h=_hours(ans_p[1]),
+        feedback=ans.n3,
+        solved_share=_share(ans.n4, ans.n3),
+        rated=ans.n5,
+        mean_rating=None if ans.mean is None else round(float(ans.mean), 2),
+        reopened=rows["reopened"][0].n0,
+        open_now=backlog.n0,
+        overdue_now=backlog.n1,
     )
 
 
@@ -303,50 +408,50 @@ def score_of(row: RatingRow) -> float:
 async def get_rating(
     session: AsyncSession, *, scope: Scope, period: Period, now: datetime, by: str = "recipient"
 ) -> list[RatingRow]:
-    """Recipients (by="recipient") or sectors (by="sector") ranked by the composite score."""
+    """Recipients (by="recipient") or sectors (by="sector") ranked by the composite score:
+    the answered items' figures, the medians and the open backlog, side by side."""
     if by not in ("recipient", "sector"):
         raise ValueError(by)
-    key = T.assignee_id if by == "recipient" else T.sector_id
-    ans = _in(T.answered_at, period)
-    cols: list[Any] = [
-        key.label("key"),
-        func.count().filter(ans).label("answered"),
-        func.count().filter(ans, _late()).label("late"),
-        func.count().filter(ans, T.due_at.is_not(None)).label("with_due"),
-        func.count().filter(_open()).label("open_now"),
-        func.count().filter(_overdue(now)).label("overdue_now"),
-        func.count().filter(ans, T.reopens > 0).label("reopened"),
-        func.count(T.rating).filter(ans).label("rated"),
-        func.avg(T.rating).filter(ans).label("mean_rating"),
-    ]
+    await _tune(session)
+    scope = await _resolve(session, scope)
     pg = _is_pg(session)
+    key = T.assignee_id if by == "recipient" else T.sector_id
+    w = [*scope.where(), key.is_not(None)]
+    ans_w = [*w, _in(T.answered_at, period)]
+    branches = [
+        _Branch("answered", ans_w, _answered_counts(), key=key, mean=func.avg(T.rating)),
+        _Branch("open", [*w, _open()], _backlog(now), key=key),
+    ]
+    if pg:  # on its own: walks (municipality, recipient, answer time) in order, no sort
+        branches.append(_Branch("median", ans_w, key=key, pcts=_pcts(T.answer_wsec, (0.5,))))
+    rows = await _run(session, branches)
     if pg:
-        cols.append(_pg_pcts(T.answer_wsec, ans, (0.5,)).label("median"))
-    where = [*scope.where(), key.is_not(None), or_(ans, _open())]
-    rows = (await session.execute(select(*cols).where(*where).group_by(key))).all()
-    medians: dict[tuple[Any, ...], list[float | None]] = {}
-    if not pg:
+        medians = {(r.k,): r.p for r in rows["median"]}
+    else:
         medians = await _generic_pcts(
-            session, keys=(key,), value=T.answer_wsec, where=[*scope.where(), ans], fractions=(0.5,)
+            session, keys=(key,), value=T.answer_wsec, where=ans_w, fractions=(0.5,)
         )
-    names, sectors = await _names(session, by=by, keys=[r.key for r in rows])
+    answered = {r.k: r for r in rows["answered"]}
+    backlog = {r.k: r for r in rows["open"]}
+    keys = sorted(answered.keys() | backlog.keys())
+    names, sectors = await _names(session, by=by, keys=keys)
     out: list[RatingRow] = []
-    for r in rows:
-        m = r._mapping
-        median = (m["median"] or [None])[0] if pg else medians.get((m["key"],), [None])[0]
+    for k in keys:
+        a, b = answered.get(k), backlog.get(k)
+        n, late, with_due = (a.n0, a.n1, a.n2) if a else (0, 0, 0)
         out.append(
             RatingRow(
-                key=m["key"],
-                name=names.get(m["key"], f"#{m['key']}"),
-                sector=sectors.get(m["key"]),
-                answered=m["answered"],
-                on_time_share=_share(m["with_due"] - m["late"], m["with_due"]),
-                answer_median_h=_hours(median),
-                open_now=m["open_now"],
-                overdue_now=m["overdue_now"],
-                reopen_rate=_share(m["reopened"], m["answered"]),
-                mean_rating=None if m["mean_rating"] is None else round(float(m["mean_rating"]), 2),
-                rated=m["rated"],
+                key=k,
+                name=names.get(k, f"#{k}"),
+                sector=sectors.get(k),
+                answered=n,
+                on_time_share=_share(with_due - late, with_due),
+                answer_median_h=_hours((medians.get((k,)) or [None])[0]),
+                open_now=b.n0 if b else 0,
+                overdue_now=b.n1 if b else 0,
+                reopen_rate=_share(a.n6, n) if a else None,
+                mean_rating=None if a is None or a.mean is None else round(float(a.mean), 2),
+                rated=a.n5 if a else 0,
             )
         )
     return rank(out)
@@ -416,6 +521,8 @@ async def get_heatmap(
     session: AsyncSession, *, scope: Scope, period: Period, now: datetime, by_week: bool = False
 ) -> list[HeatCell]:
     """Items registered in the period: sector × locality, or sector × week, with overdue counts."""
+    await _tune(session)
+    scope = await _resolve(session, scope)
     reg = _in(T.registered_at, period)
     if by_week:
         bounds = period.weeks()
@@ -461,6 +568,8 @@ async def get_weekly_counts(
     session: AsyncSession, *, scope: Scope, period: Period, now: datetime
 ) -> list[tuple[str, int, int, int]]:
     """Per local week of the period: (ISO week, received, answered, answered late)."""
+    await _tune(session)
+    scope = await _resolve(session, scope)
     bounds = period.weeks()
     reg_b = case(*[(T.registered_at < b, i) for i, b in enumerate(bounds[1:])], else_=None)
     ans_b = case(*[(T.answered_at < b, i) for i, b in enumerate(bounds[1:])], else_=None)
@@ -527,27 +636,26 @@ async def get_growth(
     """Points of growth in a week: count ≥ GROWTH_MIN, ≥ GROWTH_RATIO × baseline, and
     P(Poisson(baseline) ≥ count) < GROWTH_P, the baseline being the mean of the eight weeks
     before (floored at BASELINE_FLOOR). Sectors stand for topics; localities for places."""
+    await _tune(session)
+    scope = await _resolve(session, scope)
     bounds = [
         _midnight(week.first - timedelta(days=7 * i), week) for i in range(BASELINE_WEEKS, -1, -1)
     ]
     bounds.append(week.end)
     bucket = case(*[(T.registered_at < b, i) for i, b in enumerate(bounds[1:])], else_=None)
-    points: list[GrowthPoint] = []
     this = len(bounds) - 2  # index of the week itself
-    for dimension, column, table in (
-        ("sector", T.sector_id, Sector),
-        ("locality", T.locality_id, Locality),
-    ):
-        rows = (
-            await session.execute(
-                select(column, bucket, func.count())
-                .where(*scope.where(), T.registered_at >= bounds[0], T.registered_at < bounds[-1])
-                .group_by(column, bucket)
-            )
-        ).all()
+    rows = (
+        await session.execute(
+            select(T.sector_id, T.locality_id, bucket, func.count())
+            .where(*scope.where(), T.registered_at >= bounds[0], T.registered_at < bounds[-1])
+            .group_by(T.sector_id, T.locality_id, bucket)
+        )
+    ).all()  # one pass for both dimensions: sectors × places × weeks is a small result
+    points: list[GrowthPoint] = []
+    for dimension, pos, table in (("sector", 0, Sector), ("locality", 1, Locality)):
         counts: dict[Any, list[int]] = {}
-        for key, b, n in rows:
-            counts.setdefault(key, [0] * (this + 1))[b] = n
+        for r in rows:
+            counts.setdefault(r[pos], [0] * (this + 1))[r[2]] += r[3]
         names = await get_names(session, table, set(counts))
         for key, weeks in counts.items():
             if key is None:
@@ -616,6 +724,8 @@ async def get_overdue(
     session: AsyncSession, *, scope: Scope, now: datetime, limit: int = 50
 ) -> list[dict[str, Any]]:
     """Open items past their deadline now, the longest overdue first."""
+    await _tune(session)
+    scope = await _resolve(session, scope)
     q = (
         select(
             T.id, T.number, T.status, T.sector_id, T.assignee_id, T.registered_at, T.due_at, T.text
@@ -631,11 +741,13 @@ async def get_decisions(
     session: AsyncSession, *, scope: Scope, now: datetime, limit: int = 20
 ) -> list[dict[str, Any]]:
     """Items waiting for the head: extension requests, reopened by the citizen, untriaged."""
+    # Spelled as the partial index `ix_item_decision` (DECISION_SQL) is, so that it serves.
     waiting = or_(
+        T.status.in_([literal(s, literal_execute=True) for s in ("new", "reopened")]),
         and_(T.extension_requested_days.is_not(None), _open()),
-        T.status == ItemStatus.reopened,
-        T.status == ItemStatus.new,
     )
+    await _tune(session)
+    scope = await _resolve(session, scope)
     why = case(
         (T.extension_requested_days.is_not(None), literal("продление")),
         (T.status == ItemStatus.reopened, literal("открыто повторно")),

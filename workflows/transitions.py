@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from models import ItemStatus as S
+from models.enums import OPEN_STATUSES
 
 
 class Action(StrEnum):
@@ -46,7 +47,7 @@ class Transition:
     who: frozenset[Who]
 
 
-OPEN = frozenset({S.new, S.assigned, S.in_progress, S.clarification, S.reopened})
+OPEN = OPEN_STATUSES
 WORKING = frozenset({S.assigned, S.in_progress, S.clarification, S.reopened})
 STAFF = frozenset({Who.sector_lead, Who.operator, Who.head, Who.admin})
 W = Who
