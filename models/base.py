@@ -42,6 +42,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         moment: datetime = value
+        if moment.tzinfo is UTC:  # as asyncpg gives them: the common case, kept cheap
+            return moment
         if moment.tzinfo is None:
             return moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC)

@@ -60,6 +60,11 @@ log = logging.getLogger(__name__)
 DIGEST_HOUR = time(9, 0)  # Monday, local time of the municipality
 TREND_WEEKS = 8
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows of the workbook's item sheet: a district's week fits whole; a city's busiest week would
+# take seconds to write and nobody reads 9,000 rows in a chat: those needing attention come
+# first, and the note says where the whole list is.
+ITEMS_IN_XLSX = 1_000
+TEXT_IN_TABLE = 500  # characters of an item's text in the tables
 CHANNEL_RU = {
     "telegram": "Telegram",
     "vk": "ВКонтакте",
@@ -207,8 +212,19 @@ def render_text(
         lines.append("Нет.")
     if attachments:
         lines += ["", "Во вложении: графики и таблица XLSX с обращениями недели и рейтингом."]
+        if cur.received > ITEMS_IN_XLSX:
+            lines[-1] = (
+                f"Во вложении: графики и таблица XLSX с рейтингом и {ITEMS_IN_XLSX} из "
+                f"{cur.received} обращений недели — сначала требующие внимания. "
+                f"Полный список: {_esc(full_list(week))}."
+            )
     text = "\n".join(lines)
     return text if len(text) <= 4000 else text[:3990].rsplit("\n", 1)[0]
+
+
+def full_list(week: Period) -> str:
+    """Where the whole list of a week's items is: the curator's dashboard and API export."""
+    return f"панель МЦУ (/dashboard) или /api/v1/reports/items?period={week.code}&format=xlsx"
 
 
 def _who(row: RatingRow) -> str:
@@ -219,26 +235,25 @@ def _days(hours: float | None, day_hours: float) -> float | None:
     return None if hours is None else hours / day_hours
 
 
-@dataclass
-class _Figures:
-    cur: Summary
-    people: list[RatingRow]
-    sectors: list[RatingRow]
-    weeks: list[tuple[str, int, int, int]]
-    heat: list[Any]
-
-
 async def note_text(
     session: AsyncSession, *, municipality_id: int, week: Period, now: datetime
 ) -> str:
     """Only the note's text (for /stats in the bot: no charts to draw)."""
-    text, _ = await _note(session, municipality_id=municipality_id, week=week, now=now, full=False)
+    text, _, _ = await _note(
+        session, municipality_id=municipality_id, week=week, now=now, attachments=False
+    )
     return text
 
 
 async def _note(
-    session: AsyncSession, *, municipality_id: int, week: Period, now: datetime, full: bool
-) -> tuple[str, _Figures]:
+    session: AsyncSession,
+    *,
+    municipality_id: int,
+    week: Period,
+    now: datetime,
+    attachments: bool,
+) -> tuple[str, Summary, list[RatingRow]]:
+    """The note's text, with the week's summary and recipient rating it is made of."""
     muni = await session.get(Municipality, municipality_id)
     if muni is None:
         raise NotFound(f"муниципалитет {municipality_id} не найден")
@@ -259,47 +274,54 @@ async def _note(
         growth=growth,
         decisions=decisions,
         day_hours=day_hours,
-        attachments=full,
+        attachments=attachments,
     )
-    figures = _Figures(cur, people, [], [], [])
-    if full:
-        figures.sectors = await get_rating(session, scope=scope, period=week, now=now, by="sector")
-        trend = Period(week.first - timedelta(weeks=TREND_WEEKS - 1), week.last, week.tz, "trend")
-        figures.weeks = await get_weekly_counts(session, scope=scope, period=trend, now=now)
-        figures.heat = await get_heatmap(session, scope=scope, period=week, now=now)
-    return text, figures
+    return text, cur, people
 
 
 async def build_digest(
     session: AsyncSession, *, municipality_id: int, week: Period, now: datetime
 ) -> DigestDoc:
-    """Compute the week's figures and render the note, the charts and the workbook."""
-    text, f = await _note(session, municipality_id=municipality_id, week=week, now=now, full=True)
-    cur, people, sectors, weeks, heat = f.cur, f.people, f.sectors, f.weeks, f.heat
-    items = await _item_rows(session, scope=Scope((municipality_id,)), week=week)
+    """Compute the week's figures and render the note, the charts and the workbook.
 
-    def render_files() -> list[DigestPart]:  # CPU-bound: off the event loop
-        tag = week.code
-        return [
-            DigestPart(
-                f"weekly-{tag}.png",
-                "image/png",
-                weekly_chart(weeks, title=f"Поступление и ответы по неделям, по {week.label}"),
-            ),
-            DigestPart(
-                f"heatmap-{tag}.png",
-                "image/png",
-                heatmap_chart(heat, title=f"Сектор × населённый пункт, {week.label}"),
-            ),
-            DigestPart(
-                f"mcu-{tag}.xlsx",
-                XLSX,
-                _workbook(week, cur, people, sectors, items, tz=week.tz),
-            ),
-        ]
+    The charts' figures come first and the charts are drawn in a thread while the server
+    computes the rest of the note."""
+    scope = Scope((municipality_id,))
+    trend = Period(week.first - timedelta(weeks=TREND_WEEKS - 1), week.last, week.tz, "trend")
+    weeks = await get_weekly_counts(session, scope=scope, period=trend, now=now)
+    heat = await get_heatmap(session, scope=scope, period=week, now=now)
+    charts = asyncio.create_task(asyncio.to_thread(_charts, weeks, heat, week))
+    try:
+        text, cur, people = await _note(
+            session, municipality_id=municipality_id, week=week, now=now, attachments=True
+        )
+        sectors = await get_rating(session, scope=scope, period=week, now=now, by="sector")
+        items = await _item_rows(session, scope=scope, week=week, now=now, limit=ITEMS_IN_XLSX)
+    finally:
+        pictures = await charts
+    book = await asyncio.to_thread(
+        _workbook, week, cur, people, sectors, items, total=cur.received, tz=week.tz
+    )
+    return DigestDoc(
+        week=week, text=text, files=[*pictures, DigestPart(f"mcu-{week.code}.xlsx", XLSX, book)]
+    )
 
-    files = await asyncio.to_thread(render_files)
-    return DigestDoc(week=week, text=text, files=files)
+
+def _charts(
+    weeks: list[tuple[str, int, int, int]], heat: list[Any], week: Period
+) -> list[DigestPart]:
+    return [
+        DigestPart(
+            f"weekly-{week.code}.png",
+            "image/png",
+            weekly_chart(weeks, title=f"Поступление и ответы по неделям, по {week.label}"),
+        ),
+        DigestPart(
+            f"heatmap-{week.code}.png",
+            "image/png",
+            heatmap_chart(heat, title=f"Сектор × населённый пункт, {week.label}"),
+        ),
+    ]
 
 
 ITEM_HEADER = [
@@ -309,9 +331,13 @@ ITEM_HEADER = [
 ]  # fmt: skip
 
 
-async def _item_rows(session: AsyncSession, *, scope: Scope, week: Period) -> list[list[Any]]:
-    """The week's items for the workbook: names instead of ids, never the citizen's data."""
-    q = select_items(scope, week).with_only_columns(
+async def _item_rows(
+    session: AsyncSession, *, scope: Scope, week: Period, now: datetime, limit: int
+) -> list[list[Any]]:
+    """The week's items for the workbook, those needing attention first (overdue now, answered
+    late, reopened, rated 1–2), then by registration; names instead of ids, never the citizen's
+    data."""
+    q = select_items(scope, week, now=now).limit(limit).with_only_columns(
         *(
             col(c)
             for c in (
@@ -335,7 +361,7 @@ async def _item_rows(session: AsyncSession, *, scope: Scope, week: Period) -> li
                 names["s"].get(r[4], ""), names["l"].get(r[5], ""), STATUS_RU[r[6]],
                 names["p"].get(r[7], ""), r[8], r[9], r[10], late,
                 None if r[11] is None else round(r[11] / 3600, 1),
-                {True: "да", False: "нет"}.get(r[12], ""), r[13], r[14][:1000],
+                {True: "да", False: "нет"}.get(r[12], ""), r[13], clip(r[14], TEXT_IN_TABLE),
             ]
         )  # fmt: skip
     return out
@@ -365,6 +391,7 @@ def _workbook(
     sectors: list[RatingRow],
     items: list[list[Any]],
     *,
+    total: int,
     tz: ZoneInfo,
 ) -> bytes:
     summary = [
@@ -377,6 +404,14 @@ def _workbook(
         ("Открыто повторно", cur.reopened), ("В работе сейчас", cur.open_now),
         ("Просрочено сейчас", cur.overdue_now),
     ]  # fmt: skip
+    if len(items) < total:
+        summary.append(
+            (
+                "Лист «Обращения недели»",
+                f"{len(items)} из {total}: сначала просроченные, с нарушением срока, повторно "
+                f"открытые и с низкой оценкой. Полный список: {full_list(week)}",
+            )
+        )
     return to_xlsx(
         [
             Sheet("Сводка", ["Показатель", "Значение"], summary, widths=(34, 22)),

@@ -7,12 +7,15 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
 __all__ = ["Sheet", "to_csv", "to_xlsx"]
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as a formula
 
 
 @dataclass
@@ -25,11 +28,11 @@ class Sheet:
 
 def _cell(value: Any, tz: ZoneInfo) -> Any:
     """Local naive datetimes (spreadsheets know no zones), plain values for everything else."""
+    if value is None or isinstance(value, str | int | float):  # most cells: checked first
+        return value.value if isinstance(value, Enum) else value  # str and int enums
     if isinstance(value, datetime):
         return value.astimezone(tz).replace(tzinfo=None, microsecond=0)
-    if hasattr(value, "value") and not isinstance(value, (int, float, str)):
-        return value.value  # enums
-    return value
+    return value.value if isinstance(value, Enum) else value
 
 
 def to_xlsx(sheets: Sequence[Sheet], *, tz: ZoneInfo) -> bytes:
@@ -71,7 +74,8 @@ def to_xlsx(sheets: Sequence[Sheet], *, tz: ZoneInfo) -> bytes:
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], *, tz: ZoneInfo) -> str:
-    """CSV with a header row; datetimes in local time, ISO format; opens in Excel via UTF-8 BOM."""
+    """CSV with a header row; datetimes in local time, ISO format; opens in Excel via UTF-8 BOM.
+    A text that a spreadsheet would take for a formula gets a leading apostrophe."""
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf)
@@ -80,6 +84,10 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], *, tz: ZoneInfo
         out = []
         for v in row:
             v = _cell(v, tz)
-            out.append(v.isoformat(sep=" ") if isinstance(v, datetime) else v)
+            if isinstance(v, datetime):
+                v = v.isoformat(sep=" ")
+            elif isinstance(v, str) and v.startswith(FORMULA_START):
+                v = "'" + v  # a spreadsheet would run "=…" from a citizen's text as a formula
+            out.append(v)
         w.writerow(out)
     return buf.getvalue()

@@ -57,6 +57,7 @@ __all__ = [
     "RatingRow",
     "Scope",
     "Summary",
+    "attention",
     "clip",
     "get_decisions",
     "get_growth",
@@ -777,10 +778,20 @@ async def get_decisions(
     return out
 
 
-def select_items(scope: Scope, period: Period) -> Select[Any]:
-    """The period's items for exports (registered in it), oldest first."""
-    return (
-        select(Item)
-        .where(*scope.where(), _in(T.registered_at, period))
-        .order_by(col(Item.registered_at))
+def select_items(scope: Scope, period: Period, *, now: datetime | None = None) -> Select[Any]:
+    """The period's items for exports (registered in it), oldest first; given `now`, those
+    needing attention first (see `attention`)."""
+    order = [col(Item.registered_at)] if now is None else [attention(now), col(Item.registered_at)]
+    return select(Item).where(*scope.where(), _in(T.registered_at, period)).order_by(*order)
+
+
+def attention(now: datetime) -> Any:
+    """How much an item needs the head's eye: 0 overdue now, 1 answered late, 2 reopened,
+    3 rated 1–2 by the citizen, 4 the rest."""
+    return case(
+        (_overdue(now), 0),
+        (_late(), 1),
+        (T.reopens > 0, 2),
+        (T.rating <= 2, 3),
+        else_=4,
     )

@@ -7,6 +7,7 @@ import zipfile
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -16,8 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Citizen, Digest, Outbox, Staff
 from tests.bot.harness import running_system, text_of
 from tests.workflows.test_reports import MSK, NOW, W45, at, seed, seed_week
+from workflows import digest
 from workflows.clock import FakeClock
 from workflows.digest import build_digest, due_week, run_due_digests
+
+
+def wall(day: int, hour: int, minute: int = 0) -> datetime:
+    """A November 2026 Moscow time as a spreadsheet cell holds it: local and naive."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=MSK).replace(tzinfo=None)
 
 
 async def test_note_for_a_seeded_week(sm: async_sessionmaker[AsyncSession], muni: int) -> None:
@@ -48,9 +55,14 @@ async def test_note_for_a_seeded_week(sm: async_sessionmaker[AsyncSession], muni
                                "Обращения недели"]  # fmt: skip
     items = list(book["Обращения недели"].iter_rows(values_only=True))
     assert items[0][0] == "Номер" and len(items) == 1 + 6
-    assert items[1][1] == datetime(2026, 11, 2, 10, 0, tzinfo=MSK).replace(
-        tzinfo=None
-    )  # local, as a spreadsheet shows it
+    # Those needing attention first: D overdue now, B answered late; then by registration
+    # (A, C, the citizen's, E); times local and naive, as a spreadsheet shows them.
+    assert [row[1] for row in items[1:]] == [
+        wall(day, hour, minute) for day, hour, minute in
+        ((5, 9, 0), (2, 12, 0), (2, 10, 0), (3, 9, 0), (4, 10, 0), (8, 23, 59))
+    ]  # fmt: skip
+    assert items[1][11] is None and items[2][11] == "да"  # D has no answer; B was late
+    assert "Полный список" not in text  # the whole week fits the workbook
     summary = dict(book["Сводка"].iter_rows(values_only=True))
     assert summary["Поступило"] == 6 and summary["Просрочено сейчас"] == 2
     # The citizen's personal data appears nowhere: not in the text, not inside the workbook.
@@ -58,6 +70,23 @@ async def test_note_for_a_seeded_week(sm: async_sessionmaker[AsyncSession], muni
         raw = b"".join(z.read(n) for n in z.namelist()).decode("utf-8", "replace")
     for secret in ("Гасанов", "+79281234567", "Секретная"):
         assert secret not in text and secret not in raw
+
+
+async def test_a_big_week_puts_the_items_needing_attention_in_the_workbook(
+    sm: async_sessionmaker[AsyncSession], muni: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed_week(sm, muni)
+    monkeypatch.setattr(digest, "ITEMS_IN_XLSX", 2)  # a city's week: more than the sheet takes
+    async with sm() as s:
+        doc = await build_digest(s, municipality_id=muni, week=W45, now=NOW)
+    book = load_workbook(io.BytesIO(doc.files[2].content))
+    items = list(book["Обращения недели"].iter_rows(values_only=True))
+    assert [row[1] for row in items[1:]] == [wall(5, 9), wall(2, 12)]
+    summary = dict(book["Сводка"].iter_rows(values_only=True))
+    where = "/api/v1/reports/items?period=2026-W45&format=xlsx"
+    assert summary["Лист «Обращения недели»"].startswith("2 из 5: сначала просроченные")
+    assert where in summary["Лист «Обращения недели»"]
+    assert "2 из 5 обращений недели" in doc.text and where.replace("&", "&amp;") in doc.text
 
 
 async def test_monday_run_is_once_only_and_made_up_after_downtime(
