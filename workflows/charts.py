@@ -11,7 +11,7 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from workflows.reports import HeatCell
+from workflows.reports import HeatCell, clip
 
 __all__ = ["heatmap_chart", "weekly_chart"]
 
@@ -26,6 +26,7 @@ _RC: dict[str, Any] = {
 _LOCK = threading.Lock()
 _BLUE, _GREEN, _RED = "#3b6fb6", "#4a9d5b", "#c8463d"
 LABELLED = 15  # cells of the heat map that show their number
+LABEL = 26  # characters of a sector's or a place's name on the heat map
 
 
 WIDTH = 7.5  # inches; at the 110 dpi of _png, 825 px: Telegram shows it without scaling down
@@ -81,18 +82,22 @@ def heatmap_chart(cells: Sequence[HeatCell], *, title: str, max_rows: int = 12) 
         {c.locality for c in cells}, key=lambda p: -sum(c.count for c in cells if c.locality == p)
     )
     sectors, places = sectors[:max_rows], places[:max_rows]
+    # Long official names ("Самовольная информационная и (или) рекламная конструкция") would
+    # squeeze the grid: labels are cut to LABEL characters.
+    sector_labels = [clip(x, LABEL) for x in sectors]
+    place_labels = [clip(x, LABEL) for x in places]
     grid = [[0] * len(places) for _ in sectors]
     for c in cells:
         if c.sector in sectors and c.locality in places:
             grid[sectors.index(c.sector)][places.index(c.locality)] += c.count
     with _LOCK, rc_context(_RC):  # type: ignore[arg-type]
-        height = 1.2 + 0.35 * max(len(sectors), 1) + _text_in(places, 0.55)
+        height = 1.2 + 0.35 * max(len(sectors), 1) + _text_in(place_labels, 0.71)
         fig = Figure(figsize=(WIDTH, height))
         # Margins from the labels' lengths, not a layout engine: that would draw it all twice.
         fig.subplots_adjust(
-            left=min(0.5, (0.2 + _text_in(sectors)) / WIDTH),
+            left=(0.2 + _text_in(sector_labels)) / WIDTH,
             right=0.92,
-            bottom=(0.3 + _text_in(places, 0.55)) / height,
+            bottom=(0.3 + _text_in(place_labels, 0.71)) / height,
             top=1 - 0.45 / height,
         )
         ax = fig.add_subplot()
@@ -119,7 +124,7 @@ def heatmap_chart(cells: Sequence[HeatCell], *, title: str, max_rows: int = 12) 
                     fontsize=8,
                     color="white" if n > peak * 0.6 else "black",
                 )
-            ax.set_yticks(range(len(sectors)), sectors)
-            ax.set_xticks(range(len(places)), places, rotation=30, ha="right")
+            ax.set_yticks(range(len(sectors)), sector_labels)
+            ax.set_xticks(range(len(places)), place_labels, rotation=45, ha="right")
         ax.set_title(title)
         return _png(fig)
