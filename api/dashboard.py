@@ -7,6 +7,7 @@ as GET parameters, read as plain strings: a bad value is a Russian message on th
 """
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,11 +21,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Rt, Session
+from api.reports import XLSX, item_list, items_sheet
 from models import Municipality, Role
 from workflows.access import get_token_actor
 from workflows.actors import Actor
 from workflows.charts import heatmap_chart, weekly_chart
 from workflows.errors import DomainError, Forbidden, Invalid, NotFound
+from workflows.exports import to_xlsx
 from workflows.jobs import Runtime
 from workflows.periods import PERIOD_HELP, Period, parse_period, week_period
 from workflows.reports import (
@@ -407,8 +410,15 @@ async def logout(request: Request) -> Response:
 Draw = Callable[[AsyncSession, View, datetime], Awaitable[bytes]]
 
 
-async def _chart(request: Request, s: AsyncSession, rt: Runtime, draw: Draw) -> Response:
-    """A chart for the same filters as the page; refusals as short Russian text."""
+async def _serve(
+    request: Request,
+    s: AsyncSession,
+    rt: Runtime,
+    draw: Draw,
+    media: str = "image/png",
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A chart (or a file) for the same filters as the page; refusals as short Russian text."""
     try:
         actor = await _viewer(request, s, rt)
         if actor is None:
@@ -416,12 +426,12 @@ async def _chart(request: Request, s: AsyncSession, rt: Runtime, draw: Draw) -> 
         view = View(actor=actor, raw=_raw(request))
         now = rt.clock.now()
         await _resolve(s, view, now=now)
-        png = await draw(s, view, now)
+        body = await draw(s, view, now)
     except Refused as e:
         return PlainTextResponse(e.reason, e.status, headers=HEADERS)
     except DomainError as e:
         return PlainTextResponse(e.reason, STATUS.get(type(e), 400), headers=HEADERS)
-    return Response(png, media_type="image/png", headers=HEADERS)
+    return Response(body, media_type=media, headers=HEADERS | (headers or {}))
 
 
 async def _draw_weekly(s: AsyncSession, view: View, now: datetime) -> bytes:
@@ -442,10 +452,24 @@ async def _draw_heatmap(s: AsyncSession, view: View, now: datetime) -> bytes:
 @router.get("/chart/weekly.png")
 async def weekly_png(request: Request, s: Session, rt: Rt) -> Response:
     """Received and answered per week, the eight weeks ending with the period."""
-    return await _chart(request, s, rt, _draw_weekly)
+    return await _serve(request, s, rt, _draw_weekly)
 
 
 @router.get("/chart/heatmap.png")
 async def heatmap_png(request: Request, s: Session, rt: Rt) -> Response:
     """Sector × locality counts of the period."""
-    return await _chart(request, s, rt, _draw_heatmap)
+    return await _serve(request, s, rt, _draw_heatmap)
+
+
+async def _write_items(s: AsyncSession, view: View, now: datetime) -> bytes:
+    assert view.period is not None
+    out = await item_list(s, scope=view.scope, period=view.period, now=now)
+    return await asyncio.to_thread(to_xlsx, [items_sheet(out)], tz=view.tz)
+
+
+@router.get("/items.xlsx")
+async def items_xlsx(request: Request, s: Session, rt: Rt) -> Response:
+    """The period's items as a workbook: the whole list the weekly note points to."""
+    name = "items-" + re.sub(r"[^A-Za-z0-9_-]", "_", request.query_params.get("period", "week"))
+    disposition = {"Content-Disposition": f'attachment; filename="{name[:60]}.xlsx"'}
+    return await _serve(request, s, rt, _write_items, XLSX, disposition)

@@ -597,7 +597,17 @@ def _item_out(i: Item, now: datetime, names: dict[str, dict[int, str]]) -> ItemO
 )
 async def items(s: Session, q: Q) -> Response | ItemsReport:
     """Обращения, зарегистрированные в периоде, без персональных данных граждан."""
-    found = list((await s.execute(select_items(q.scope, q.period).limit(MAX_EXPORT + 1))).scalars())
+    out = await item_list(s, scope=q.scope, period=q.period, now=q.now)
+    if q.fmt == "json":
+        return ItemsReport(**_head(q), items=out)
+    return _file(q, "items", items_sheet(out))
+
+
+async def item_list(
+    s: AsyncSession, *, scope: Scope, period: Period, now: datetime
+) -> list[ItemOut]:
+    """The period's items with names for ids (the API's and the dashboard's export)."""
+    found = list((await s.execute(select_items(scope, period).limit(MAX_EXPORT + 1))).scalars())
     if len(found) > MAX_EXPORT:
         raise Invalid(f"в периоде больше {MAX_EXPORT} обращений: выберите период короче")
     names = {
@@ -605,9 +615,10 @@ async def items(s: Session, q: Q) -> Response | ItemsReport:
         "locality": await _names(s, Locality, (i.locality_id for i in found)),
         "staff": await _names(s, Staff, (i.assignee_id for i in found)),
     }
-    out = [_item_out(i, q.now, names) for i in found]
-    if q.fmt == "json":
-        return ItemsReport(**_head(q), items=out)
+    return [_item_out(i, now, names) for i in found]
+
+
+def items_sheet(out: Sequence[ItemOut]) -> Sheet:
     table = [
         [
             *(o.number, o.registered_at, KIND_RU[ItemKind(o.kind)], CHANNEL_RU[Channel(o.channel)]),
@@ -617,7 +628,7 @@ async def items(s: Session, q: Q) -> Response | ItemsReport:
         for o in out
     ]
     widths = (18, 18, 16, 12, 20, 20, 22, 28, 18, 18, 18, 11, 10, 8, 8, 80)
-    return _file(q, "items", Sheet("Обращения", ITEM_HEADER, table, widths))
+    return Sheet("Обращения", ITEM_HEADER, table, widths)
 
 
 def _yes(value: bool | None) -> str | None:

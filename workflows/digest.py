@@ -215,16 +215,16 @@ def render_text(
         if cur.received > ITEMS_IN_XLSX:
             lines[-1] = (
                 f"Во вложении: графики и таблица XLSX с рейтингом и {ITEMS_IN_XLSX} из "
-                f"{cur.received} обращений недели — сначала требующие внимания. "
-                f"Полный список: {_esc(full_list(week))}."
+                f"{cur.received} обращений недели — сначала требующие внимания. Полный "
+                f"список — в панели МЦУ или выгрузкой <code>{_esc(export_path(week))}</code>."
             )
     text = "\n".join(lines)
     return text if len(text) <= 4000 else text[:3990].rsplit("\n", 1)[0]
 
 
-def full_list(week: Period) -> str:
-    """Where the whole list of a week's items is: the curator's dashboard and API export."""
-    return f"панель МЦУ (/dashboard) или /api/v1/reports/items?period={week.code}&format=xlsx"
+def export_path(week: Period) -> str:
+    """The API export of the whole list of a week's items (the dashboard links the same)."""
+    return f"/api/v1/reports/items?period={week.code}&format=xlsx"
 
 
 def _who(row: RatingRow) -> str:
@@ -409,7 +409,8 @@ def _workbook(
             (
                 "Лист «Обращения недели»",
                 f"{len(items)} из {total}: сначала просроченные, с нарушением срока, повторно "
-                f"открытые и с низкой оценкой. Полный список: {full_list(week)}",
+                f"открытые и с низкой оценкой. Полный список — в панели МЦУ или выгрузкой "
+                f"{export_path(week)}",
             )
         )
     return to_xlsx(

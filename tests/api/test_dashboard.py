@@ -1,15 +1,18 @@
 """The dashboard over HTTP: the cookie login, the seeded week's figures, refusals as Russian HTML."""
 
 import contextlib
+import io
 import re
 from collections.abc import AsyncIterator
 from html import unescape
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.reports import XLSX
 from tests.api.conftest import Api
 from tests.workflows.test_reports import NOW, at, ids, other_municipality, seed, seed_week
 from workflows.clock import FakeClock
@@ -222,3 +225,31 @@ async def test_charts_are_png(
             r = await c.get(f"/dashboard/chart/{name}.png", params={"period": "2026-W45"})
             assert r.status_code == 200 and r.headers["content-type"] == "image/png"
             assert r.content.startswith(PNG) and len(r.content) > 10_000, name
+
+
+async def test_items_export_is_the_whole_list_the_note_points_to(
+    api: Api, sm: async_sessionmaker[AsyncSession], muni: int, clock: FakeClock
+) -> None:
+    k = await seed_week(sm, muni)
+    clock.set(NOW)
+    async with browser(api, "curator") as c:
+        page = await c.get("/dashboard", params={"period": "2026-W45"})
+        r = await c.get("/dashboard/items.xlsx", params={"period": "2026-W45"})
+        bad = await c.get("/dashboard/items.xlsx", params={"period": "вчера"})
+    async with browser(api, "lead_roads") as c:
+        own = await c.get("/dashboard/items.xlsx", params={"period": "2026-W45"})
+        other = await c.get(
+            "/dashboard/items.xlsx", params={"period": "2026-W45", "sector": k["zhkh"]}
+        )
+    async with browser(api) as c:
+        anonymous = await c.get("/dashboard/items.xlsx", params={"period": "2026-W45"})
+    assert 'href="/dashboard/items.xlsx?period=2026-W45"' in page.text
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    assert 'filename="items-2026-W45.xlsx"' in r.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(r.content))["Обращения"]
+    numbers = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(numbers) == 5  # A B C D E, registered in week 45, oldest first
+    assert len(list(load_workbook(io.BytesIO(own.content))["Обращения"].iter_rows(min_row=2))) == 1
+    assert other.status_code == 403 and "только свой сектор" in other.text
+    assert bad.status_code == 422 and "не распознан" in bad.text
+    assert anonymous.status_code == 401 and "Войдите" in anonymous.text
