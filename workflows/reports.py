@@ -146,7 +146,7 @@ async def _tune(session: AsyncSession) -> None:
 
 async def _resolve(session: AsyncSession, scope: Scope) -> Scope:
     """A scope of all municipalities spelled out as their ids, so that every report query can
-    use the per-municipality indexes (a region is a handful of municipalities)."""
+    use the per-municipality indexes (a region has dozens: a short list)."""
     if scope.municipality_ids is not None:
         return scope
     ids = (await session.execute(select(Municipality.id))).scalars().all()  # type: ignore[call-overload]
