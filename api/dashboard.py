@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Rt, Session
 from api.reports import XLSX, item_list, items_sheet
-from models import Municipality, Role
+from models import Channel, Municipality, Role
 from workflows.access import get_token_actor
 from workflows.actors import Actor
 from workflows.charts import heatmap_chart, weekly_chart
@@ -42,6 +42,7 @@ from workflows.reports import (
     get_weekly_counts,
 )
 from workflows.setup_read import get_municipalities, get_setup
+from workflows.transitions import CHANNEL_RU
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -75,14 +76,6 @@ STATUS_NAMES = {
     "in_progress": "в работе",
     "clarification": "уточнение",
     "reopened": "открыто повторно",
-}
-CHANNEL_NAMES = {
-    "telegram": "Telegram",
-    "vk": "ВКонтакте",
-    "api": "API",
-    "paper": "бумага",
-    "pos": "ПОС",
-    "cli": "консоль",
 }
 QUICK = (("прошлая неделя", "last-week"), ("эта неделя", "week"), ("месяц", "month"))
 
@@ -320,7 +313,7 @@ async def _figures(s: AsyncSession, view: View, *, now: datetime) -> dict[str, A
         row["status_name"] = STATUS_NAMES.get(row["status"], row["status"])
         row["due_local"] = row["due_at"].astimezone(period.tz).strftime("%d.%m.%Y %H:%M")
     summary = await get_summary(s, scope=scope, period=period, now=now)
-    channels = " · ".join(f"{CHANNEL_NAMES.get(k, k)}: {n}" for k, n in summary.by_channel.items())
+    channels = " · ".join(f"{CHANNEL_RU[Channel(k)]}: {n}" for k, n in summary.by_channel.items())
     return {
         "summary": summary,
         "channels": channels,

@@ -35,7 +35,7 @@ from workflows.reports import (
     get_weekly_counts,
     select_items,
 )
-from workflows.transitions import OPEN, STATUS_RU
+from workflows.transitions import CHANNEL_RU, KIND_RU, OPEN, STATUS_RU
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -50,21 +50,6 @@ FILES: dict[int | str, dict[str, Any]] = {
         "description": "JSON, или файл при format=csv / format=xlsx",
         "content": {"text/csv": {}, XLSX: {}},
     }
-}
-KIND_RU = {
-    ItemKind.message: "сообщение",
-    ItemKind.appeal_59fz: "обращение 59-ФЗ",
-    ItemKind.incident: "инцидент",
-}
-CHANNEL_RU = {
-    Channel.telegram: "Telegram",
-    Channel.vk: "ВКонтакте",
-    Channel.api: "API",
-    Channel.paper: "бумага",
-    Channel.pos: "ПОС",
-    Channel.cli: "консоль администратора",
-    Channel.console: "консоль",
-    Channel.system: "система",
 }
 
 

@@ -18,7 +18,7 @@ from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Digest, DigestFile, Item, Locality, Municipality, Role, Sector, Staff
+from models import Channel, Digest, DigestFile, Item, Locality, Municipality, Role, Sector, Staff
 from workflows.charts import heatmap_chart, weekly_chart
 from workflows.clock import Clock
 from workflows.deadlines import parse_hhmm
@@ -42,7 +42,7 @@ from workflows.reports import (
     get_weekly_counts,
     select_items,
 )
-from workflows.transitions import STATUS_RU
+from workflows.transitions import CHANNEL_RU, KIND_RU, STATUS_RU
 
 __all__ = [
     "DIGEST_HOUR",
@@ -65,17 +65,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # first, and the note says where the whole list is.
 ITEMS_IN_XLSX = 1_000
 TEXT_IN_TABLE = 500  # characters of an item's text in the tables
-CHANNEL_RU = {
-    "telegram": "Telegram",
-    "vk": "ВКонтакте",
-    "api": "API",
-    "paper": "бумага",
-    "pos": "ПОС",
-    "cli": "консоль",
-    "console": "консоль",
-    "system": "система",
-}
-KIND_RU = {"message": "сообщения", "appeal_59fz": "обращения 59-ФЗ", "incident": "инциденты"}
+KINDS_RU = {"message": "сообщения", "appeal_59fz": "обращения 59-ФЗ", "incident": "инциденты"}
 
 
 @dataclass
@@ -136,13 +126,13 @@ def render_text(
     ]
     if cur.by_channel:
         parts = [
-            f"{CHANNEL_RU.get(k, k)} {n}"
+            f"{CHANNEL_RU[Channel(k)]} {n}"
             for k, n in sorted(cur.by_channel.items(), key=lambda kv: -kv[1])
         ]
         lines.append("  каналы: " + " · ".join(parts))
     if cur.by_kind:
         lines.append(
-            "  виды: " + " · ".join(f"{KIND_RU.get(k, k)} {n}" for k, n in cur.by_kind.items())
+            "  виды: " + " · ".join(f"{KINDS_RU.get(k, k)} {n}" for k, n in cur.by_kind.items())
         )
     lines.append(
         f"Взято в работу: {cur.taken} · дан ответ: {cur.answered} ({_change(cur.answered, prev.answered)})"
@@ -357,7 +347,7 @@ async def _item_rows(
         late = None if r[10] is None or r[8] is None else ("да" if r[10] > r[8] else "нет")
         out.append(
             [
-                r[0], r[1], KIND_RU.get(r[2].value, r[2].value), CHANNEL_RU.get(r[3].value, r[3].value),
+                r[0], r[1], KIND_RU[r[2]], CHANNEL_RU[r[3]],
                 names["s"].get(r[4], ""), names["l"].get(r[5], ""), STATUS_RU[r[6]],
                 names["p"].get(r[7], ""), r[8], r[9], r[10], late,
                 None if r[11] is None else round(r[11] / 3600, 1),

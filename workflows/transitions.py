@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from models import Channel, ItemKind
 from models import ItemStatus as S
 from models.enums import OPEN_STATUSES
 
@@ -81,6 +82,23 @@ TABLE: dict[Action, Transition] = {
     Action.reopen: Transition(
         frozenset({S.answered, S.closed}), S.reopened, frozenset({W.citizen, W.head, W.operator})
     ),
+}
+
+# How reports, exports and the weekly note name an item's channel and kind.
+CHANNEL_RU: dict[Channel, str] = {
+    Channel.telegram: "Telegram",
+    Channel.vk: "ВКонтакте",
+    Channel.api: "API",
+    Channel.paper: "бумага",
+    Channel.pos: "ПОС",
+    Channel.cli: "консоль администратора",
+    Channel.console: "консоль",
+    Channel.system: "система",
+}
+KIND_RU: dict[ItemKind, str] = {
+    ItemKind.message: "сообщение",
+    ItemKind.appeal_59fz: "обращение 59-ФЗ",
+    ItemKind.incident: "инцидент",
 }
 
 STATUS_RU: dict[S, str] = {

@@ -14,7 +14,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.reports import XLSX
 from tests.api.conftest import Api
-from tests.workflows.test_reports import NOW, at, ids, other_municipality, seed, seed_week
+from tests.workflows.test_reports import (
+    NOW,
+    at,
+    other_municipality,
+    seed,
+    seed_potholes,
+    seed_week,
+)
 from workflows.clock import FakeClock
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -138,16 +145,7 @@ async def test_page_shows_the_seeded_week(
 async def test_growth_points_show_example_items(
     api: Api, sm: async_sessionmaker[AsyncSession], muni: int, clock: FakeClock
 ) -> None:
-    k = await ids(sm, muni)
-    for i in range(8):
-        await seed(
-            sm,
-            muni,
-            sector_id=k["roads"],
-            locality_id=k["hamlet"],
-            registered_at=at(3, 10 + i),
-            text=f"яма на дороге номер {i}",
-        )
+    await seed_potholes(sm, muni)  # nothing before, eight potholes in the hamlet this week
     clock.set(NOW)
     async with browser(api, "head") as c:
         html = (await c.get("/dashboard", params={"period": "2026-W45"})).text

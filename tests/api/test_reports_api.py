@@ -19,9 +19,9 @@ from tests.api.conftest import Api
 from tests.workflows.test_reports import (
     NOW,
     at,
-    ids,
     other_municipality,
     seed,
+    seed_potholes,
     seed_rating,
     seed_week,
 )
@@ -201,16 +201,7 @@ async def test_growth_needs_one_week_and_finds_the_rise(
     api: Api, sm: async_sessionmaker[AsyncSession], muni: int, clock: FakeClock
 ) -> None:
     clock.set(NOW)
-    k = await ids(sm, muni)
-    for i in range(8):  # nothing before, eight potholes in the hamlet this week
-        await seed(
-            sm,
-            muni,
-            sector_id=k["roads"],
-            locality_id=k["hamlet"],
-            registered_at=at(3, 10 + i),
-            text=f"яма на дороге номер {i}",
-        )
+    await seed_potholes(sm, muni)  # nothing before, eight potholes in the hamlet this week
     points = (await ok(api, "curator", "growth", period="2026-W45"))["points"]
     assert {(p["dimension"], p["name"], p["count"]) for p in points} == {
         ("sector", "Дороги", 8),

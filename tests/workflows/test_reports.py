@@ -181,6 +181,20 @@ async def test_working_time_is_stamped_across_weekend_and_holiday(
 # ---- the seeded history ---------------------------------------------------------------------
 
 
+async def seed_potholes(sm: async_sessionmaker[AsyncSession], muni: int) -> None:
+    """Eight potholes in the hamlet on Tuesday of week 45, "яма на дороге номер 0…7"."""
+    k = await ids(sm, muni)
+    for i in range(8):
+        await seed(
+            sm,
+            muni,
+            sector_id=k["roads"],
+            locality_id=k["hamlet"],
+            registered_at=at(3, 10 + i),
+            text=f"яма на дороге номер {i}",
+        )
+
+
 async def seed_week(sm: async_sessionmaker[AsyncSession], muni: int) -> dict[str, int]:
     """A week 45 whose every figure is counted by hand in the test below."""
     k = await ids(sm, muni)
@@ -445,15 +459,7 @@ async def test_growth_flags_only_significant_rise(
             await seed(
                 sm, muni, sector_id=z, locality_id=v, registered_at=monday + timedelta(hours=i)
             )
-    for i in range(8):  # this week: roads 8 (expected 1), ЖКХ 4 (expected 3: no growth)
-        await seed(
-            sm,
-            muni,
-            sector_id=rd,
-            locality_id=hm,
-            registered_at=at(3, 10 + i),
-            text=f"яма на дороге номер {i}",
-        )
+    await seed_potholes(sm, muni)  # this week: roads 8 (expected 1), ЖКХ 4 (expected 3)
     for i in range(4):
         await seed(sm, muni, sector_id=z, locality_id=v, registered_at=at(4, 10 + i))
     async with sm() as s:
