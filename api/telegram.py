@@ -42,4 +42,9 @@ async def webhook(request: Request, rt: Rt) -> dict[str, Any]:
     wake = getattr(request.app.state, "inbox_wake", None)
     if new and wake is not None:
         wake.set()
+    press = update.get("callback_query")
+    if new and isinstance(press, dict) and isinstance(press.get("id"), str):
+        # The press is acknowledged in the webhook's reply, at once: Telegram's answer window
+        # is seconds, and the press may wait behind its chat's earlier updates.
+        return {"method": "answerCallbackQuery", "callback_query_id": press["id"]}
     return {"ok": True, "duplicate": not new}

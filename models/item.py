@@ -72,6 +72,8 @@ class Item(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     municipality_id: int = Field(foreign_key="municipality.id", sa_type=BigId)
     number: str = Field(unique=True, max_length=32)
+    # The dialog draft a chat registered it from: a redelivery or a double tap finds it here.
+    intake_key: str | None = Field(default=None, unique=True, max_length=120)
     kind: ItemKind
     status: ItemStatus
     channel: Channel

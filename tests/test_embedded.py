@@ -96,6 +96,6 @@ def test_embedded_run_routes_reminds_and_escalates(tmp_path: Path) -> None:
         proc.wait(20)
         log.close()
     output = (tmp_path / "mcu.log").read_text()
-    assert "Новое обращение: БЖТ-2025-000001" in output  # the console notifier spoke
+    assert "Новое сообщение: БЖТ-2025-000001" in output  # the console notifier spoke
     assert "Гражданин Тестовый" not in output and "123-45-67" not in output  # no PII in logs
     assert TOKEN not in output

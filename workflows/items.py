@@ -46,6 +46,7 @@ class NewItem:
     lon: float | None = None
     citizen_id: int | None = None
     received_at: datetime | None = None  # paper and ПОС appeals arrive before they are entered
+    intake_key: str | None = None  # the chat draft it comes from (one item per draft)
 
 
 async def next_number(session: AsyncSession, *, ctx: MunicipalityContext, now: datetime) -> str:
@@ -65,9 +66,10 @@ async def next_number(session: AsyncSession, *, ctx: MunicipalityContext, now: d
     return f"{ctx.municipality.number_prefix}-{year}-{seq:06d}"
 
 
-async def _validate(
+async def get_valid_text(
     session: AsyncSession, *, ctx: MunicipalityContext, new: NewItem, actor: Actor, now: datetime
 ) -> str:
+    """The new item's cleaned text once every field is checked; a refusal names what is wrong."""
     if actor.kind is ActorKind.staff and actor.role not in REGISTRARS:
         raise Forbidden("регистрировать обращения может оператор, руководитель или исполнитель")
     text = clean_text(new.text, what="текст обращения")
@@ -105,7 +107,7 @@ async def check_register_item(
             raise NotFound(f"муниципалитет {municipality_id} не найден")
         ctx = await load_context(session, municipality_id=municipality_id)
         now = clock.now()
-        text = await _validate(session, ctx=ctx, new=new, actor=actor, now=now)
+        text = await get_valid_text(session, ctx=ctx, new=new, actor=actor, now=now)
         item = await do_register_item(session, ctx=ctx, now=now, new=new, text=text, actor=actor)
         await session.commit()
         return item
@@ -142,6 +144,7 @@ async def do_register_item(
         lat=new.lat,
         lon=new.lon,
         text=text,
+        intake_key=new.intake_key,
         registered_at=registered,
         updated_at=now,
         policy_id=policy.id if policy else None,

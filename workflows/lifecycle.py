@@ -92,15 +92,10 @@ async def check_act(
 ) -> Item:
     """Validate and apply one action as its own transaction; refusals change nothing."""
     try:
-        item = await session.get(Item, item_id)
-        if item is None or not actor.sees_municipality(item.municipality_id):
-            raise NotFound(f"обращение {item_id} не найдено")
-        ctx = await load_context(session, municipality_id=item.municipality_id)
-        item = await apply_action(
+        item = await do_act(
             session,
-            ctx=ctx,
-            now=clock.now(),
-            item=item,
+            clock=clock,
+            item_id=item_id,
             action=action,
             actor=actor,
             version=version,
@@ -111,6 +106,34 @@ async def check_act(
     except BaseException:
         await session.rollback()
         raise
+
+
+async def do_act(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    item_id: int,
+    action: Action,
+    actor: Actor,
+    version: int | None,
+    data: ActionInput = ActionInput(),
+) -> Item:
+    """Load the item and apply one action inside the caller's transaction (a dialog's turn
+    saves its own state with it)."""
+    item = await session.get(Item, item_id, populate_existing=True)
+    if item is None or not actor.sees_municipality(item.municipality_id):
+        raise NotFound(f"обращение {item_id} не найдено")
+    ctx = await load_context(session, municipality_id=item.municipality_id)
+    return await apply_action(
+        session,
+        ctx=ctx,
+        now=clock.now(),
+        item=item,
+        action=action,
+        actor=actor,
+        version=version,
+        data=data,
+    )
 
 
 async def apply_action(

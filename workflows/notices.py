@@ -2,33 +2,8 @@
 
 from typing import Any
 
+from workflows.texts.notices import TITLES
 from workflows.transitions import STATUS_RU
-
-TITLES: dict[str, str] = {
-    "registered": "Ваше сообщение зарегистрировано",
-    "taken": "Ваше обращение взято в работу",
-    "clarification_asked": "Исполнитель просит уточнить",
-    "answered": "Ответ на ваше обращение",
-    "extended": "Срок рассмотрения продлён",
-    "redirected": "Обращение перенаправлено",
-    "rejected": "Обращение отклонено",
-    "merged": "Обращение объединено с другим",
-    "closed": "Обращение закрыто",
-    "assigned": "Новое обращение",
-    "unassigned": "Обращение передано другому исполнителю",
-    "triage": "Обращение ждёт распределения",
-    "citizen_replied": "Гражданин дополнил обращение",
-    "extension_requested": "Запрошено продление срока",
-    "extension_approved": "Продление срока одобрено",
-    "extension_denied": "В продлении срока отказано",
-    "reopened": "Обращение открыто повторно",
-    "reminder": "Напоминание: срок ответа истекает",
-    "escalation": "Эскалация: срок нарушен",
-    "dead_letter": "Уведомление не доставлено",
-    "ping": "Напоминание от руководителя",
-    "refresh": "Обращение изменилось",
-    "digest": "Недельная аналитическая записка",
-}
 
 _FIELDS = (
     ("sector", "Блок"),
@@ -54,7 +29,7 @@ def render_plain(kind: str, payload: dict[str, Any]) -> str:
         body = payload.get("text") or f"файл записки №{payload.get('file_id')}"
         return f"{title}\n{body}"
     if kind == "escalation" and payload.get("anchor") == "take_due":
-        title = "Эскалация: обращение не взято в работу вовремя"
+        title = TITLES["escalation_take"]
     lines = [f"{title}: {payload['number']}" if payload.get("number") else title]
     for key, label in _FIELDS:
         value = payload.get(key)

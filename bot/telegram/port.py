@@ -1,8 +1,6 @@
 """The Telegram channel for the outbox sender: staff cards (edited in place) and citizen
 messages, rendered in HTML with escaped user text, Telegram's errors mapped for the sender."""
 
-from typing import Any
-
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -12,35 +10,22 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
-from bot.telegram import keyboards as kb
-from bot.telegram.cards import card_keyboard, card_text
+from bot.telegram.cards import render_card
+from bot.telegram.render import html, inline
 from bot.telegram.split import split_plain
-from bot.telegram.texts import quote
 from models import Channel, Staff
 from workflows.actors import Actor
 from workflows.citizens import get_attachments
+from workflows.conversation.parts import Choice, Option, rich
 from workflows.digest import get_digest_file
 from workflows.jobs import Runtime
-from workflows.notices import TITLES
 from workflows.outbox import Notice, PermanentFailure, RetryAfter
 from workflows.staff import do_save_card, get_card
+from workflows.texts import citizen as tc
+from workflows.texts import notices as tn
+from workflows.texts.notices import TITLES
+from workflows.texts.words import iso_to_ru
 from workflows.views import ContextCache, get_item_view
-
-CITIZEN_TEXT = {
-    "registered": "Ваше сообщение зарегистрировано под номером <b>{number}</b>. "
-    "Ответ ожидается до {due_date}.",
-    "taken": "Ваше сообщение <b>{number}</b> взято в работу.",
-    "clarification_asked": "По сообщению <b>{number}</b> исполнитель просит уточнить:\n\n"
-    "{question}\n\nНажмите «Ответить» и напишите ответ.",
-    "extended": "Срок рассмотрения сообщения <b>{number}</b> продлён до {new_due_date}.\n"
-    "Причина: {reason}",
-    "redirected": "Сообщение <b>{number}</b> перенаправлено: {reason}",
-    "rejected": "Сообщение <b>{number}</b> отклонено. Причина: {reason}",
-    "merged": "Сообщение <b>{number}</b> объединено с {into_number}: это одна и та же проблема, "
-    "о ходе работы мы сообщим по нему.",
-    "closed": "Сообщение <b>{number}</b> закрыто. Спасибо, что сообщили!",
-}
-
 
 # Kinds that deserve a new message (a notification on the phone); the rest edit the card.
 ALERTS = frozenset(
@@ -96,10 +81,12 @@ class TelegramPort:
             await self._digest(notice)
             return
         if notice.item_id is None:  # not about one item (a dead letter, say): plain text
-            text = quote(
-                f"{TITLES.get(notice.kind, notice.kind)}\n{notice.payload.get('text', '')}"
+            body = rich(
+                "{title}\n{text}",
+                title=TITLES.get(notice.kind, notice.kind),
+                text=notice.payload.get("text", ""),
             )
-            await self.bot.send_message(notice.chat_id, text)
+            await self.bot.send_message(notice.chat_id, html(body))
             return
         actor = Actor.of_staff(staff, channel=Channel.telegram)
         async with self.rt.sm() as s:
@@ -111,12 +98,12 @@ class TelegramPort:
                 if a.kind == "photo"
             ]
         now = self.rt.clock.now()
-        markup = card_keyboard(view, actor)
         headline, note = self._headline(notice)
         if notice.kind not in ALERTS and card is not None:
             # News about an item they already see: the card changes in place, no new message.
-            text = card_text(
+            text, markup = render_card(
                 view,
+                actor,
                 now,
                 headline=None if notice.kind == "refresh" else headline,
                 note=note,
@@ -126,13 +113,14 @@ class TelegramPort:
             return
         if notice.kind == "refresh":
             return
+        text, markup = render_card(
+            view, actor, now, headline=headline, note=note, short=bool(photos)
+        )
         if photos:
-            caption = card_text(view, now, headline=headline, note=note, short=True)
             sent = await self.bot.send_photo(
-                notice.chat_id, photos[0], caption=caption, reply_markup=markup
+                notice.chat_id, photos[0], caption=text, reply_markup=markup
             )
         else:
-            text = card_text(view, now, headline=headline, note=note)
             sent = await self.bot.send_message(notice.chat_id, text, reply_markup=markup)
         async with self.rt.sm() as s:
             await do_save_card(
@@ -167,7 +155,7 @@ class TelegramPort:
         p = notice.payload
         title = TITLES.get(notice.kind, notice.kind)
         if notice.kind == "escalation" and p.get("anchor") == "take_due":
-            title = "Эскалация: не взято в работу вовремя"
+            title = TITLES["escalation_take"]
         if notice.kind == "citizen_replied" and p.get("reply"):
             return title, f"«{p['reply']}»"
         return title, str(p["reason"]) if p.get("reason") else None
@@ -190,40 +178,40 @@ class TelegramPort:
             )
 
     async def _citizen(self, notice: Notice) -> None:
-        p: dict[str, Any] = {
-            k: quote(str(v), 1000) if isinstance(v, str) else v for k, v in notice.payload.items()
-        }
         item_id = notice.item_id or 0
         if notice.kind == "answered":
             await self._answer(notice, item_id)
             return
-        template = CITIZEN_TEXT.get(notice.kind)
+        template = tn.CITIZEN.get(notice.kind)
         if template is None:
             return  # a notice citizens do not get in chat
+        p = notice.payload
         fields = {
-            "number": "",
-            "due_date": "—",
-            "question": "",
-            "reason": "—",
-            "new_due_date": "—",
-            "into_number": "",
-            **p,
+            "number": str(p.get("number") or ""),
+            "due_date": iso_to_ru(str(p.get("due_date") or "—")),
+            "new_due_date": iso_to_ru(str(p.get("new_due_date") or "—")),
+            "question": str(p.get("question") or ""),
+            "into_number": str(p.get("into_number") or ""),
         }
-        for key in ("due_date", "new_due_date"):
-            if isinstance(fields.get(key), str) and len(fields[key]) == 10:
-                y, m, d = fields[key].split("-")
-                fields[key] = f"{d}.{m}.{y}"
-        markup = kb.reply_to(item_id) if notice.kind == "clarification_asked" else None
-        await self.bot.send_message(notice.chat_id, template.format(**fields), reply_markup=markup)
+        text = rich(template, **fields)
+        reason = p.get("reason")
+        if reason and notice.kind in ("extended", "redirected", "rejected"):
+            text += rich(tn.CITIZEN_REASON, reason=str(reason)[:1000])
+        options = (
+            (Option(tc.REPLY, Choice("det", item_id)),)
+            if notice.kind == "clarification_asked"
+            else ()
+        )
+        await self.bot.send_message(notice.chat_id, html(text), reply_markup=inline(options, 1))
 
     async def _answer(self, notice: Notice, item_id: int) -> None:
         """The answer in full (split if long), staff photos, then «Проблема решена?»."""
         answer = str(notice.payload.get("answer", ""))
-        parts = split_plain(answer)
-        header = f"Ответ по вашему сообщению <b>{quote(str(notice.payload.get('number', '')))}</b>:"
-        for i, part in enumerate(parts):
-            prefix = header + "\n\n" if i == 0 else ""
-            await self.bot.send_message(notice.chat_id, prefix + quote(part, len(part)))
+        header = rich(tn.ANSWER_HEADER, number=str(notice.payload.get("number", "")))
+        for i, part in enumerate(split_plain(answer)):
+            await self.bot.send_message(
+                notice.chat_id, html((*header, part) if i == 0 else (part,))
+            )
         async with self.rt.sm() as s:
             photos = [
                 a.file_id
@@ -232,6 +220,10 @@ class TelegramPort:
             ]
         for photo in photos[:3]:
             await self.bot.send_photo(notice.chat_id, photo)
+        options = (
+            Option(tc.SOLVED, Choice("ok", item_id)),
+            Option(tc.UNSOLVED, Choice("no", item_id)),
+        )
         await self.bot.send_message(
-            notice.chat_id, "Проблема решена?", reply_markup=kb.feedback(item_id)
+            notice.chat_id, html(rich(tn.SOLVED_QUESTION)), reply_markup=inline(options, 2)
         )

@@ -13,11 +13,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Update
 
-from bot.telegram.context import RuntimeMiddleware
+from bot.telegram import handlers
 from bot.telegram.pacing import PacingMiddleware
 from bot.telegram.port import TelegramPort
-from bot.telegram.routers import citizen, fallback, mine, report, staff, stats
-from bot.telegram.storage import DbStorage
 from models import Channel
 from workflows.inbox import (
     do_mark_processed,
@@ -45,12 +43,24 @@ def make_bot(rt: Runtime) -> Bot:
 
 
 def build_dispatcher(rt: Runtime) -> Dispatcher:
-    """Routers in a written order: staff first (invites, cards), then the citizen's dialogs."""
-    dp = Dispatcher(storage=DbStorage(rt.sm, rt.clock))
-    dp.update.middleware(RuntimeMiddleware(rt))
-    for module in (staff, stats, citizen, report, mine, fallback):
-        dp.include_router(module.build())
+    """One router: every message and press goes to the conversation core (its state is ours,
+    in the database, so aiogram's own FSM storage stays unused)."""
+    dp = Dispatcher(rt=rt)
+    dp.include_router(handlers.build())
     return dp
+
+
+async def acknowledge(bot: Bot, updates: list[Update]) -> None:
+    """Answer button presses as soon as they are saved: Telegram's answer window is seconds,
+    and the press may wait behind its chat's earlier updates. What the press leads to (or why
+    it is refused) comes after, as messages."""
+    ids = [u.callback_query.id for u in updates if u.callback_query is not None]
+    results = await asyncio.gather(
+        *(bot.answer_callback_query(i) for i in ids), return_exceptions=True
+    )
+    for r in results:
+        if isinstance(r, Exception):
+            log.warning("нажатие не подтверждено: %s", type(r).__name__)
 
 
 def attach_port(rt: Runtime, bot: Bot) -> None:
@@ -109,6 +119,7 @@ async def poll(rt: Runtime, bot: Bot, *, stop: asyncio.Event, wake: asyncio.Even
             offset = u.update_id + 1
         if updates:
             wake.set()
+            await acknowledge(bot, updates)
 
 
 async def dispatch_loop(

@@ -72,7 +72,7 @@ async def test_same_update_five_times_makes_one_item_and_one_notice(engine, sm, 
             d for d in reversed(sys.emu.webhook_deliveries()) if "callback_query" in d.update
         )
         await sys.emu.deliver_update(press.update, times=4)
-        await sys.expect(water, "Новое обращение")
+        await sys.expect(water, "Новое сообщение")
         statuses = [
             d.status for d in sys.emu.webhook_deliveries() if d.update_id == press.update_id
         ]
@@ -81,7 +81,7 @@ async def test_same_update_five_times_makes_one_item_and_one_notice(engine, sm, 
     async with sm() as s:
         assigned = list(await s.exec(select(Outbox).where(Outbox.kind == "assigned")))
     assert len(assigned) == 1
-    assert len([m for m in water.bot_messages() if "Новое обращение" in text_of(m)]) == 1
+    assert len([m for m in water.bot_messages() if "Новое сообщение" in text_of(m)]) == 1
 
 
 async def test_html_in_citizen_text_is_shown_as_text(engine, sm, muni):

@@ -1,5 +1,5 @@
 """More dialogs: clarification asked and answered in the chat, an answer with a photo, «not
-solved» reopening and telling the head, /inbox paging, «Мои обращения»."""
+solved» reopening and telling the head, /inbox paging, «Мои сообщения»."""
 
 from sqlmodel import select
 
@@ -51,8 +51,8 @@ async def test_clarification_photo_answer_and_not_solved(engine, sm, muni):
         await sys.expect(citizen, "снова в работе")
         alert = await sys.expect(head, "открыто повторно")
         assert number in text_of(alert)
-        await citizen.tap("📋 Мои обращения")
-        mine = await sys.expect(citizen, "Ваши последние обращения")
+        await citizen.tap("📋 Мои сообщения")
+        mine = await sys.expect(citizen, "Ваши последние сообщения")
         await citizen.press(mine, number)
         timeline = await sys.expect(citizen, "открыто повторно")
         assert "запрошено уточнение" in text_of(timeline) and "дан ответ" in text_of(timeline)
@@ -68,10 +68,10 @@ async def test_inbox_pages_overdue_first(engine, sm, muni):
             (await register(sm, sys.clock, muni, f"Нет воды, дом {i}")).number for i in range(10)
         ]
         await water.send_text("/inbox")
-        first = await sys.expect(water, "Открытые обращения: 10")
+        first = await sys.expect(water, "Открытые сообщения: 10")
         assert numbers[0] in text_of(first) and numbers[9] not in text_of(first)
         await water.press(first, "➡️")
-        second = await sys.expect(water, "Открытые обращения: 10")
+        second = await sys.expect(water, "Открытые сообщения: 10")
         assert numbers[9] in text_of(second)
         await water.press(second, numbers[9])
         card = await sys.expect(water, "осталось")

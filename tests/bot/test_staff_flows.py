@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.telegram.callbacks import ItemAct
+from bot.telegram.render import Opt
 from models import Item, ItemEvent, ItemKind, ItemStatus
 from tests.bot.harness import running_system, text_of
 from tests.helpers import register
@@ -82,17 +82,17 @@ async def test_stale_foreign_and_forged_presses_change_nothing(engine, sm, muni)
         card = await sys.expect(water, item.number)
         await water.press(card, "✅ Взять")
         await sys.edited(water, card["message_id"], "в работе")
-        stale = ItemAct(item=item.id or 0, v=item.version, act="tk").pack()
+        stale = Opt(act="tk", a=item.id or 0, b=item.version).pack()
         query = await water.press_data(card, stale)  # the old «Взять» of version 2
-        answer = await water.wait_answer(query)
-        assert "уже изменилось" in answer["text"]
-        foreign = ItemAct(item=item.id or 0, v=item.version + 1, act="an").pack()
-        query = await roadman.press_data(card, foreign)  # another recipient's item
-        assert "нет права" in (await roadman.wait_answer(query))["text"]
-        query = await citizen.press_data(card, foreign)  # not staff at all
-        assert "для сотрудников" in (await citizen.wait_answer(query))["text"]
-        query = await citizen.press_data(card, "garbage:payload")
-        assert "неактуальна" in (await citizen.wait_answer(query))["text"]
+        assert await water.wait_answer(query) is not None  # acknowledged on arrival
+        await sys.expect(water, "уже изменилось")
+        foreign = Opt(act="an", a=item.id or 0, b=item.version + 1).pack()
+        await roadman.press_data(card, foreign)  # another recipient's item
+        await sys.expect(roadman, "не найдено")
+        await citizen.press_data(card, foreign)  # not staff at all
+        await sys.expect(citizen, "для сотрудников")
+        await citizen.press_data(card, "garbage:payload")
+        await sys.expect(citizen, "неактуальна")
     async with sm() as s:
         fresh = await s.get(Item, item.id)
         takes = list(await s.exec(select(ItemEvent).where(ItemEvent.action == "take")))

@@ -139,7 +139,7 @@ async def test_transition_notices_reach_the_console_port(sm, clock, muni):
     snd = Sender(sm, clock=clock, ports={Channel.console: console})
     assert await snd.run_once() == 1
     assert console.sent[0].kind == "assigned"
-    assert "Новое обращение: ТСТ-2025-000001" in console.sent[0].text
+    assert "Новое сообщение: ТСТ-2025-000001" in console.sent[0].text
     async with sm() as s:
         rows = list(await s.exec(select(Outbox)))
     assert all(r.status is OutboxStatus.sent for r in rows)

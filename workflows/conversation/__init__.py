@@ -1,0 +1,1 @@
+"""The channel-neutral conversation: the citizen journey and the staff prompts."""

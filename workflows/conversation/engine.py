@@ -1,0 +1,180 @@
+"""One turn of a conversation: load the chat's state, let the step handle the event, save the
+new state with whatever the step changed, in one transaction; return the outputs to render.
+
+A refusal from the domain rolls the step back and is said as one sentence, the state unchanged.
+A redelivered update (same key as the last one handled) gets the same reply and changes
+nothing: the state row remembers the last update's key and outputs."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Channel, Citizen, DialogState, Municipality, Staff
+from workflows.citizens import get_citizen_by_identity
+from workflows.conversation.parts import (
+    Event,
+    Keyboard,
+    Option,
+    Output,
+    Rich,
+    Say,
+    from_json,
+    rich,
+    to_json,
+)
+from workflows.errors import DomainError
+from workflows.jobs import Runtime
+from workflows.staff import get_staff_by_telegram
+from workflows.texts.words import sentence
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Chat:
+    """Where a turn happens: the channel, the chat to answer in, the person writing, and the
+    municipality this bot serves (None when the deployment cannot tell which)."""
+
+    channel: Channel
+    chat_id: str
+    user_id: str
+    municipality_id: int | None
+
+
+@dataclass
+class Turn:
+    """What a step works with, and what it leaves: the next state and the outputs."""
+
+    session: AsyncSession
+    rt: Runtime
+    chat: Chat
+    event: Event
+    key: str
+    staff: Staff | None
+    citizen: Citizen | None
+    state: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    out: list[Output] = field(default_factory=list)
+
+    def say(
+        self,
+        text: Rich | str,
+        options: tuple[Option, ...] | list[Option] = (),
+        *,
+        columns: int = 2,
+        keyboard: Keyboard | None = None,
+    ) -> None:
+        segments = rich(text) if isinstance(text, str) else text
+        self.out.append(Say(segments, tuple(options), columns, keyboard))
+
+    def go(self, state: str | None, **data: Any) -> None:
+        """Move to a state; data given is merged into the dialog's data."""
+        self.state = state
+        self.data.update(data)
+
+    def end(self) -> None:
+        """Leave any dialog: no state, no data."""
+        self.state, self.data = None, {}
+
+
+Handler = Callable[[Turn], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A dialog state: its handler, and the options pressed in it that it answers (others are
+    answered as anywhere else, or as stale)."""
+
+    name: str
+    handle: Handler
+    choices: frozenset[str] = frozenset()
+    who: str = "citizen"  # or "staff": whose journey the state belongs to
+
+
+def dialog_key(chat: Chat) -> str:
+    return f"{chat.channel}:{chat.chat_id}"
+
+
+async def converse(rt: Runtime, *, chat: Chat, event: Event, key: str) -> list[Output]:
+    """Handle one event of a chat; `key` names the update (redeliveries share it)."""
+    from workflows.conversation.router import route
+
+    for attempt in (1, 2):
+        try:
+            return await _turn(rt, chat=chat, event=event, key=key, route=route)
+        except IntegrityError:
+            # Two workers raced on one update (a lease that ran out): the winner's effect is
+            # saved; the second attempt finds it and answers as the winner did.
+            if attempt == 2:
+                raise
+            log.warning("повтор хода диалога после конфликта (%s)", chat.channel)
+    raise AssertionError("unreachable")
+
+
+async def _turn(rt: Runtime, *, chat: Chat, event: Event, key: str, route: Handler) -> list[Output]:
+    async with rt.sm() as s:
+        row = await _lock_row(s, dialog_key(chat), rt)
+        if row.data.get("_key") == key:  # handled before: say the same again, change nothing
+            return from_json(row.data.get("_out", []))
+        turn = Turn(
+            session=s,
+            rt=rt,
+            chat=chat,
+            event=event,
+            key=key,
+            staff=await _staff_of(s, chat),
+            citizen=await get_citizen_by_identity(
+                s, channel=chat.channel, external_id=chat.user_id
+            ),
+            state=row.state,
+            data={k: v for k, v in row.data.items() if not k.startswith("_")},
+        )
+        try:
+            await route(turn)
+        except DomainError as e:
+            await s.rollback()
+            row = await _lock_row(s, dialog_key(chat), rt)
+            turn.state, turn.data = (
+                row.state,
+                {k: v for k, v in row.data.items() if not k.startswith("_")},
+            )
+            turn.out = [Say(rich(sentence(e.reason)))]
+        row.state = turn.state
+        row.data = {**turn.data, "_key": key, "_out": to_json(turn.out)}
+        row.updated_at = rt.clock.now()
+        s.add(row)
+        await s.commit()
+        return turn.out
+
+
+async def _lock_row(session: AsyncSession, key: str, rt: Runtime) -> DialogState:
+    """The chat's state row, locked for this turn (created when the chat is new)."""
+    row = (
+        await session.exec(select(DialogState).where(DialogState.key == key).with_for_update())
+    ).first()
+    if row is None:
+        row = DialogState(key=key, updated_at=rt.clock.now(), data={})
+        session.add(row)
+        await session.flush()
+    return row
+
+
+async def _staff_of(session: AsyncSession, chat: Chat) -> Staff | None:
+    if chat.channel is Channel.telegram and chat.user_id.lstrip("-").isdigit():
+        return await get_staff_by_telegram(session, telegram_id=int(chat.user_id))
+    return None
+
+
+async def get_served_municipality(
+    session: AsyncSession, *, code: str | None
+) -> Municipality | None:
+    """The municipality a bot serves: the one named in settings, or the only one there is."""
+    rows = list(await session.exec(select(Municipality)))
+    if code:
+        return next((m for m in rows if m.code == code), None)
+    return rows[0] if len(rows) == 1 else None

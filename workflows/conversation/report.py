@@ -1,0 +1,228 @@
+"""«Сообщить о проблеме»: topic → description with photos → place → summary → the number.
+Every step says what it expects, takes nothing else as its input, and offers a way out."""
+
+import secrets
+from typing import Any
+
+from workflows.context import MunicipalityContext, load_context
+from workflows.conversation.engine import Step, Turn
+from workflows.conversation.parts import (
+    Choice,
+    Contact,
+    File,
+    Keyboard,
+    Option,
+    Place,
+    Pressed,
+    Text,
+    rich,
+)
+from workflows.conversation.submit import submit
+from workflows.texts import citizen as tc
+from workflows.texts.words import count, shorten
+
+SECTOR, DESCRIBE, PLACE, CONFIRM = (
+    "report.sector",
+    "report.describe",
+    "report.place",
+    "report.confirm",
+)
+MAX_PLACE = 500
+CANCEL = Option(tc.CANCEL, Choice("cancel"))
+
+
+def intake_key(t: Turn, draft: int) -> str:
+    """The key of the one item a draft may become."""
+    return f"{t.chat.channel}:{t.chat.chat_id}:{draft}"
+
+
+async def begin(t: Turn) -> None:
+    if t.chat.municipality_id is None:
+        t.say(tc.NOT_CONFIGURED)
+        return
+    ctx = await load_context(t.session, municipality_id=t.chat.municipality_id)
+    t.end()
+    t.go(
+        SECTOR,
+        municipality_id=t.chat.municipality_id,
+        draft=secrets.randbelow(2**31 - 1) + 1,
+        files=[],
+        text="",
+    )
+    _ask_sector(t, ctx)
+
+
+def _ask_sector(t: Turn, ctx: MunicipalityContext) -> None:
+    options = [
+        Option(name, Choice("sec", sid)) for sid, name in sorted(ctx.directory.sectors.items())
+    ]
+    options += [Option(tc.SECTOR_UNKNOWN, Choice("sec", 0)), CANCEL]
+    t.say(tc.ASK_SECTOR, options)
+
+
+async def sector_step(t: Turn) -> None:
+    ctx = await _ctx(t)
+    ev = t.event
+    if isinstance(ev, Pressed):
+        sid = ev.choice.a
+        if sid and sid not in ctx.directory.sectors:  # a topic removed since the list was shown
+            _ask_sector(t, ctx)
+            return
+        t.go(DESCRIBE, sector_id=sid or None)
+        t.say(rich(tc.DESCRIBE, photos=count(t.rt.settings.max_photos, "фото")), _done())
+        return
+    t.say(tc.SECTOR_TYPED)
+    _ask_sector(t, ctx)
+
+
+def _done() -> list[Option]:
+    return [Option(tc.DONE, Choice("done")), CANCEL]
+
+
+async def describe_step(t: Turn) -> None:
+    ev = t.event
+    if isinstance(ev, Pressed):  # «Готово»
+        if not t.data.get("text"):
+            t.say(tc.NEED_WORDS, _done())
+            return
+        await ask_place(t)
+    elif isinstance(ev, Text):
+        _add_text(t, ev.text, reply=tc.NOTED)
+    elif isinstance(ev, File):
+        _add_file(t, ev)
+    elif isinstance(ev, Contact):
+        t.say(tc.CONTACT_REFUSED, _done())
+    else:
+        t.say(tc.NOT_ACCEPTED, _done())
+
+
+def _add_text(t: Turn, text: str, *, reply: str | None) -> bool:
+    from models.item import MAX_TEXT
+
+    joined = (str(t.data.get("text", "")) + "\n" + text).strip()
+    if len(joined) > MAX_TEXT:
+        t.say(rich(tc.TOO_LONG, limit=MAX_TEXT), _done())
+        return False
+    t.data["text"] = joined
+    if reply:
+        t.say(reply, _done())
+    return True
+
+
+def _add_file(t: Turn, ev: File) -> None:
+    files: list[list[str]] = list(t.data.get("files", []))
+    limit = t.rt.settings.max_photos
+    if ev.kind == "photo" and sum(1 for k, _ in files if k == "photo") >= limit:
+        t.say(rich(tc.TOO_MANY_PHOTOS, photos=count(limit, "фото")), _done())
+        return
+    if ev.caption.strip() and not _add_text(t, ev.caption, reply=None):
+        return
+    files.append([ev.kind, ev.file_id])
+    t.data["files"] = files
+    t.say(tc.FILE_SAVED, _done())
+
+
+async def ask_place(t: Turn) -> None:
+    ctx = await _ctx(t)
+    t.go(PLACE, locality_id=None, place_text=None, lat=None, lon=None)
+    places = sorted(ctx.directory.localities.items(), key=lambda x: x[1])
+    t.say(tc.ASK_PLACE, [*(Option(n, Choice("loc", lid)) for lid, n in places), CANCEL])
+    t.say(tc.PLACE_BUTTON_HINT, keyboard=Keyboard.place)
+
+
+async def place_step(t: Turn) -> None:
+    ev = t.event
+    if isinstance(ev, Pressed):
+        ctx = await _ctx(t)
+        if ev.choice.a not in ctx.directory.localities:
+            await ask_place(t)
+            return
+        t.data["locality_id"] = ev.choice.a
+    elif isinstance(ev, Place):
+        t.data.update(lat=ev.lat, lon=ev.lon)
+    elif isinstance(ev, Text) and ev.text.strip():
+        if len(ev.text.strip()) > MAX_PLACE:
+            t.say(tc.PLACE_TOO_LONG)
+            return
+        t.data["place_text"] = ev.text.strip()
+    else:
+        t.say(tc.PLACE_OTHER, [CANCEL])
+        return
+    await show_summary(t)
+
+
+async def show_summary(t: Turn) -> None:
+    ctx = await _ctx(t)
+    t.go(CONFIRM)
+    t.say(tc.ALMOST, keyboard=Keyboard.remove)
+    t.say(summary(t.data, ctx), _confirm_options(t.data))
+
+
+def _confirm_options(data: dict[str, Any]) -> list[Option]:
+    draft = int(data.get("draft") or 0)
+    return [
+        Option(tc.SEND, Choice("send", draft)),
+        Option(tc.EDIT_TEXT, Choice("etx")),
+        Option(tc.EDIT_PLACE, Choice("epl")),
+        CANCEL,
+    ]
+
+
+def summary(data: dict[str, Any], ctx: MunicipalityContext) -> tuple[str, ...]:
+    d = ctx.directory
+    place = (
+        data.get("place_text")
+        or d.localities.get(data.get("locality_id") or -1)
+        or (tc.SUMMARY_GEO if data.get("lat") is not None else tc.SUMMARY_NO_PLACE)
+    )
+    segments = rich(
+        tc.SUMMARY,
+        sector=d.sectors.get(data.get("sector_id") or -1) or tc.SUMMARY_NO_SECTOR,
+        place=shorten(str(place), 300),
+        text=shorten(str(data.get("text", "")), 1500),
+    )
+    kinds = [k for k, _ in data.get("files", [])]
+    if kinds:
+        counted = [
+            count(kinds.count(kind), phrase)
+            for kind, phrase in (
+                ("photo", "фото"),
+                ("voice", "голосовое сообщение"),
+                ("document", "файл"),
+            )
+            if kind in kinds
+        ]
+        segments += rich(tc.SUMMARY_FILES, files=", ".join(counted))
+    return segments
+
+
+async def confirm_step(t: Turn) -> None:
+    ev = t.event
+    if not isinstance(ev, Pressed):
+        ctx = await _ctx(t)
+        t.say(tc.CONFIRM_TYPED)
+        t.say(summary(t.data, ctx), _confirm_options(t.data))
+        return
+    act = ev.choice.act
+    if act == "etx":
+        t.go(DESCRIBE, text="")
+        t.say(tc.DESCRIBE_AGAIN, _done())
+    elif act == "epl":
+        await ask_place(t)
+    elif ev.choice.a != t.data.get("draft"):  # the summary of an earlier draft
+        t.say(tc.STALE_BUTTON)
+        t.say(summary(t.data, await _ctx(t)), _confirm_options(t.data))
+    else:
+        await submit(t, key=intake_key(t, ev.choice.a), check_similar=act == "send")
+
+
+async def _ctx(t: Turn) -> MunicipalityContext:
+    return await load_context(t.session, municipality_id=int(t.data["municipality_id"]))
+
+
+STEPS = (
+    Step(SECTOR, sector_step, frozenset({"sec"})),
+    Step(DESCRIBE, describe_step, frozenset({"done"})),
+    Step(PLACE, place_step, frozenset({"loc"})),
+    Step(CONFIRM, confirm_step, frozenset({"send", "any", "etx", "epl"})),
+)

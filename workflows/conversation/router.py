@@ -1,0 +1,36 @@
+"""Which step takes an event: staff and citizens have their own journeys; within each, the
+dialog's state decides, and commands are commands everywhere (never taken as free text)."""
+
+from workflows.conversation import citizen, report, staff
+from workflows.conversation.engine import Step, Turn
+from workflows.conversation.parts import Command, Pressed, Text
+from workflows.texts import citizen as tc
+
+MENU = {tc.MENU_REPORT: "report", tc.MENU_MINE: "mine", tc.MENU_HELP: "help"}
+STEPS: dict[str, Step] = {s.name: s for s in (*report.STEPS, *citizen.STEPS, *staff.STEPS)}
+
+
+async def route(t: Turn) -> None:
+    ev = t.event
+    if isinstance(ev, Text) and ev.text.strip() == tc.CANCEL:  # the standing keyboard's button
+        ev = t.event = Command("cancel")
+    if isinstance(ev, Command) and ev.name == "start" and len(ev.args) > 10:
+        await staff.join(t, ev.args)  # an invite link: whoever opens it becomes that staff member
+        return
+    if t.staff is not None:
+        await staff.route(t, STEPS.get(t.state or ""))
+        return
+    step = STEPS.get(t.state or "")
+    if step is not None and step.who != "citizen":
+        t.end()  # a staff dialog left behind by an account that is no longer staff
+        step = None
+    if isinstance(ev, Command):
+        await citizen.command(t, ev, in_dialog=step is not None)
+    elif isinstance(ev, Text) and ev.text.strip() in MENU:
+        await citizen.menu(t, MENU[ev.text.strip()], in_dialog=step is not None)
+    elif isinstance(ev, Pressed) and not (step and ev.choice.act in step.choices):
+        await citizen.pressed_anywhere(t, ev)
+    elif step is not None:
+        await step.handle(t)
+    else:
+        await citizen.idle(t)

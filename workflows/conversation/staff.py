@@ -1,0 +1,297 @@
+"""Staff in a chat: joining by invite, /inbox, the card's options and the prompts they open
+(answer, question, reason, person, days). At a prompt, /cancel and its button cancel, and any
+other command is refused: it is never sent to a citizen as the answer."""
+
+from models import Role
+from workflows.access import check_redeem_invite
+from workflows.actors import Actor
+from workflows.conversation.cards import CODES, OPEN, PING
+from workflows.conversation.engine import Step, Turn
+from workflows.conversation.parts import (
+    Card,
+    Choice,
+    Command,
+    Edit,
+    File,
+    Option,
+    Pressed,
+    Text,
+    rich,
+)
+from workflows.conversation.staff_stats import STATS_CHOICES, stats
+from workflows.errors import DomainError, IllegalTransition, StaleVersion
+from workflows.items import access_item, check_ping, get_items
+from workflows.lifecycle import ActionInput, do_act
+from workflows.staff import get_assignable
+from workflows.texts import staff as ts
+from workflows.texts.words import local_date, sentence, shorten
+from workflows.transitions import STATUS_RU, Action
+from workflows.views import get_item_view
+
+PROMPT = "staff.text"
+PAGE = 8
+EXTEND_DAYS = (3, 5, 10, 15, 30)
+DIRECT = (Action.take, Action.close, Action.approve_extension)
+CANCEL = Option(ts.CANCEL, Choice("pc"))
+
+
+def actor_of(t: Turn) -> Actor:
+    assert t.staff is not None
+    return Actor.of_staff(t.staff, channel=t.chat.channel)
+
+
+async def join(t: Turn, code: str) -> None:
+    bound = await check_redeem_invite(
+        t.session, code=code, telegram_id=int(t.chat.user_id), now=t.rt.clock.now()
+    )
+    t.end()
+    t.say(rich(ts.JOINED, name=bound.name))
+
+
+async def route(t: Turn, step: Step | None) -> None:
+    ev = t.event
+    if step is not None and step.who != "staff":
+        t.end()  # a citizen's draft left from before this account became staff
+        step = None
+    if isinstance(ev, Command):
+        await command(t, ev, at_prompt=step is not None)
+    elif isinstance(ev, Pressed):
+        handler = CHOICES.get(ev.choice.act)
+        if handler is None:
+            t.say(ts.UNKNOWN_BUTTON)
+        else:
+            await handler(t, ev.choice)
+    elif step is not None:
+        await step.handle(t)
+    else:
+        hint = ts.STAFF_HINT
+        if t.staff is not None and t.staff.role in (Role.head, Role.curator, Role.admin):
+            hint += ts.STAFF_HINT_STATS
+        t.say(hint)
+
+
+async def command(t: Turn, ev: Command, *, at_prompt: bool) -> None:
+    if ev.name == "cancel":
+        await cancel_prompt(t, Choice("pc"))
+    elif at_prompt:
+        number = await _number(t, int(t.data.get("item") or 0))
+        t.say(rich(ts.COMMAND_AT_PROMPT, name=ev.name[:32], number=number), [CANCEL])
+    elif ev.name == "inbox":
+        await inbox(t, Choice("ip", 0))
+    elif ev.name == "stats":
+        await stats(t, ev.args)
+    else:
+        assert t.staff is not None
+        t.say(rich(ts.ALREADY_STAFF, name=t.staff.name))
+
+
+async def cancel_prompt(t: Turn, _: Choice) -> None:
+    if t.state != PROMPT:
+        t.say(ts.STAFF_HINT)
+        return
+    number = await _number(t, int(t.data.get("item") or 0))
+    t.end()
+    t.say(rich(ts.PROMPT_CANCELLED, number=number))
+
+
+async def _number(t: Turn, item_id: int) -> str:
+    try:
+        return (await get_item_view(t.session, item_id=item_id)).item.number
+    except DomainError:
+        return "—"
+
+
+async def inbox(t: Turn, choice: Choice) -> None:
+    """Open items in the staff member's scope, overdue first, nearest deadline next."""
+    page = max(choice.a, 0)
+    items, total = await get_items(
+        t.session, actor=actor_of(t), open_only=True, limit=PAGE, offset=page * PAGE
+    )
+    if total == 0:
+        t.say(ts.INBOX_EMPTY)
+        return
+    now = t.rt.clock.now()
+    tz = (await get_item_view(t.session, item_id=items[0].id or 0)).ctx.municipality.tz
+    parts = list(rich(ts.INBOX_TITLE, total=total))
+    for item in items:
+        parts.append("\n")
+        parts += rich(
+            ts.INBOX_LINE,
+            flag="⚠️ " if item.due_at and item.due_at < now else "",
+            number=item.number,
+            status=STATUS_RU[item.status],
+            due=local_date(item.due_at, tz) if item.due_at else ts.NO_DEADLINE,
+            text=shorten(item.text, 80),
+        )
+    options = [Option(i.number, Choice(OPEN, i.id or 0, i.version)) for i in items]
+    if page > 0:
+        options.append(Option("⬅️", Choice("ip", page - 1)))
+    if (page + 1) * PAGE < total:
+        options.append(Option("➡️", Choice("ip", page + 1)))
+    t.say(tuple(parts), options)
+
+
+async def open_card(t: Turn, choice: Choice) -> None:
+    await access_item(t.session, item_id=choice.a, actor=actor_of(t))
+    t.out.append(Card(choice.a))
+
+
+async def press(t: Turn, choice: Choice) -> None:
+    """A card's action: done at once, or a picker or a prompt for what it needs."""
+    action = CODES[choice.act]
+    item_id, version = choice.a, choice.b
+    refusal = await _precheck(t, item_id, version, action)
+    if refusal is not None:
+        t.say(refusal)
+        t.out.append(Card(item_id, redraw=True))
+        return
+    if action in DIRECT:
+        await _apply(t, item_id, action, version, ActionInput(), redraw=True)
+    elif action in (Action.reassign, Action.assign):
+        await _offer_people(t, item_id, version)
+    elif action in (Action.extend, Action.request_extension):
+        view = await get_item_view(t.session, item_id=item_id)
+        options = [
+            Option(ts.DAYS.format(days=d), Choice("pd", item_id, version, d)) for d in EXTEND_DAYS
+        ]
+        t.say(rich(ts.PICK_DAYS, number=view.item.number), [*options, CANCEL], columns=5)
+    else:
+        await _prompt(t, item_id, version, action)
+
+
+async def _prompt(t: Turn, item_id: int, version: int, action: Action, days: int = 0) -> None:
+    number = await _number(t, item_id)
+    t.go(PROMPT, item=item_id, v=version, act=action.value, days=days or None)
+    t.say(ts.PROMPT_FOR.format(number=number) + ts.PROMPTS[action] + ts.PROMPT_TAIL, [CANCEL])
+
+
+async def _precheck(t: Turn, item_id: int, version: int, action: Action) -> str | None:
+    """Why a press cannot lead anywhere (moved on, or not theirs), before asking for input."""
+    actor = actor_of(t)
+    try:
+        item = await access_item(t.session, item_id=item_id, actor=actor)
+    except DomainError:
+        return ts.NOT_FOUND
+    view = await get_item_view(t.session, item_id=item.id or 0)
+    if view.item.version != version:
+        return ts.MOVED_ON.format(number=view.item.number)
+    if action not in view.allowed(actor):
+        return ts.NOT_ALLOWED.format(number=view.item.number)
+    return None
+
+
+async def _offer_people(t: Turn, item_id: int, version: int) -> None:
+    view = await get_item_view(t.session, item_id=item_id)
+    people = await get_assignable(t.session, municipality_id=view.item.municipality_id)
+    options = [
+        Option(shorten(p.name, 40), Choice("pp", item_id, version, p.id or 0))
+        for p in people
+        if p.id != view.item.assignee_id
+    ]
+    if not options:
+        t.say(rich(ts.NOBODY_TO_PICK, number=view.item.number))
+        return
+    t.say(rich(ts.PICK_PERSON, number=view.item.number), [*options, CANCEL], columns=1)
+
+
+async def picked_person(t: Turn, choice: Choice) -> None:
+    view = await get_item_view(t.session, item_id=choice.a)
+    action = Action.assign if view.item.status.value == "new" else Action.reassign
+    error = await _apply(t, choice.a, action, choice.b, ActionInput(assignee_id=choice.c))
+    t.out.append(Edit(rich(error or ts.HANDED.format(number=view.item.number))))
+
+
+async def picked_days(t: Turn, choice: Choice) -> None:
+    view = await get_item_view(t.session, item_id=choice.a)
+    actor = actor_of(t)
+    policy = view.ctx.policy_of(view.item)
+    direct = Action.extend in view.allowed(actor) and not (
+        policy and policy.extension_needs_head and actor.role is not Role.head
+    )
+    action = Action.extend if direct else Action.request_extension
+    await _prompt(t, choice.a, choice.b, action, days=choice.c)
+
+
+async def typed(t: Turn) -> None:
+    """The text a prompt asked for (or, for an answer, a photo with its caption)."""
+    ev, data = t.event, t.data
+    action = Action(data["act"])
+    files: tuple[tuple[str, str], ...] = ()
+    if isinstance(ev, File) and ev.kind == "photo":
+        if action is not Action.answer:
+            t.say(ts.PHOTO_ONLY_ANSWER, [CANCEL])
+            return
+        if not ev.caption.strip():
+            t.say(ts.PHOTO_NEEDS_CAPTION, [CANCEL])
+            return
+        text, files = ev.caption, ((ev.kind, ev.file_id),)
+    elif isinstance(ev, Text) and ev.text.strip():
+        text = ev.text
+    else:
+        t.say(ts.NEED_TEXT, [CANCEL])
+        return
+    days = data.get("days")
+    payload = (
+        ActionInput(text=text, days=days, files=files)
+        if action in (Action.answer, Action.ask_clarification)
+        else ActionInput(reason=text, days=days)
+    )
+    item_id, version = int(data["item"]), int(data["v"])
+    t.end()
+    error = await _apply(t, item_id, action, version, payload)
+    if error is None:
+        t.say(ts.DONE_PHOTO if files else ts.DONE)
+
+
+async def _apply(
+    t: Turn,
+    item_id: int,
+    action: Action,
+    version: int,
+    data: ActionInput,
+    *,
+    redraw: bool = False,
+) -> str | None:
+    """One action in a savepoint of the turn; a refusal is said (and returned), nothing changed."""
+    error: str | None = None
+    try:
+        async with t.session.begin_nested():
+            await do_act(
+                t.session,
+                clock=t.rt.clock,
+                item_id=item_id,
+                action=action,
+                actor=actor_of(t),
+                version=version,
+                data=data,
+            )
+    except (StaleVersion, IllegalTransition):
+        error = ts.MOVED_ON.format(number=await _number(t, item_id))
+    except DomainError as e:
+        error = sentence(e.reason)
+    if error is not None:
+        t.say(error)
+    if redraw:
+        t.out.append(Card(item_id, redraw=True))
+    return error
+
+
+async def ping(t: Turn, choice: Choice) -> None:
+    try:
+        await check_ping(t.session, clock=t.rt.clock, item_id=choice.a, actor=actor_of(t))
+    except DomainError as e:
+        t.say(sentence(e.reason))
+    t.out.append(Card(choice.a, redraw=True))
+
+
+CHOICES = {
+    **{code: press for code in CODES},
+    OPEN: open_card,
+    PING: ping,
+    "pp": picked_person,
+    "pd": picked_days,
+    "pc": cancel_prompt,
+    "ip": inbox,
+    **STATS_CHOICES,
+}
+STEPS = (Step(PROMPT, typed, frozenset(), who="staff"),)

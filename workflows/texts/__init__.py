@@ -1,0 +1,1 @@
+"""All texts in Russian, in one catalogue."""

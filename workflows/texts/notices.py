@@ -1,0 +1,47 @@
+"""Notices: the staff card's headline per kind, and what a citizen is told in the chat they
+wrote from. Citizens' items from chats are «сообщения»; text between asterisks is emphasised."""
+
+TITLES: dict[str, str] = {
+    "registered": "Ваше сообщение зарегистрировано",
+    "taken": "Ваше сообщение взято в работу",
+    "clarification_asked": "Исполнитель просит уточнить",
+    "answered": "Ответ на ваше сообщение",
+    "extended": "Срок рассмотрения продлён",
+    "redirected": "Сообщение перенаправлено",
+    "rejected": "Сообщение отклонено",
+    "merged": "Сообщение объединено с другим",
+    "closed": "Сообщение закрыто",
+    "assigned": "Новое сообщение",
+    "unassigned": "Передано другому исполнителю",
+    "triage": "Ждёт распределения",
+    "citizen_replied": "Гражданин дополнил сообщение",
+    "extension_requested": "Запрошено продление срока",
+    "extension_approved": "Продление срока одобрено",
+    "extension_denied": "В продлении срока отказано",
+    "reopened": "Открыто повторно",
+    "reminder": "Напоминание: срок ответа истекает",
+    "escalation": "Эскалация: срок нарушен",
+    "escalation_take": "Эскалация: не взято в работу вовремя",
+    "dead_letter": "Уведомление не доставлено",
+    "ping": "Напоминание от руководителя",
+    "refresh": "Изменения",
+    "digest": "Недельная аналитическая записка",
+}
+
+CITIZEN: dict[str, str] = {
+    "registered": "Ваше сообщение зарегистрировано под номером *{number}*. "
+    "Ответ ожидается до {due_date}.",
+    "taken": "Ваше сообщение *{number}* взято в работу.",
+    "clarification_asked": "По сообщению *{number}* исполнитель просит уточнить:\n\n"
+    "{question}\n\nНажмите «Ответить» и напишите ответ.",
+    "extended": "Срок рассмотрения сообщения *{number}* продлён до {new_due_date}.",
+    "redirected": "Сообщение *{number}* перенаправлено.",
+    "rejected": "Сообщение *{number}* отклонено.",
+    "merged": "Сообщение *{number}* объединено с {into_number}: это одна и та же проблема, "
+    "о ходе работы мы сообщим по нему.",
+    "closed": "Сообщение *{number}* закрыто. Спасибо, что сообщили!",
+}
+# Added under the notice when the payload carries it (and only then: never «Причина: None»).
+CITIZEN_REASON = "\nПричина: {reason}"
+ANSWER_HEADER = "Ответ по вашему сообщению *{number}*:\n\n"
+SOLVED_QUESTION = "Проблема решена?"

@@ -1,0 +1,70 @@
+"""What the bot says to staff: terse, one sentence a refusal, never the citizen's name."""
+
+from workflows.transitions import Action
+
+JOINED = "Готово: вы подключены как «{name}». Новые сообщения будут приходить сюда. Ваши: /inbox"
+ALREADY_STAFF = "Вы подключены как сотрудник: {name}. Ваши сообщения: /inbox"
+STAFF_HINT = "Ваши сообщения: /inbox. Кнопки на карточках — действия."
+STAFF_HINT_STATS = "\nСводка за неделю: /stats"
+STAFF_ONLY = "Эта команда для сотрудников."
+STAFF_BUTTON_ONLY = "Эта кнопка для сотрудников."
+UNKNOWN_BUTTON = "Эта кнопка устарела. Откройте карточку заново: /inbox."
+
+INBOX_EMPTY = "Открытых сообщений нет. 👍"
+INBOX_TITLE = "Открытые сообщения: {total}"
+INBOX_LINE = "{flag}*{number}* · {status} · до {due}\n   {text}"
+NO_DEADLINE = "без срока"
+
+PROMPTS: dict[Action, str] = {
+    Action.answer: "Напишите ответ гражданину (он увидит его целиком). Можно фото с подписью.",
+    Action.ask_clarification: "Напишите вопрос гражданину.",
+    Action.redirect: "Куда и почему перенаправлено? Гражданин увидит этот текст.",
+    Action.reject: "Причина отклонения (гражданин увидит её):",
+    Action.deny_extension: "Причина отказа в продлении:",
+    Action.extend: "Причина продления (гражданин увидит её):",
+    Action.request_extension: "Причина продления (для руководителя и гражданина):",
+}
+PROMPT_TAIL = "\nОтменить — /cancel или кнопка ниже."
+PROMPT_FOR = "Сообщение {number}. "
+CANCEL = "❌ Отменить"
+PROMPT_CANCELLED = "Отменено, по сообщению {number} ничего не изменилось."
+COMMAND_AT_PROMPT = (
+    "Команда /{name} не выполнена: сейчас я жду текст для сообщения {number}. "
+    "Напишите его или отмените: /cancel."
+)
+NEED_TEXT = "Нужен текст. Отменить — /cancel."
+PHOTO_ONLY_ANSWER = "Фото можно приложить только к ответу. Здесь нужен текст."
+PHOTO_NEEDS_CAPTION = "Добавьте к фото подпись — это и будет ответ гражданину."
+DONE = "Готово, карточка обновится."
+DONE_PHOTO = "Готово, ответ с фото отправлен."
+PICK_PERSON = "Кому передать {number}?"
+PICK_DAYS = "На сколько продлить срок по {number}?"
+DAYS = "+{days} дн."
+HANDED = "{number}: передано."
+NOBODY_TO_PICK = "Передать {number} некому: других исполнителей нет."
+MOVED_ON = "Сообщение {number} уже изменилось, ничего не сделано. Карточка обновлена."
+NOT_ALLOWED = "У вас нет права на это действие по сообщению {number}."
+NOT_FOUND = "Сообщение не найдено."
+
+STATS_ONLY = "Команда /stats доступна руководителю МЦУ и кураторам."
+STATS_USAGE = (
+    "Сводка за неделю: /stats — текущая неделя, /stats last-week — прошлая, "
+    "/stats 2026-W47 — любая неделя, /stats 2026-11-18 — неделя с этой датой."
+)
+STATS_FILES = "📊 Графики и таблица XLSX"
+NOT_A_WEEK = "«{text}» — не неделя."
+
+# ---- the card -------------------------------------------------------------------------------
+CARD_HEAD = "*{number}* · {kind} · {status}"
+CARD_SECTOR = "Блок: {sector}"
+CARD_NO_SECTOR = "не указан"
+CARD_PLACE = "Место: {place}"
+CARD_COORDS = "Координаты: {lat:.5f}, {lon:.5f}"
+CARD_ASSIGNEE = "Исполнитель: {name}"
+CARD_NO_DEADLINE = "Срок: не установлен"
+CARD_OVERDUE = "⚠️ Просрочено на {days} (срок {due})"
+CARD_DUE_TODAY = "Срок: {due}, истекает сегодня"
+CARD_DUE = "Срок: {due}, осталось {days}"
+CARD_EXTENSION = "Запрошено продление на {days}"
+CARD_ANSWER = "Ответ: {answer}"
+CARD_PING = "🔔 Напомнить исполнителю"
