@@ -49,9 +49,6 @@ async def access_citizen_of(
     return citizen
 
 
-CONSENT_VERSION = "2026-11-v1"  # bump when the consent text changes; each consent keeps its own
-
-
 async def get_citizen_by_identity(
     session: AsyncSession, *, channel: Channel, external_id: str
 ) -> Citizen | None:

@@ -16,6 +16,8 @@ from workflows.items import NewItem, do_register_item, get_valid_text
 from workflows.texts import citizen as tc
 from workflows.texts.words import count, local_date
 
+CANCEL = Option(tc.CANCEL, Choice("cancel"))
+
 
 async def submit(t: Turn, *, key: str, check_similar: bool) -> None:
     assert t.citizen is not None
@@ -33,7 +35,8 @@ async def submit(t: Turn, *, key: str, check_similar: bool) -> None:
         s, citizen_id=t.citizen.id or 0, since=now - timedelta(hours=1)
     )
     if recent >= limit:
-        t.say(rich(tc.FLOOD, reports=count(recent, "сообщение")))
+        retry = Option(tc.SEND, Choice("send", int(data["draft"])))
+        t.say(rich(tc.FLOOD, reports=count(recent, "сообщение")), [retry, CANCEL])
         return
     if check_similar:
         similar = await get_similar_open_item(
@@ -46,7 +49,7 @@ async def submit(t: Turn, *, key: str, check_similar: bool) -> None:
                 [
                     Option(tc.SEND_ANYWAY, Choice("any", draft)),
                     Option(tc.OPEN_OLD, Choice("open", similar.id or 0)),
-                    Option(tc.CANCEL, Choice("cancel")),
+                    CANCEL,
                 ],
                 columns=1,
             )
