@@ -132,6 +132,10 @@ class BotApiEmulator:
         )
         self.env = Env(limits=limits, clock=clock, wall_clock=wall_clock, callback_ttl=callback_ttl)
         self.webhook_timeout = webhook_timeout
+        # Requests matching `hold(method, params)` wait until `released` is set (see invoke).
+        self.hold: Callable[[str, Json], bool] | None = None
+        self.held: list[tuple[str, Json]] = []
+        self.released = asyncio.Event()
         self.bots: dict[str, BotState] = {}
         self.people: dict[int, Person] = {}
         self.base_url = ""
@@ -369,6 +373,13 @@ class BotApiEmulator:
             self.env.stats.record_error(404)
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         name, handler = entry
+        if self.hold is not None and self.hold(name, values):
+            # A test holds this request open (e.g. to kill the bot mid-reply); once released
+            # it fails like a request whose client is gone.
+            self.held.append((name, values))
+            self.env.changed.fire()
+            await self.released.wait()
+            return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
         bot.stats.calls[name] += 1
         self.env.stats.calls[name] += 1
         try:
