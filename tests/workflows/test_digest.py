@@ -194,7 +194,7 @@ async def test_stats_for_the_head_in_telegram(engine: AsyncEngine, sm, muni: int
         await water.send_text("/stats")
         await sys.expect(water, "доступна руководителю МЦУ")
         await head.send_text("/stats 2026-13")
-        await sys.expect(head, "нет месяца 13")
+        await sys.expect(head, "Нет месяца 13")
         await head.send_text("/stats 2026-11")
         await sys.expect(head, "не неделя")
         await head.send_text("/stats last-week")
