@@ -31,6 +31,11 @@ class Timer(SQLModel, table=True):
     item_version: int
     status: TimerStatus = TimerStatus.pending
     fired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A timer whose firing failed waits (due_at moves on, the wait doubling each time) and is
+    # tried again; after MCU_TIMER_MAX_ATTEMPTS failures it is parked.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, max_length=500)  # never SQL or personal data
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Inbox(SQLModel, table=True):

@@ -67,7 +67,7 @@ class Runtime:
 
 async def fire_timers(rt: Runtime) -> int:
     """One poll: fire every due timer."""
-    n = await run_due_timers(rt.sm, clock=rt.clock)
+    n = await run_due_timers(rt.sm, clock=rt.clock, max_attempts=rt.settings.timer_max_attempts)
     if n:
         log.info("таймеры: обработано %s", n)
     return n

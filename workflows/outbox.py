@@ -4,7 +4,6 @@ globally, retrying with backoff, honouring "retry after", dead-lettering with an
 import asyncio
 import logging
 import math
-import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,10 +15,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Channel, Outbox, OutboxStatus, Role, Staff
-from workflows.clock import Clock
+from models import Channel, Outbox, OutboxStatus
+from workflows.clock import Clock, backoff
 from workflows.notices import render_plain
-from workflows.notify import enqueue, staff_notice
+from workflows.notify import do_alert_operators
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
@@ -117,12 +116,6 @@ class Limits:
         self.chat_next[(channel, chat)] = turn + timedelta(seconds=chat_interval)
         if turn > now:
             await sleep((turn - now).total_seconds())
-
-
-def backoff(attempts: int) -> timedelta:
-    """2 s, 4 s, 8 s … capped at 15 minutes, with jitter so retries do not march together."""
-    base = min(2.0**attempts, 900.0)
-    return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
 class Sender:
@@ -283,29 +276,16 @@ class Sender:
             await session.commit()
 
     async def _alert_operators(self, session: AsyncSession, row: Outbox, error: str) -> None:
-        operators = await session.exec(
-            select(Staff).where(
-                Staff.municipality_id == row.municipality_id,
-                Staff.role == Role.operator,
-                col(Staff.active),
-            )
-        )
         payload = {
             "number": row.payload.get("number"),
             "reason": error,
             "text": f"уведомление «{row.kind}» для {row.chat_id} (#{row.id})",
         }
-        await enqueue(
+        await do_alert_operators(
             session,
-            [
-                staff_notice(
-                    staff=op,
-                    item=None,
-                    kind="dead_letter",
-                    payload=payload,
-                    dedup=f"dead{row.id}",
-                    now=self.clock.now(),
-                )
-                for op in operators
-            ],
+            municipality_id=row.municipality_id or 0,
+            kind="dead_letter",
+            payload=payload,
+            dedup=f"dead{row.id}",
+            now=self.clock.now(),
         )
