@@ -75,6 +75,9 @@ class Outbox(SQLModel, table=True):
     urgent: bool = False
     status: OutboxStatus = OutboxStatus.pending
     attempts: int = 0
+    # A notice sent as several messages (an answer's parts, photos, the question after them):
+    # how many a try already delivered, so that a retry goes on from there.
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -5,7 +5,7 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -47,6 +47,22 @@ class Notice:
     staff_id: int | None = None
     citizen_id: int | None = None
     item_id: int | None = None
+    parts_sent: int = 0  # sent as several messages: how many an earlier try delivered
+    on_part: Callable[[int], Awaitable[None]] | None = field(default=None, compare=False)
+
+
+Send = Callable[[], Awaitable[object]]
+
+
+async def send_parts(notice: Notice, parts: Sequence[Send]) -> None:
+    """Send a notice made of several messages in order, skipping those an earlier try delivered
+    and recording each one as it goes: a retry after a failure midway repeats none of them."""
+    for n, part in enumerate(parts, start=1):
+        if n <= notice.parts_sent:
+            continue
+        await part()
+        if notice.on_part is not None:
+            await notice.on_part(n)
 
 
 class ChannelPort(Protocol):
@@ -216,6 +232,10 @@ class Sender:
                 sleep=self.sleep,
             )
         text = render_plain(row.kind, row.payload)
+
+        async def part_sent(n: int) -> None:
+            await self._set(row, parts_sent=n)
+
         notice = Notice(
             row.chat_id,
             row.kind,
@@ -225,6 +245,8 @@ class Sender:
             row.staff_id,
             row.citizen_id,
             row.item_id,
+            parts_sent=row.parts_sent,
+            on_part=part_sent,
         )
         try:
             await port.send(notice)

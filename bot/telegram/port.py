@@ -1,6 +1,7 @@
 """The Telegram channel for the outbox sender: staff cards (edited in place) and citizen
 messages, rendered in HTML with escaped user text, Telegram's errors mapped for the sender."""
 
+from functools import partial
 from typing import Any
 
 from aiogram import Bot
@@ -22,7 +23,7 @@ from workflows.citizens import get_attachments
 from workflows.digest import get_digest_file
 from workflows.jobs import Runtime
 from workflows.notices import TITLES
-from workflows.outbox import Notice, PermanentFailure, RetryAfter
+from workflows.outbox import Notice, PermanentFailure, RetryAfter, Send, send_parts
 from workflows.staff import do_save_card, get_card
 from workflows.views import ContextCache, get_item_view
 
@@ -221,17 +222,19 @@ class TelegramPort:
         answer = str(notice.payload.get("answer", ""))
         parts = split_plain(answer)
         header = f"Ответ по вашему сообщению <b>{quote(str(notice.payload.get('number', '')))}</b>:"
-        for i, part in enumerate(parts):
-            prefix = header + "\n\n" if i == 0 else ""
-            await self.bot.send_message(notice.chat_id, prefix + quote(part, len(part)))
+        texts = [
+            (header + "\n\n" if i == 0 else "") + quote(p, len(p)) for i, p in enumerate(parts)
+        ]
         async with self.rt.sm() as s:
             photos = [
                 a.file_id
                 for a in await get_attachments(s, item_id=item_id)
                 if a.kind == "photo" and not a.from_citizen
             ]
-        for photo in photos[:3]:
-            await self.bot.send_photo(notice.chat_id, photo)
-        await self.bot.send_message(
-            notice.chat_id, "Проблема решена?", reply_markup=kb.feedback(item_id)
+        chat, bot = notice.chat_id, self.bot
+        sends: list[Send] = [partial(bot.send_message, chat, text) for text in texts]
+        sends += [partial(bot.send_photo, chat, photo) for photo in photos[:3]]
+        sends.append(
+            partial(bot.send_message, chat, "Проблема решена?", reply_markup=kb.feedback(item_id))
         )
+        await send_parts(notice, sends)  # a retry goes on after the messages already delivered

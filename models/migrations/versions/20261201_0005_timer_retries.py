@@ -1,4 +1,4 @@
-"""timer retries: a failing timer is counted, retried with backoff and parked after a few tries
+"""timer retries and outbox progress
 
 Revision ID: 0005
 Revises: 0004
@@ -7,6 +7,9 @@ Create Date: 2026-12-01 09:00:00
 A timer whose firing fails no longer rolls back its batch: the poller writes down the failure
 (attempts, last_error, failed_at), moves due_at on and, after MCU_TIMER_MAX_ATTEMPTS failures,
 sets the new status `parked`, which the poller never claims.
+
+An outbox row sent as several messages (an answer's parts, its photos, the question) keeps
+`parts_sent`, committed after each message, so that a retry repeats none already delivered.
 """
 
 from collections.abc import Sequence
@@ -36,10 +39,16 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("failed_at", models.base.UTCDateTime(timezone=True), nullable=True)
         )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("parts_sent", sa.Integer(), server_default="0", nullable=False)
+        )
 
 
 def downgrade() -> None:
     # Postgres cannot drop an enum value: parked timers become cancelled, the value stays unused.
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("parts_sent")
     op.execute("UPDATE timer SET status = 'cancelled' WHERE status = 'parked'")
     with op.batch_alter_table("timer", schema=None) as batch_op:
         batch_op.drop_column("failed_at")
