@@ -15,7 +15,8 @@ from models.item import MAX_TEXT
 from workflows.actors import Actor
 from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
-from workflows.errors import Forbidden, IllegalTransition, Invalid, NotFound, StaleVersion
+from workflows.errors import Forbidden, IllegalTransition, Invalid, StaleVersion
+from workflows.item_access import access_item
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.staff import get_card_holders
 from workflows.timers import replan
@@ -75,7 +76,11 @@ def relations(actor: Actor, item: Item) -> set[Who]:
         rel.add(Who.assignee)
     if actor.role in (Role.head, Role.operator, Role.admin):
         rel.add(Who(actor.role.value))
-    elif actor.role is Role.sector_lead and item.sector_id == actor.sector_id:
+    elif (
+        actor.role is Role.sector_lead
+        and actor.sector_id is not None
+        and item.sector_id == actor.sector_id
+    ):  # an item with no sector yet is the operator's to triage, not a lead's
         rel.add(Who.sector_lead)
     return rel
 
@@ -92,9 +97,7 @@ async def check_act(
 ) -> Item:
     """Validate and apply one action as its own transaction; refusals change nothing."""
     try:
-        item = await session.get(Item, item_id)
-        if item is None or not actor.sees_municipality(item.municipality_id):
-            raise NotFound(f"обращение {item_id} не найдено")
+        item = await access_item(session, item_id=item_id, actor=actor)
         ctx = await load_context(session, municipality_id=item.municipality_id)
         item = await apply_action(
             session,

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from models import Item, ItemEvent, Outbox, Sector
+from models import Item, ItemEvent, Outbox, Role, Sector
 from tests.api.conftest import Api
 from tests.fixtures import TEST_SETUP
+from workflows.access import do_create_token
 
 
 async def counts(sm) -> tuple[int, int, int]:
@@ -240,3 +241,46 @@ async def test_sector_of_another_municipality_is_refused(api: Api, sm, muni):
         params={"municipality_id": r.status_code and muni + 1},
     )
     assert r.json()["total"] == 0  # another municipality's items stay invisible
+
+
+async def test_a_sector_lead_reads_and_acts_only_in_their_sector(api: Api, muni, sm):
+    zhkh = await new_item(api, muni, "Нет воды, прорвало трубу", citizen_name="Петров П.П.")
+    roads = await new_item(api, muni, "Яма на дороге у моста", citizen_name="Сидоров С.С.")
+    triage = await new_item(api, muni, "Покрасить забор у клуба", citizen_name="Петров П.П.")
+    assert zhkh["sector_id"] != roads["sector_id"] and triage["sector_id"] is None
+    async with sm() as s:  # a lead's token that names no staff member has no sector at all
+        stray = await do_create_token(
+            s,
+            name="без сотрудника",
+            role=Role.sector_lead,
+            municipality_id=muni,
+            staff_id=None,
+            now=api.rt.clock.now(),
+        )
+    before = await counts(sm)
+    outsiders = [(api.auth("lead_roads"), zhkh), (api.auth("lead_roads"), triage)]
+    outsiders += [({"Authorization": f"Bearer {stray}"}, item) for item in (zhkh, roads, triage)]
+    for headers, item in outsiders:
+        for query in ("", "?with_citizen=true"):
+            r = await api.client.get(f"/api/v1/items/{item['id']}{query}", headers=headers)
+            assert r.status_code in (403, 404), r.text
+            assert "Петров" not in r.text and "Сидоров" not in r.text
+        r = await api.client.post(
+            f"/api/v1/items/{item['id']}/actions/take",
+            headers=headers,
+            json={"version": item["version"]},
+        )
+        assert r.status_code in (403, 404), r.text
+    assert await counts(sm) == before, "no view of personal data, no action written"
+    r = await api.client.get(
+        f"/api/v1/items/{roads['id']}?with_citizen=true", headers=api.auth("lead_roads")
+    )
+    assert r.status_code == 200 and r.json()["citizen"]["name"] == "Сидоров С.С."
+    page = (await api.client.get("/api/v1/items", headers=api.auth("lead_roads"))).json()
+    assert [i["id"] for i in page["items"]] == [roads["id"]]
+    r = await api.client.post(
+        f"/api/v1/items/{roads['id']}/actions/take",
+        headers=api.auth("lead_roads"),
+        json={"version": roads["version"]},
+    )
+    assert r.status_code == 200 and r.json()["assignee_id"] is not None

@@ -86,7 +86,8 @@ async def test_stale_version_refused_and_nothing_changes(sm, clock, muni):
     [
         ("roadman", Action.take, Forbidden),  # a recipient of another item
         ("curator", Action.take, Forbidden),  # the curator reads, never acts
-        ("lead_roads", Action.answer, IllegalTransition),  # wrong state is reported first
+        ("lead_zhkh", Action.answer, IllegalTransition),  # wrong state is reported first
+        ("lead_roads", Action.answer, Forbidden),  # …but not to one who may not see the item
         ("lead_roads", Action.take, Forbidden),  # lead of another sector
         ("head", Action.close, IllegalTransition),
     ],

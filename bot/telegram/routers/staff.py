@@ -15,6 +15,7 @@ from models import Channel, Staff
 from workflows.access import check_redeem_invite
 from workflows.actors import Actor
 from workflows.errors import DomainError, IllegalTransition, StaleVersion
+from workflows.item_access import sees_item
 from workflows.items import check_ping, get_items
 from workflows.jobs import Runtime
 from workflows.lifecycle import ActionInput, check_act
@@ -319,7 +320,7 @@ async def send_card(
         except DomainError as e:
             await message.answer(e.reason)
             return
-    if not actor.sees_municipality(view.item.municipality_id):
+    if not sees_item(actor, view.item):  # a lead reads their sector, a recipient their items
         await message.answer("Обращение не найдено.")
         return
     sent = await message.answer(
