@@ -162,6 +162,7 @@ async def apply_action(
         at=now,
         actor_kind=actor.kind,
         actor_id=actor.id,
+        token_id=actor.token_id,
         channel=actor.channel,
         action=action.value,
         from_status=old_status,

@@ -1,4 +1,4 @@
-"""timer retries and outbox progress
+"""timer retries, outbox progress, the token behind an audit event
 
 Revision ID: 0005
 Revises: 0004
@@ -10,6 +10,10 @@ sets the new status `parked`, which the poller never claims.
 
 An outbox row sent as several messages (an answer's parts, its photos, the question) keeps
 `parts_sent`, committed after each message, so that a retry repeats none already delivered.
+
+An item event done through the API records `token_id`, the ApiToken that acted (0 for the
+bootstrap MCU_ADMIN_TOKEN, which has no row), so that an action by a token naming no staff
+member is still attributed. No foreign key: the audit outlives the tokens.
 """
 
 from collections.abc import Sequence
@@ -39,6 +43,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("failed_at", models.base.UTCDateTime(timezone=True), nullable=True)
         )
+    with op.batch_alter_table("itemevent", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "token_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+            )
+        )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("parts_sent", sa.Integer(), server_default="0", nullable=False)
@@ -46,9 +56,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Postgres cannot drop an enum value: parked timers become cancelled, the value stays unused.
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("parts_sent")
+    with op.batch_alter_table("itemevent", schema=None) as batch_op:
+        batch_op.drop_column("token_id")
+    # Postgres cannot drop an enum value: parked timers become cancelled, the value stays unused.
     op.execute("UPDATE timer SET status = 'cancelled' WHERE status = 'parked'")
     with op.batch_alter_table("timer", schema=None) as batch_op:
         batch_op.drop_column("failed_at")
