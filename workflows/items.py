@@ -182,8 +182,8 @@ async def do_register_item(
     )
     if row is not None:
         rows.append(row)
-    rule = await find_rule(session, item=item)
-    if rule is not None and rule.assignee_id in ctx.directory.by_id:
+    assignee_id = await _route(session, ctx=ctx, item=item)
+    if assignee_id is not None:
         await enqueue(session, rows)
         return await apply_action(
             session,
@@ -193,7 +193,7 @@ async def do_register_item(
             action=Action.assign,
             actor=Actor.system(),
             version=item.version,
-            data=ActionInput(assignee_id=rule.assignee_id),
+            data=ActionInput(assignee_id=assignee_id),
         )
     card = item_card(item, ctx.directory)
     rows += [
@@ -205,6 +205,17 @@ async def do_register_item(
     await enqueue(session, rows)
     await replan(session, item=item, policy=policy, calendar=cal)
     return item
+
+
+async def _route(session: AsyncSession, *, ctx: MunicipalityContext, item: Item) -> int | None:
+    """Who a new item goes to: the first rule's assignee; an item of a sector no rule routes goes
+    to that sector's lead (the longest-standing, if several); None leaves it to triage."""
+    staff = ctx.directory.by_id
+    rule = await find_rule(session, item=item, staff=staff)
+    if rule is not None and rule.assignee_id in staff:
+        return rule.assignee_id
+    leads = ctx.directory.leads.get(item.sector_id or -1, [])
+    return min(lead.id or 0 for lead in leads) if leads else None
 
 
 async def get_timeline(session: AsyncSession, *, item_id: int) -> list[ItemEvent]:
