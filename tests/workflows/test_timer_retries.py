@@ -2,9 +2,12 @@
 and after a few failures it is parked and the operators are told; later polls pass it by."""
 
 import logging
+import traceback
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from models import DeadlineClock, DeadlinePolicy, Item, ItemKind, ItemStatus, Timer, TimerStatus
@@ -142,3 +145,22 @@ async def test_a_failing_auto_close_is_rolled_back_alone(sm, clock, muni, monkey
     ]
     assert timer.status is TimerStatus.pending and timer.attempts == 1
     assert "RuntimeError" in (timer.last_error or "")
+
+
+async def test_a_poll_that_fails_as_a_whole_says_so_without_its_sql(monkeypatch):
+    """What reaches the poller's log (or arq's) when a whole poll fails names no SQL values."""
+    from sqlalchemy.exc import DBAPIError
+
+    from workflows import jobs
+
+    secret = "Иванов, ул. Садовая, 5"
+
+    async def broken(*args: Any, **kw: Any) -> int:
+        raise DBAPIError("UPDATE timer SET last_error = $1", (secret,), ConnectionError("сеть"))
+
+    monkeypatch.setattr(jobs, "run_due_timers", broken)
+    rt = SimpleNamespace(sm=None, clock=None, settings=SimpleNamespace(timer_max_attempts=5))
+    with pytest.raises(Exception) as err:
+        await jobs.fire_timers(rt)  # type: ignore[arg-type]
+    shown = "".join(traceback.format_exception(err.value))
+    assert "ConnectionError" in shown and secret not in shown and "UPDATE" not in shown
