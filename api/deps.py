@@ -37,12 +37,9 @@ async def caller(
             "нужен токен: заголовок Authorization: Bearer <токен>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if len(cred.credentials) > 200:
-        raise HTTPException(401, "токен слишком длинный", headers={"WWW-Authenticate": "Bearer"})
-    boot = rt.settings.bootstrap_admin_token
     try:
         return await get_token_actor(
-            s, token=cred.credentials, bootstrap=boot.get_secret_value() if boot else None
+            s, token=cred.credentials, bootstrap=rt.settings.bootstrap_admin_token
         )
     except Forbidden as e:
         raise HTTPException(401, e.reason, headers={"WWW-Authenticate": "Bearer"}) from e

@@ -90,13 +90,8 @@ def _short(value: str | None, name: str) -> str | None:
 async def _caller(s: AsyncSession, rt: Runtime, api_key: str | None) -> Actor:
     if not api_key:
         raise Refusal(401, "нужен api_key: токен API МЦУ (его выдаёт администратор)")
-    if len(api_key) > 200:
-        raise Refusal(401, "api_key слишком длинный")
-    boot = rt.settings.bootstrap_admin_token
     try:
-        return await get_token_actor(
-            s, token=api_key, bootstrap=boot.get_secret_value() if boot else None
-        )
+        return await get_token_actor(s, token=api_key, bootstrap=rt.settings.bootstrap_admin_token)
     except Forbidden as e:
         raise Refusal(401, f"api_key не принят: {e.reason}") from e
 

@@ -77,6 +77,7 @@ class EventPublic(BaseModel):
     at: datetime
     actor_kind: str
     actor_id: int | None
+    token_id: int | None  # the API token acting (0: the bootstrap token), never the token itself
     channel: Channel
     action: str
     from_status: ItemStatus | None

@@ -122,8 +122,8 @@ def recording_batches() -> Iterator[None]:
     """Wrap escalation.fire_batch so each session that claimed timers is tagged (now, n)."""
     original = escalation.fire_batch
 
-    async def tagged(session: AsyncSession, *, now: datetime, limit: int = BATCH) -> int:
-        n = await original(session, now=now, limit=limit)
+    async def tagged(session: AsyncSession, *, now: datetime, limit: int = BATCH, **kw: Any) -> int:
+        n = await original(session, now=now, limit=limit, **kw)
         if n:
             session.info["batch"] = (now, n)
         return n

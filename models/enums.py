@@ -73,6 +73,7 @@ class TimerStatus(StrEnum):
     pending = "pending"
     done = "done"
     cancelled = "cancelled"
+    parked = "parked"  # failed too often: no longer tried, the operators were told
 
 
 class OutboxStatus(StrEnum):

@@ -117,7 +117,10 @@ class ItemEvent(SQLModel, table=True):
     item_id: int = Field(foreign_key="item.id", index=True, sa_type=BigId)
     at: datetime = Field(sa_type=UTCDateTime)
     actor_kind: ActorKind
-    actor_id: int | None = Field(default=None, sa_type=BigId)
+    actor_id: int | None = Field(default=None, sa_type=BigId)  # the staff member or citizen
+    # The API token behind an API action (an ApiToken id; 0 is MCU_ADMIN_TOKEN): a token that
+    # names no staff member is still named. Never the token itself.
+    token_id: int | None = Field(default=None, sa_type=BigId)
     channel: Channel
     action: str = Field(max_length=48)
     from_status: ItemStatus | None = None

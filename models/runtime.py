@@ -31,6 +31,11 @@ class Timer(SQLModel, table=True):
     item_version: int
     status: TimerStatus = TimerStatus.pending
     fired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A timer whose firing failed waits (due_at moves on, the wait doubling each time) and is
+    # tried again; after MCU_TIMER_MAX_ATTEMPTS failures it is parked.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, max_length=500)  # never SQL or personal data
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Inbox(SQLModel, table=True):
@@ -70,6 +75,9 @@ class Outbox(SQLModel, table=True):
     urgent: bool = False
     status: OutboxStatus = OutboxStatus.pending
     attempts: int = 0
+    # A notice sent as several messages (an answer's parts, photos, the question after them):
+    # how many a try already delivered, so that a retry goes on from there.
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -7,6 +7,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
+TIMER_MAX_ATTEMPTS = 5  # a timer that fails this many times is parked and the operators told
 
 
 class Settings(BaseSettings):
@@ -21,6 +22,9 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, alias="MCU_API_PORT")
     poll_seconds: float = Field(default=5.0, gt=0, le=300, alias="MCU_POLL_SECONDS")
     outbox_max_attempts: int = Field(default=8, ge=1, le=100, alias="MCU_OUTBOX_MAX_ATTEMPTS")
+    timer_max_attempts: int = Field(
+        default=TIMER_MAX_ATTEMPTS, ge=1, le=100, alias="MCU_TIMER_MAX_ATTEMPTS"
+    )
     bootstrap_admin_token: SecretStr | None = Field(default=None, alias="MCU_ADMIN_TOKEN")
     telegram_token: SecretStr | None = Field(default=None, alias="TELEGRAM_TOKEN")
     telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")

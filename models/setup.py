@@ -62,6 +62,10 @@ class StaffInvite(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# The bootstrap admin token (MCU_ADMIN_TOKEN) has no row: the audit names it by this id.
+BOOTSTRAP_TOKEN_ID = 0
+
+
 class ApiToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     name: str = Field(max_length=200)

@@ -47,6 +47,13 @@ async def _assign(c: Call) -> Effect:
 
 
 async def _take(c: Call) -> Effect:
+    """The actor takes the item for themselves. A token that names no staff member (the bootstrap
+    admin token, an integration's) has nobody to take it: it assigns someone instead."""
+    if c.actor.id is None:
+        raise Invalid(
+            "Взять в работу может только сотрудник: чтобы поручить обращение, назначьте "
+            "исполнителя действием assign или reassign с assignee_id."
+        )
     e = Effect.empty()
     e.changes = {"taken_at": c.now, "assignee_id": c.item.assignee_id}
     if c.item.assignee_id != c.actor.id:  # a lead or the operator takes it over themselves

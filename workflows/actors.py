@@ -13,6 +13,7 @@ class Actor:
     municipality_id: int | None = None  # None for a staff role: every municipality (regional)
     sector_id: int | None = None
     channel: Channel = Channel.api
+    token_id: int | None = None  # the API token acting (BOOTSTRAP_TOKEN_ID: MCU_ADMIN_TOKEN)
 
     @classmethod
     def system(cls) -> "Actor":

@@ -22,6 +22,7 @@ def audit_event(
         at=now,
         actor_kind=actor.kind,
         actor_id=actor.id,
+        token_id=actor.token_id,
         channel=actor.channel,
         action=action,
         from_status=None if first else item.status,

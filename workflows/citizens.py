@@ -6,6 +6,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
+    ActorKind,
     Attachment,
     Channel,
     Citizen,
@@ -16,6 +17,8 @@ from models import (
 )
 from workflows.actors import Actor
 from workflows.audit import audit_event
+from workflows.errors import Forbidden
+from workflows.item_access import sees_item
 from workflows.routing import lemmas
 from workflows.transitions import OPEN
 
@@ -38,7 +41,10 @@ async def do_create_citizen(
 async def access_citizen_of(
     session: AsyncSession, *, item: Item, actor: Actor, now: datetime
 ) -> Citizen | None:
-    """The item's citizen for authenticated staff; the view is written to the item's audit log."""
+    """The item's citizen for staff who may see the item; the view is written to the item's
+    audit log."""
+    if actor.kind is not ActorKind.staff or not sees_item(actor, item):
+        raise Forbidden(f"Личные данные по обращению {item.number} вам недоступны.")
     if item.citizen_id is None:
         return None
     citizen = await session.get(Citizen, item.citizen_id)

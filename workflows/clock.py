@@ -1,5 +1,6 @@
 """The injectable clock: production reads the wall clock, tests move time by hand."""
 
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -68,3 +69,8 @@ class ShiftedClock:
 
     def set(self, moment: datetime) -> None:
         self._offset += moment.astimezone(UTC) - self.now()
+
+
+def backoff(attempts: int, *, base: float = 1.0, cap: float = 900.0) -> timedelta:
+    """base·2, base·4, base·8 … seconds, capped, with jitter so retries do not march together."""
+    return timedelta(seconds=min(base * 2.0**attempts, cap) * random.uniform(0.8, 1.2))

@@ -25,6 +25,7 @@ from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
 from workflows.deadlines import add_length, get_policy, local_date
 from workflows.errors import Forbidden, Invalid, NotFound
+from workflows.item_access import access_item, visible_items
 from workflows.lifecycle import ActionInput, apply_action, clean_text, relations
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.routing import find_rule
@@ -184,8 +185,8 @@ async def do_register_item(
     )
     if row is not None:
         rows.append(row)
-    rule = await find_rule(session, item=item)
-    if rule is not None and rule.assignee_id in ctx.directory.by_id:
+    assignee_id = await _route(session, ctx=ctx, item=item)
+    if assignee_id is not None:
         await enqueue(session, rows)
         return await apply_action(
             session,
@@ -195,7 +196,7 @@ async def do_register_item(
             action=Action.assign,
             actor=Actor.system(),
             version=item.version,
-            data=ActionInput(assignee_id=rule.assignee_id),
+            data=ActionInput(assignee_id=assignee_id),
         )
     card = item_card(item, ctx.directory)
     rows += [
@@ -209,14 +210,15 @@ async def do_register_item(
     return item
 
 
-async def access_item(session: AsyncSession, *, item_id: int, actor: Actor) -> Item:
-    """Load an item the actor may see (staff: their municipality; recipients: theirs)."""
-    item = await session.get(Item, item_id)
-    if item is None or not actor.sees_municipality(item.municipality_id):
-        raise NotFound(f"обращение {item_id} не найдено")
-    if actor.role is Role.recipient and item.assignee_id != actor.id:
-        raise Forbidden(f"обращение {item.number} назначено не вам")
-    return item
+async def _route(session: AsyncSession, *, ctx: MunicipalityContext, item: Item) -> int | None:
+    """Who a new item goes to: the first rule's assignee; an item of a sector no rule routes goes
+    to that sector's lead (the longest-standing, if several); None leaves it to triage."""
+    staff = ctx.directory.by_id
+    rule = await find_rule(session, item=item, staff=staff)
+    if rule is not None and rule.assignee_id in staff:
+        return rule.assignee_id
+    leads = ctx.directory.leads.get(item.sector_id or -1, [])
+    return min(lead.id or 0 for lead in leads) if leads else None
 
 
 async def get_timeline(session: AsyncSession, *, item_id: int) -> list[ItemEvent]:
@@ -240,15 +242,9 @@ async def get_items(
     offset: int = 0,
 ) -> tuple[list[Item], int]:
     """A page of items the actor may see, overdue-first by deadline, with the total count."""
-    q = select(Item)
-    if actor.municipality_id is not None:
-        q = q.where(Item.municipality_id == actor.municipality_id)
+    q = select(Item).where(visible_items(actor))
     if municipality_id is not None:
         q = q.where(Item.municipality_id == municipality_id)
-    if actor.role is Role.recipient:
-        q = q.where(Item.assignee_id == actor.id)
-    elif actor.role is Role.sector_lead:
-        q = q.where(Item.sector_id == actor.sector_id)
     if open_only:
         q = q.where(col(Item.status).in_(OPEN))
     for column, value in (

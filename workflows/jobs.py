@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +21,7 @@ from models.settings import Settings, get_settings
 from workflows.clock import Clock, FileClock, SystemClock
 from workflows.escalation import next_due_at, run_due_timers
 from workflows.outbox import ChannelPort, ConsolePort, Sender
+from workflows.timer_retries import describe
 
 log = logging.getLogger(__name__)
 # The composition root (the CLI) registers channel set-ups here, e.g. the Telegram port, so that
@@ -67,7 +69,10 @@ class Runtime:
 
 async def fire_timers(rt: Runtime) -> int:
     """One poll: fire every due timer."""
-    n = await run_due_timers(rt.sm, clock=rt.clock)
+    try:
+        n = await run_due_timers(rt.sm, clock=rt.clock, max_attempts=rt.settings.timer_max_attempts)
+    except DBAPIError as e:  # its text carries the SQL and its parameters: not for any log
+        raise RuntimeError(f"опрос таймеров не удался: {describe(e)}") from None
     if n:
         log.info("таймеры: обработано %s", n)
     return n

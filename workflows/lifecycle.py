@@ -15,7 +15,8 @@ from models.item import MAX_TEXT
 from workflows.actors import Actor
 from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
-from workflows.errors import Forbidden, IllegalTransition, Invalid, NotFound, StaleVersion
+from workflows.errors import Forbidden, IllegalTransition, Invalid, StaleVersion
+from workflows.item_access import access_item
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.staff import get_card_holders
 from workflows.timers import replan
@@ -75,7 +76,11 @@ def relations(actor: Actor, item: Item) -> set[Who]:
         rel.add(Who.assignee)
     if actor.role in (Role.head, Role.operator, Role.admin):
         rel.add(Who(actor.role.value))
-    elif actor.role is Role.sector_lead and item.sector_id == actor.sector_id:
+    elif (
+        actor.role is Role.sector_lead
+        and actor.sector_id is not None
+        and item.sector_id == actor.sector_id
+    ):  # an item with no sector yet is the operator's to triage, not a lead's
         rel.add(Who.sector_lead)
     return rel
 
@@ -120,9 +125,7 @@ async def do_act(
 ) -> Item:
     """Load the item and apply one action inside the caller's transaction (a dialog's turn
     saves its own state with it)."""
-    item = await session.get(Item, item_id, populate_existing=True)
-    if item is None or not actor.sees_municipality(item.municipality_id):
-        raise NotFound(f"обращение {item_id} не найдено")
+    item = await access_item(session, item_id=item_id, actor=actor)
     ctx = await load_context(session, municipality_id=item.municipality_id)
     return await apply_action(
         session,
@@ -182,6 +185,7 @@ async def apply_action(
         at=now,
         actor_kind=actor.kind,
         actor_id=actor.id,
+        token_id=actor.token_id,
         channel=actor.channel,
         action=action.value,
         from_status=old_status,

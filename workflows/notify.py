@@ -190,3 +190,26 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     full = [{k: r.get(k) for k in keys} for r in rows]
     await session.execute(stmt, full)
     return len(full)
+
+
+async def do_alert_operators(
+    session: AsyncSession,
+    *,
+    municipality_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    dedup: str,
+    now: datetime,
+) -> int:
+    """Tell a municipality's operators that something needs a person (a notice that could not be
+    delivered, a timer that keeps failing): plain notices, not about an item's card."""
+    operators = await session.exec(
+        select(Staff).where(
+            Staff.municipality_id == municipality_id, Staff.role == Role.operator, col(Staff.active)
+        )
+    )
+    rows = [
+        staff_notice(staff=op, item=None, kind=kind, payload=payload, dedup=dedup, now=now)
+        for op in operators
+    ]
+    return await enqueue(session, rows)

@@ -4,9 +4,8 @@ globally, retrying with backoff, honouring "retry after", dead-lettering with an
 import asyncio
 import logging
 import math
-import random
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -16,10 +15,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Channel, Outbox, OutboxStatus, Role, Staff
-from workflows.clock import Clock
+from models import Channel, Outbox, OutboxStatus
+from workflows.clock import Clock, backoff
 from workflows.notices import render_plain
-from workflows.notify import enqueue, staff_notice
+from workflows.notify import do_alert_operators
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
@@ -48,6 +47,22 @@ class Notice:
     staff_id: int | None = None
     citizen_id: int | None = None
     item_id: int | None = None
+    parts_sent: int = 0  # sent as several messages: how many an earlier try delivered
+    on_part: Callable[[int], Awaitable[None]] | None = field(default=None, compare=False)
+
+
+Send = Callable[[], Awaitable[object]]
+
+
+async def send_parts(notice: Notice, parts: Sequence[Send]) -> None:
+    """Send a notice made of several messages in order, skipping those an earlier try delivered
+    and recording each one as it goes: a retry after a failure midway repeats none of them."""
+    for n, part in enumerate(parts, start=1):
+        if n <= notice.parts_sent:
+            continue
+        await part()
+        if notice.on_part is not None:
+            await notice.on_part(n)
 
 
 class ChannelPort(Protocol):
@@ -117,12 +132,6 @@ class Limits:
         self.chat_next[(channel, chat)] = turn + timedelta(seconds=chat_interval)
         if turn > now:
             await sleep((turn - now).total_seconds())
-
-
-def backoff(attempts: int) -> timedelta:
-    """2 s, 4 s, 8 s … capped at 15 minutes, with jitter so retries do not march together."""
-    base = min(2.0**attempts, 900.0)
-    return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
 class Sender:
@@ -223,6 +232,10 @@ class Sender:
                 sleep=self.sleep,
             )
         text = render_plain(row.kind, row.payload)
+
+        async def part_sent(n: int) -> None:
+            await self._set(row, parts_sent=n)
+
         notice = Notice(
             row.chat_id,
             row.kind,
@@ -232,6 +245,8 @@ class Sender:
             row.staff_id,
             row.citizen_id,
             row.item_id,
+            parts_sent=row.parts_sent,
+            on_part=part_sent,
         )
         try:
             await port.send(notice)
@@ -283,29 +298,16 @@ class Sender:
             await session.commit()
 
     async def _alert_operators(self, session: AsyncSession, row: Outbox, error: str) -> None:
-        operators = await session.exec(
-            select(Staff).where(
-                Staff.municipality_id == row.municipality_id,
-                Staff.role == Role.operator,
-                col(Staff.active),
-            )
-        )
         payload = {
             "number": row.payload.get("number"),
             "reason": error,
             "text": f"уведомление «{row.kind}» для {row.chat_id} (#{row.id})",
         }
-        await enqueue(
+        await do_alert_operators(
             session,
-            [
-                staff_notice(
-                    staff=op,
-                    item=None,
-                    kind="dead_letter",
-                    payload=payload,
-                    dedup=f"dead{row.id}",
-                    now=self.clock.now(),
-                )
-                for op in operators
-            ],
+            municipality_id=row.municipality_id or 0,
+            kind="dead_letter",
+            payload=payload,
+            dedup=f"dead{row.id}",
+            now=self.clock.now(),
         )

@@ -1,13 +1,14 @@
 """Auto-routing: ordered rules on sector, keywords (matched on lemmas), locality, channel and kind."""
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 import pymorphy3
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Item, RoutingRule
+from models import Item, RoutingRule, Staff
 
 _WORD = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*", re.IGNORECASE)
 
@@ -50,8 +51,21 @@ def matches(rule: RoutingRule, item: Item, text_lemmas: set[str]) -> bool:
     return True
 
 
-async def find_rule(session: AsyncSession, *, item: Item) -> RoutingRule | None:
-    """The first active rule, in order, that the item matches; None sends it to triage."""
+def keeps_sector(rule: RoutingRule, item: Item, staff: Mapping[int, Staff]) -> bool:
+    """An item registered under a sector stays there: a rule may route it if it names that sector
+    or, naming none, hands the item to someone of that sector."""
+    if item.sector_id is None or rule.sector_id is not None:  # `matches` compares the sectors
+        return True
+    assignee = staff.get(rule.assignee_id)
+    return assignee is not None and assignee.sector_id == item.sector_id
+
+
+async def find_rule(
+    session: AsyncSession, *, item: Item, staff: Mapping[int, Staff]
+) -> RoutingRule | None:
+    """The first active rule, in order, that the item matches and that keeps its sector (so
+    «контейнеры у школы» sent under ТКО is not carried off to education by «школа»); `staff`
+    are the municipality's active staff by id. None: the caller decides where it goes."""
     rules = await session.exec(
         select(RoutingRule)
         .where(RoutingRule.municipality_id == item.municipality_id, col(RoutingRule.active))
@@ -59,6 +73,6 @@ async def find_rule(session: AsyncSession, *, item: Item) -> RoutingRule | None:
     )
     text_lemmas = lemmas(item.text + " " + (item.place_text or ""))
     for rule in rules:
-        if matches(rule, item, text_lemmas):
+        if matches(rule, item, text_lemmas) and keeps_sector(rule, item, staff):
             return rule
     return None

@@ -1,6 +1,8 @@
 """The Telegram channel for the outbox sender: staff cards (edited in place) and citizen
 messages, rendered in HTML with escaped user text, Telegram's errors mapped for the sender."""
 
+from functools import partial
+
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -19,7 +21,7 @@ from workflows.citizens import get_attachments
 from workflows.conversation.parts import Choice, Option, rich
 from workflows.digest import get_digest_file
 from workflows.jobs import Runtime
-from workflows.outbox import Notice, PermanentFailure, RetryAfter
+from workflows.outbox import Notice, PermanentFailure, RetryAfter, Send, send_parts
 from workflows.staff import do_save_card, get_card
 from workflows.texts import citizen as tc
 from workflows.texts import notices as tn
@@ -208,22 +210,20 @@ class TelegramPort:
         """The answer in full (split if long), staff photos, then «Проблема решена?»."""
         answer = str(notice.payload.get("answer", ""))
         header = rich(tn.ANSWER_HEADER, number=str(notice.payload.get("number", "")))
-        for i, part in enumerate(split_plain(answer)):
-            await self.bot.send_message(
-                notice.chat_id, html((*header, part) if i == 0 else (part,))
-            )
+        texts = [html((*header, p) if i == 0 else (p,)) for i, p in enumerate(split_plain(answer))]
         async with self.rt.sm() as s:
             photos = [
                 a.file_id
                 for a in await get_attachments(s, item_id=item_id)
                 if a.kind == "photo" and not a.from_citizen
             ]
-        for photo in photos[:3]:
-            await self.bot.send_photo(notice.chat_id, photo)
+        chat, bot = notice.chat_id, self.bot
         options = (
             Option(tc.SOLVED, Choice("ok", item_id)),
             Option(tc.UNSOLVED, Choice("no", item_id)),
         )
-        await self.bot.send_message(
-            notice.chat_id, html(rich(tn.SOLVED_QUESTION)), reply_markup=inline(options, 2)
-        )
+        question = html(rich(tn.SOLVED_QUESTION))
+        sends: list[Send] = [partial(bot.send_message, chat, text) for text in texts]
+        sends += [partial(bot.send_photo, chat, photo) for photo in photos[:3]]
+        sends.append(partial(bot.send_message, chat, question, reply_markup=inline(options, 2)))
+        await send_parts(notice, sends)  # a retry goes on after the messages already delivered

@@ -61,6 +61,14 @@ async def api(engine: AsyncEngine, sm, clock: FakeClock, muni: int) -> AsyncIter
             tokens[st.code] = await do_create_token(
                 s, name=st.name, role=st.role, municipality_id=muni, staff_id=st.id, now=clock.now()
             )
+        tokens["robot"] = await do_create_token(  # an integration's admin token: no staff
+            s,
+            name="интеграция",
+            role=Role.admin,
+            municipality_id=muni,
+            staff_id=None,
+            now=clock.now(),
+        )
         tokens["viewer"] = await do_create_token(
             s,
             name="просмотр",

@@ -6,9 +6,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from models import Item, ItemEvent, Outbox, Sector
+from models import ApiToken, Item, ItemEvent, Outbox, Role, Sector
+from models.setup import BOOTSTRAP_TOKEN_ID
 from tests.api.conftest import Api
 from tests.fixtures import TEST_SETUP
+from tests.helpers import outbox, staff
+from workflows.access import do_create_token
 
 
 async def counts(sm) -> tuple[int, int, int]:
@@ -240,3 +243,124 @@ async def test_sector_of_another_municipality_is_refused(api: Api, sm, muni):
         params={"municipality_id": r.status_code and muni + 1},
     )
     assert r.json()["total"] == 0  # another municipality's items stay invisible
+
+
+async def test_a_sector_lead_reads_and_acts_only_in_their_sector(api: Api, muni, sm):
+    zhkh = await new_item(api, muni, "Нет воды, прорвало трубу", citizen_name="Петров П.П.")
+    roads = await new_item(api, muni, "Яма на дороге у моста", citizen_name="Сидоров С.С.")
+    triage = await new_item(api, muni, "Покрасить забор у клуба", citizen_name="Петров П.П.")
+    assert zhkh["sector_id"] != roads["sector_id"] and triage["sector_id"] is None
+    async with sm() as s:  # a lead's token that names no staff member has no sector at all
+        stray = await do_create_token(
+            s,
+            name="без сотрудника",
+            role=Role.sector_lead,
+            municipality_id=muni,
+            staff_id=None,
+            now=api.rt.clock.now(),
+        )
+    before = await counts(sm)
+    outsiders = [(api.auth("lead_roads"), zhkh), (api.auth("lead_roads"), triage)]
+    outsiders += [({"Authorization": f"Bearer {stray}"}, item) for item in (zhkh, roads, triage)]
+    for headers, item in outsiders:
+        for query in ("", "?with_citizen=true"):
+            r = await api.client.get(f"/api/v1/items/{item['id']}{query}", headers=headers)
+            assert r.status_code in (403, 404), r.text
+            assert "Петров" not in r.text and "Сидоров" not in r.text
+        r = await api.client.post(
+            f"/api/v1/items/{item['id']}/actions/take",
+            headers=headers,
+            json={"version": item["version"]},
+        )
+        assert r.status_code in (403, 404), r.text
+    assert await counts(sm) == before, "no view of personal data, no action written"
+    r = await api.client.get(
+        f"/api/v1/items/{roads['id']}?with_citizen=true", headers=api.auth("lead_roads")
+    )
+    assert r.status_code == 200 and r.json()["citizen"]["name"] == "Сидоров С.С."
+    page = (await api.client.get("/api/v1/items", headers=api.auth("lead_roads"))).json()
+    assert [i["id"] for i in page["items"]] == [roads["id"]]
+    r = await api.client.post(
+        f"/api/v1/items/{roads['id']}/actions/take",
+        headers=api.auth("lead_roads"),
+        json={"version": roads["version"]},
+    )
+    assert r.status_code == 200 and r.json()["assignee_id"] is not None
+
+
+async def test_take_by_a_token_without_a_staff_member_is_refused(api: Api, muni, sm):
+    item = await new_item(api, muni)  # routed to water
+    before = await counts(sm)
+    for who in ("bootstrap", "robot"):
+        r = await api.client.post(
+            f"/api/v1/items/{item['id']}/actions/take",
+            headers=api.auth(who),
+            json={"version": item["version"]},
+        )
+        assert r.status_code == 422, r.text
+        assert "assignee_id" in r.json()["reason"]  # tells them what to do instead
+    assert await counts(sm) == before, "nobody told «передано другому», nothing changed"
+    heat = await staff(sm, "heat")
+    r = await api.client.post(
+        f"/api/v1/items/{item['id']}/actions/reassign",
+        headers=api.auth("robot"),
+        json={"version": item["version"], "assignee_id": heat.id},
+    )
+    assert r.status_code == 200 and r.json()["assignee_id"] == heat.id
+
+
+async def test_a_staff_take_ends_with_an_assignee_and_tells_only_a_replaced_one(api: Api, muni, sm):
+    water, admin = await staff(sm, "water"), await staff(sm, "admin")
+    mine = await new_item(api, muni)
+    theirs = await new_item(api, muni, "Нет воды в бане")
+    r = await api.client.post(
+        f"/api/v1/items/{mine['id']}/actions/take",
+        headers=api.auth("water"),
+        json={"version": mine["version"]},
+    )
+    assert r.status_code == 200 and r.json()["assignee_id"] == water.id
+    assert await outbox(sm, kind="unassigned") == []  # it stayed with them
+    r = await api.client.post(
+        f"/api/v1/items/{theirs['id']}/actions/take",
+        headers=api.auth("admin"),
+        json={"version": theirs["version"]},
+    )
+    assert r.status_code == 200 and r.json()["assignee_id"] == admin.id
+    assert [n.staff_id for n in await outbox(sm, kind="unassigned")] == [water.id]
+
+
+async def test_every_api_event_names_the_token_or_staff_member_behind_it(api: Api, muni, sm):
+    water = await staff(sm, "water")
+    r = await api.client.post(
+        "/api/v1/items",
+        headers=api.auth("bootstrap"),
+        json={"municipality_id": muni, "text": "Покрасить забор у клуба", "citizen_name": "Иванов"},
+    )
+    item = r.json()
+    steps = [
+        ("bootstrap", "assign", {"assignee_id": water.id}),
+        ("water", "take", {}),
+        ("robot", "ask_clarification", {"text": "Какой номер дома?"}),
+    ]
+    for who, action, body in steps:
+        r = await api.client.post(
+            f"/api/v1/items/{item['id']}/actions/{action}",
+            headers=api.auth(who),
+            json={"version": item["version"], **body},
+        )
+        assert r.status_code == 200, r.text
+        item = r.json()
+    await api.client.get(f"/api/v1/items/{item['id']}?with_citizen=true", headers=api.auth("robot"))
+    timeline = (
+        await api.client.get(f"/api/v1/items/{item['id']}", headers=api.auth("head"))
+    ).json()
+    async with sm() as s:
+        token_ids = {t.name: t.id for t in await s.exec(select(ApiToken))}
+    got = [(e["action"], e["actor_id"], e["token_id"]) for e in timeline["timeline"]]
+    assert got == [
+        ("register", None, BOOTSTRAP_TOKEN_ID),
+        ("assign", None, BOOTSTRAP_TOKEN_ID),
+        ("take", water.id, token_ids[water.name]),
+        ("ask_clarification", None, token_ids["интеграция"]),
+        ("view_personal_data", None, token_ids["интеграция"]),
+    ]

@@ -142,6 +142,7 @@ class BotApiEmulator:
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._failures: dict[str, list[ApiError]] = {}
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -154,6 +155,24 @@ class BotApiEmulator:
     def stats(self) -> Stats:
         """Counters over all bots: calls per method, errors, 429s, sends."""
         return self.env.stats
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        code: int = 500,
+        description: str = "Internal Server Error",
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Refuse the next `times` calls of a method (any bot) with this error, e.g. a 429 with
+        retry_after or a 5xx as when Telegram's side fails; nothing is sent by those calls."""
+        if code == 429 and retry_after is None:
+            retry_after = 1
+        if code == 429 and description == "Internal Server Error":
+            description = f"Too Many Requests: retry after {retry_after}"
+        queue = self._failures.setdefault(method.lower(), [])
+        queue += [ApiError(code, description, retry_after=retry_after) for _ in range(times)]
 
     def add_bot(
         self,
@@ -383,6 +402,8 @@ class BotApiEmulator:
         bot.stats.calls[name] += 1
         self.env.stats.calls[name] += 1
         try:
+            if injected := self._failures.get(method.lower()):
+                raise injected.pop(0)
             result = await handler(bot, Params(values, files))
         except ApiError as exc:
             bot.stats.record_error(exc.code)

@@ -384,6 +384,24 @@ async def test_chat_not_found_blocked_and_not_started(emu: BotApiEmulator, bot: 
     assert emu.stats.errors == {400: 1, 403: 2}
 
 
+async def test_injected_failures_refuse_the_next_calls_then_pass(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    from aiogram.exceptions import TelegramServerError
+
+    user = emu.user(42)
+    await user.start()
+    emu.fail_next("sendMessage", code=429, retry_after=3)
+    emu.fail_next("sendMessage", code=502, description="Bad Gateway")
+    with pytest.raises(TelegramRetryAfter) as slow:
+        await bot.send_message(42, "раз")
+    assert slow.value.retry_after == 3
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(42, "два")
+    await bot.send_message(42, "три")
+    assert [m["text"] for m in user.bot_messages()] == ["три"], "a refused call sends nothing"
+
+
 # -- getUpdates ------------------------------------------------------------------------------
 
 

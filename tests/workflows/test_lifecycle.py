@@ -86,7 +86,8 @@ async def test_stale_version_refused_and_nothing_changes(sm, clock, muni):
     [
         ("roadman", Action.take, Forbidden),  # a recipient of another item
         ("curator", Action.take, Forbidden),  # the curator reads, never acts
-        ("lead_roads", Action.answer, IllegalTransition),  # wrong state is reported first
+        ("lead_zhkh", Action.answer, IllegalTransition),  # wrong state is reported first
+        ("lead_roads", Action.answer, Forbidden),  # …but not to one who may not see the item
         ("lead_roads", Action.take, Forbidden),  # lead of another sector
         ("head", Action.close, IllegalTransition),
     ],
@@ -118,7 +119,11 @@ async def test_fifty_concurrent_takes_exactly_one_wins(sm, clock, muni):
         try:
             await act(sm, clock, item, Action.take, takers[i % len(takers)])
             return "won"
-        except (StaleVersion, IllegalTransition):
+        except (
+            StaleVersion,
+            IllegalTransition,
+            Forbidden,
+        ):  # taken over: no longer the recipient's
             return "refused"
 
     results = await asyncio.gather(*(one(i) for i in range(50)))

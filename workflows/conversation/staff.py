@@ -20,7 +20,8 @@ from workflows.conversation.parts import (
 )
 from workflows.conversation.staff_stats import STATS_CHOICES, stats
 from workflows.errors import DomainError, IllegalTransition, StaleVersion
-from workflows.items import access_item, check_ping, get_items
+from workflows.item_access import access_item
+from workflows.items import check_ping, get_items
 from workflows.lifecycle import ActionInput, do_act
 from workflows.staff import get_assignable
 from workflows.texts import staff as ts

@@ -1,7 +1,7 @@
 """item.intake_key: the chat draft an item was registered from
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 20:10:00
 
 A report confirmed twice (a double tap, a redelivered update, a worker that died after
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
