@@ -8,8 +8,8 @@ from api.deps import Rt, Session, require
 from api.schemas import MAX_ID, TokenCreate
 from models import Municipality, Role, Staff
 from workflows.access import do_create_invite, do_create_token
-from workflows.actors import Actor
-from workflows.errors import Forbidden, NotFound
+from workflows.core.actors import Actor
+from workflows.core.errors import Forbidden, NotFound
 from workflows.setup import check_apply_setup, parse_setup
 from workflows.setup_read import get_municipalities, get_setup
 

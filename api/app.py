@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import admin, dashboard, items, open311, reports, telegram
-from workflows.errors import (
+from workflows.core.errors import (
     DomainError,
     Forbidden,
     IllegalTransition,

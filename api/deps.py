@@ -9,8 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Role
 from workflows.access import get_token_actor
-from workflows.actors import Actor
-from workflows.errors import Forbidden
+from workflows.core.actors import Actor
+from workflows.core.errors import Forbidden
 from workflows.jobs import Runtime
 
 bearer = HTTPBearer(auto_error=False, description="Токен API: Authorization: Bearer mcu_…")

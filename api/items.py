@@ -16,8 +16,8 @@ from api.schemas import (
     ItemPublic,
 )
 from models import ItemStatus
-from workflows.actors import Actor
 from workflows.citizens import access_citizen_of, do_create_citizen
+from workflows.core.actors import Actor
 from workflows.item_access import access_item
 from workflows.items import REGISTRARS, NewItem, check_register_item, get_items, get_timeline
 from workflows.lifecycle import ActionInput, check_act

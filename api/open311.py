@@ -23,8 +23,8 @@ from api.deps import Rt, Session
 from models import Channel, Item, ItemKind, Locality, Municipality, Role, RoutingRule, Sector, Staff
 from models.item import MAX_TEXT
 from workflows.access import get_token_actor
-from workflows.actors import Actor
-from workflows.errors import DomainError, Forbidden, Invalid, NotFound
+from workflows.core.actors import Actor
+from workflows.core.errors import DomainError, Forbidden, Invalid, NotFound
 from workflows.items import REGISTRARS, NewItem, check_register_item
 from workflows.jobs import Runtime
 from workflows.transitions import OPEN, STATUS_RU

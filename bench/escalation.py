@@ -55,7 +55,7 @@ from models import Channel
 from models.db import make_engine, make_sessionmaker
 from models.settings import Settings
 from workflows import escalation
-from workflows.clock import Clock
+from workflows.core.clock import Clock
 from workflows.escalation import due_timers_query, next_due_at
 from workflows.jobs import Runtime, fire_timers, run_arq_supervised, run_in_process, send_outbox
 from workflows.outbox import ConsolePort

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bench.support import Progress
 from models import DeadlinePolicy, Sector, Staff
 from tests.fixtures import TEST_SETUP
-from workflows.clock import Clock
+from workflows.core.clock import Clock
 from workflows.setup import check_apply_setup
 from workflows.timers import step_kind
 

@@ -49,7 +49,7 @@ from bench.support import PG_ADMIN, Progress, pg_url, temp_database, write_json
 from models import DeadlineClock, DeadlinePolicy, Locality, Municipality, Sector, Staff
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade_head_async
-from workflows.clock import FakeClock
+from workflows.core.clock import FakeClock
 from workflows.deadlines import add_length, get_calendar
 from workflows.periods import Period, parse_period, week_period
 from workflows.reports import TUNE_SQL, Scope, get_heatmap, get_rating, get_summary

@@ -58,7 +58,7 @@ from models import (
 )
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade_head_async
-from workflows.clock import FakeClock
+from workflows.core.clock import FakeClock
 from workflows.deadlines import add_length, get_calendar
 from workflows.periods import Period, parse_period
 from workflows.reports import Scope, get_growth, get_summary, get_weekly_counts

@@ -70,7 +70,7 @@ from models.db import make_engine, make_sessionmaker
 from models.settings import Settings
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.tg_rules import ApiError
-from workflows.clock import SystemClock
+from workflows.core.clock import SystemClock
 from workflows.jobs import Runtime, run_in_process
 from workflows.notify import enqueue, item_card, load_directory, staff_notice
 from workflows.outbox import ConsolePort

@@ -18,8 +18,8 @@ from models import ActorKind, Channel, ItemKind, Municipality, Role, Staff
 from models.migrate import upgrade_head
 from models.settings import get_settings
 from workflows.access import do_create_invite, do_create_token
-from workflows.actors import Actor
-from workflows.errors import DomainError
+from workflows.core.actors import Actor
+from workflows.core.errors import DomainError
 from workflows.items import NewItem, check_register_item
 from workflows.jobs import JOBS, Runtime
 from workflows.periods import parse_period, week_period

@@ -7,8 +7,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Item, ItemKind, Outbox, Staff
-from workflows.actors import Actor
-from workflows.clock import Clock
+from workflows.core.actors import Actor
+from workflows.core.clock import Clock
 from workflows.items import NewItem, check_register_item
 from workflows.lifecycle import ActionInput, check_act
 from workflows.transitions import Action

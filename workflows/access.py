@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ActorKind, ApiToken, Channel, Municipality, Role, Staff, StaffInvite
 from models.setup import BOOTSTRAP_TOKEN_ID
-from workflows.actors import Actor
-from workflows.errors import Forbidden, Invalid, NotFound
+from workflows.core.actors import Actor
+from workflows.core.errors import Forbidden, Invalid, NotFound
 
 INVITE_TTL = timedelta(days=3)
 MAX_TOKEN = 200  # ours are 47 characters; longer input is refused before it is hashed

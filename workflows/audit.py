@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from models import Item, ItemEvent
-from workflows.actors import Actor
+from workflows.core.actors import Actor
 
 
 def audit_event(

@@ -15,9 +15,9 @@ from models import (
     Item,
     ItemStatus,
 )
-from workflows.actors import Actor
 from workflows.audit import audit_event
-from workflows.errors import Forbidden
+from workflows.core.actors import Actor
+from workflows.core.errors import Forbidden
 from workflows.item_access import sees_item
 from workflows.routing import lemmas
 from workflows.transitions import OPEN

@@ -6,8 +6,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import DeadlinePolicy, Item, Municipality
+from workflows.core.errors import NotFound
 from workflows.deadlines import get_calendar
-from workflows.errors import NotFound
 from workflows.notify import Directory, load_directory
 from workflows.work_calendar import WorkCalendar
 

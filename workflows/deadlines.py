@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import CalendarOverride, DeadlineClock, DeadlinePolicy, ItemKind, Municipality
-from workflows.errors import Invalid
+from workflows.core.errors import Invalid
 from workflows.work_calendar import DayOverride, WorkCalendar
 
 ANCHORS = ("take_due", "due", "forward_due")

@@ -20,9 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Digest, DigestFile, Item, Locality, Municipality, Role, Sector, Staff
 from workflows.charts import heatmap_chart, weekly_chart
-from workflows.clock import Clock
+from workflows.core.clock import Clock
+from workflows.core.errors import NotFound
 from workflows.deadlines import parse_hhmm
-from workflows.errors import NotFound
 from workflows.exports import Sheet, to_xlsx
 from workflows.notify import enqueue, staff_notice
 from workflows.periods import Period, week_period

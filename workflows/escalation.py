@@ -14,9 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ActorKind, Channel, Item, ItemEvent, ItemStatus, Staff, Timer, TimerStatus
 from models.settings import TIMER_MAX_ATTEMPTS
-from workflows.actors import Actor
-from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
+from workflows.core.actors import Actor
+from workflows.core.clock import Clock
 from workflows.deadlines import LadderStep, ladder_of
 from workflows.lifecycle import ActionInput, apply_action
 from workflows.notify import enqueue, item_card, staff_notice

@@ -6,8 +6,8 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ActorKind, Item, Role
-from workflows.actors import Actor
-from workflows.errors import Forbidden, NotFound
+from workflows.core.actors import Actor
+from workflows.core.errors import Forbidden, NotFound
 
 
 def sees_item(actor: Actor, item: Item) -> bool:

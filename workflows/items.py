@@ -19,12 +19,12 @@ from models import (
     Role,
     Sector,
 )
-from workflows.actors import Actor
 from workflows.audit import audit_event
-from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
+from workflows.core.actors import Actor
+from workflows.core.clock import Clock
+from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.deadlines import add_length, get_policy, local_date
-from workflows.errors import Forbidden, Invalid, NotFound
 from workflows.item_access import access_item, visible_items
 from workflows.lifecycle import ActionInput, apply_action, clean_text, relations
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel
 from models.db import make_engine, make_sessionmaker
 from models.settings import Settings, get_settings
-from workflows.clock import Clock, FileClock, SystemClock
+from workflows.core.clock import Clock, FileClock, SystemClock
 from workflows.escalation import next_due_at, run_due_timers
 from workflows.outbox import ChannelPort, ConsolePort, Sender
 from workflows.timer_retries import describe

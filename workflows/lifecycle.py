@@ -12,10 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ActorKind, Item, ItemEvent, Role
 from models.item import MAX_TEXT
-from workflows.actors import Actor
-from workflows.clock import Clock
 from workflows.context import MunicipalityContext, load_context
-from workflows.errors import Forbidden, IllegalTransition, Invalid, StaleVersion
+from workflows.core.actors import Actor
+from workflows.core.clock import Clock
+from workflows.core.errors import Forbidden, IllegalTransition, Invalid, StaleVersion
 from workflows.item_access import access_item
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.staff import get_card_holders

@@ -16,7 +16,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Outbox, OutboxStatus
-from workflows.clock import Clock, backoff
+from workflows.core.clock import Clock, backoff
 from workflows.notices import render_plain
 from workflows.notify import do_alert_operators
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from workflows.errors import Invalid
+from workflows.core.errors import Invalid
 
 __all__ = ["MAX_DAYS", "PERIOD_HELP", "Period", "parse_period", "week_period"]
 

@@ -18,8 +18,8 @@ from models import (
     Sector,
     Staff,
 )
-from workflows.clock import Clock
-from workflows.errors import Invalid
+from workflows.core.clock import Clock
+from workflows.core.errors import Invalid
 from workflows.routing import keyword_lemmas
 from workflows.setup_schema import SetupSpec
 from workflows.work_calendar import DayOverride, WorkCalendar

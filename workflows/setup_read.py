@@ -14,7 +14,7 @@ from models import (
     Sector,
     Staff,
 )
-from workflows.actors import Actor
+from workflows.core.actors import Actor
 
 
 async def get_municipalities(session: AsyncSession, *, actor: Actor) -> list[Municipality]:

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Item
-from workflows.actors import Actor
 from workflows.context import MunicipalityContext, load_context
-from workflows.errors import NotFound
+from workflows.core.actors import Actor
+from workflows.core.errors import NotFound
 from workflows.lifecycle import relations
 from workflows.transitions import TABLE, Action
 

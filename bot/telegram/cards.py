@@ -5,8 +5,8 @@ from datetime import datetime
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.telegram.render import CAPTION_LIMIT, html, inline
-from workflows.actors import Actor
 from workflows.conversation.cards import card_options, card_text
+from workflows.core.actors import Actor
 from workflows.views import ItemView
 
 

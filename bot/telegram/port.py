@@ -16,9 +16,9 @@ from bot.telegram.cards import render_card
 from bot.telegram.render import html, inline
 from bot.telegram.split import split_plain
 from models import Channel, Staff
-from workflows.actors import Actor
 from workflows.citizens import get_attachments
 from workflows.conversation.parts import Choice, Option, rich
+from workflows.core.actors import Actor
 from workflows.digest import get_digest_file
 from workflows.jobs import Runtime
 from workflows.outbox import Notice, PermanentFailure, RetryAfter, Send, send_parts

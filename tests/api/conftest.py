@@ -16,7 +16,7 @@ from models import Role, Staff
 from models.db import make_sessionmaker
 from models.settings import Settings
 from workflows.access import do_create_token
-from workflows.clock import FakeClock
+from workflows.core.clock import FakeClock
 from workflows.jobs import Runtime
 
 BOOTSTRAP = "bootstrap-admin-token-for-tests-only"

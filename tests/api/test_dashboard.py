@@ -22,7 +22,7 @@ from tests.workflows.test_reports import (
     seed_potholes,
     seed_week,
 )
-from workflows.clock import FakeClock
+from workflows.core.clock import FakeClock
 
 PNG = b"\x89PNG\r\n\x1a\n"
 CELL = r"<t[dh][^>]*>(.*?)</t[dh]>"

@@ -14,7 +14,7 @@ from models import Channel, Citizen, Item, ItemEvent, ItemKind, ItemStatus, Role
 from tests.api.conftest import Api
 from tests.workflows.test_reports import NOW, other_municipality, seed, seed_week
 from workflows.access import do_create_token
-from workflows.clock import FakeClock
+from workflows.core.clock import FakeClock
 
 BASE = "/open311/v2"
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")

@@ -26,7 +26,7 @@ from tests.workflows.test_reports import (
     seed_week,
 )
 from workflows.access import do_create_token
-from workflows.clock import FakeClock
+from workflows.core.clock import FakeClock
 
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
 

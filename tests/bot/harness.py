@@ -20,7 +20,7 @@ from models.settings import Settings
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.people import UserHandle
 from workflows.access import do_create_invite
-from workflows.clock import ShiftedClock
+from workflows.core.clock import ShiftedClock
 from workflows.jobs import Runtime, run_in_process
 from workflows.outbox import ConsolePort
 

@@ -24,7 +24,7 @@ from tests.api.conftest import serve
 from tests.helpers import staff
 from tests.workflows.test_reports import NOW, at, ids, seed, seed_week
 from workflows.access import do_create_token
-from workflows.clock import FakeClock
+from workflows.core.clock import FakeClock
 from workflows.jobs import Runtime
 
 CHROMIUM = os.environ.get("MCU_CHROMIUM", "/usr/bin/chromium")

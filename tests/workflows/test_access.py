@@ -13,7 +13,7 @@ from workflows.access import (
     do_create_token,
     get_token_actor,
 )
-from workflows.errors import Forbidden, Invalid
+from workflows.core.errors import Forbidden, Invalid
 
 
 async def test_invite_binds_once_and_expires(sm, clock, muni):

@@ -18,7 +18,7 @@ from models import Citizen, Digest, Outbox, Staff
 from tests.bot.harness import running_system, text_of
 from tests.workflows.test_reports import MSK, NOW, W45, at, seed, seed_week
 from workflows import digest
-from workflows.clock import FakeClock
+from workflows.core.clock import FakeClock
 from workflows.digest import build_digest, due_week, run_due_digests
 
 

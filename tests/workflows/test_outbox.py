@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from models import Channel, Outbox, OutboxStatus
 from tests.helpers import actor, outbox, register, staff
-from workflows.clock import FakeClock
+from workflows.core.clock import FakeClock
 from workflows.notify import enqueue, staff_notice
 from workflows.outbox import Notice, PermanentFailure, RetryAfter, Sender
 

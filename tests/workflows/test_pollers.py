@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from models import ItemEvent, Timer, TimerStatus
 from tests.bulk import bulk_due
-from workflows.clock import FakeClock
+from workflows.core.clock import FakeClock
 from workflows.escalation import run_due_timers
 
 

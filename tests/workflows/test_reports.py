@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel, Item, ItemKind, ItemStatus, Locality, Sector
 from tests.fixtures import TEST_SETUP
 from tests.helpers import act, actor, register, staff
-from workflows.clock import FakeClock
-from workflows.errors import Invalid
+from workflows.core.clock import FakeClock
+from workflows.core.errors import Invalid
 from workflows.periods import parse_period, week_period
 from workflows.reports import (
     Scope,

@@ -8,8 +8,8 @@ from sqlmodel import select
 from models import CalendarOverride, RoutingRule, Staff
 from tests.fixtures import TEST_SETUP
 from tests.helpers import register
-from workflows.clock import FakeClock
-from workflows.errors import Invalid
+from workflows.core.clock import FakeClock
+from workflows.core.errors import Invalid
 from workflows.setup import check_apply_setup, parse_setup
 
 

@@ -4,8 +4,8 @@ viewer may take now; never the citizen's name. Channels render it (and edit it i
 from datetime import datetime
 
 from models import Role
-from workflows.actors import Actor
 from workflows.conversation.parts import Choice, Option, Rich, rich
+from workflows.core.actors import Actor
 from workflows.texts import staff as ts
 from workflows.texts.words import count, local_date, shorten
 from workflows.transitions import KIND_RU, STATUS_RU, Action

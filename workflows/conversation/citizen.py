@@ -5,7 +5,6 @@ and the rating, erasure. Commands are never taken as text."""
 from sqlmodel import col, select
 
 from models import Item, ItemStatus, Municipality
-from workflows.actors import Actor
 from workflows.citizens import check_erase_citizen, check_give_consent
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
@@ -20,7 +19,8 @@ from workflows.conversation.parts import (
     rich,
 )
 from workflows.conversation.staff import CHOICES as STAFF_CHOICES
-from workflows.errors import DomainError
+from workflows.core.actors import Actor
+from workflows.core.errors import DomainError
 from workflows.items import get_citizen_items, get_timeline
 from workflows.lifecycle import ActionInput, do_act
 from workflows.texts import citizen as tc

@@ -27,7 +27,7 @@ from workflows.conversation.parts import (
     rich,
     to_json,
 )
-from workflows.errors import DomainError
+from workflows.core.errors import DomainError
 from workflows.jobs import Runtime
 from workflows.staff import get_staff_by_telegram
 from workflows.texts.words import sentence

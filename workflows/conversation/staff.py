@@ -4,7 +4,6 @@ other command is refused: it is never sent to a citizen as the answer."""
 
 from models import Role
 from workflows.access import check_redeem_invite
-from workflows.actors import Actor
 from workflows.conversation.cards import CODES, OPEN, PING
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
@@ -19,7 +18,8 @@ from workflows.conversation.parts import (
     rich,
 )
 from workflows.conversation.staff_stats import STATS_CHOICES, stats
-from workflows.errors import DomainError, IllegalTransition, StaleVersion
+from workflows.core.actors import Actor
+from workflows.core.errors import DomainError, IllegalTransition, StaleVersion
 from workflows.item_access import access_item
 from workflows.items import check_ping, get_items
 from workflows.lifecycle import ActionInput, do_act

@@ -10,7 +10,6 @@ from sqlmodel import select
 from models import Channel, DialogState, Staff
 from models.db import make_sessionmaker
 from models.settings import Settings
-from workflows.clock import Clock
 from workflows.conversation.engine import Chat, converse
 from workflows.conversation.parts import (
     Choice,
@@ -24,6 +23,7 @@ from workflows.conversation.parts import (
     Text,
     plain,
 )
+from workflows.core.clock import Clock
 from workflows.jobs import Runtime
 
 _keys = itertools.count(1)

@@ -1,0 +1,1 @@
+"""The shared kernel every domain package uses: errors, the clock, who acts."""
