@@ -17,10 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Caller, Rt, Session
 from models import Channel, Item, ItemKind, ItemStatus, Locality, Municipality, Role, Sector, Staff
+from workflows.calendar.periods import PERIOD_HELP, Period, parse_period, week_period
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.exports import Sheet, to_csv, to_xlsx
-from workflows.periods import PERIOD_HELP, Period, parse_period, week_period
 from workflows.reports import (
     GrowthPoint,
     RatingRow,

@@ -419,7 +419,7 @@ STEPS = (
     ("fire_batch, all of it", "workflows/escalation.py", "fire_batch"),
     ("ORM row loading (timers, items, context)", "sqlalchemy/orm/loading.py", "instances"),
     ("load_context", "workflows/context.py", "load_context"),
-    ("ladder_of (parses the ladder per timer)", "workflows/deadlines.py", "ladder_of"),
+    ("ladder_of (parses the ladder per timer)", "workflows/calendar/deadlines.py", "ladder_of"),
     ("item_card", "workflows/notify.py", "item_card"),
     ("staff_notice", "workflows/notify.py", "staff_notice"),
     ("ItemEvent(...) construction", "models.item.ItemEvent>", "__init__"),

@@ -49,12 +49,12 @@ from bench.support import PG_ADMIN, Progress, pg_url, temp_database, write_json
 from models import DeadlineClock, DeadlinePolicy, Locality, Municipality, Sector, Staff
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade_head_async
+from workflows.calendar.deadlines import add_length, get_calendar
+from workflows.calendar.periods import Period, parse_period, week_period
+from workflows.calendar.work_calendar import WorkCalendar
 from workflows.core.clock import FakeClock
-from workflows.deadlines import add_length, get_calendar
-from workflows.periods import Period, parse_period, week_period
 from workflows.reports import TUNE_SQL, Scope, get_heatmap, get_rating, get_summary
 from workflows.setup import check_apply_setup
-from workflows.work_calendar import WorkCalendar
 
 TZ = ZoneInfo("Europe/Moscow")
 CODE = "bench-reports"

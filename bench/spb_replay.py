@@ -58,12 +58,12 @@ from models import (
 )
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade_head_async
+from workflows.calendar.deadlines import add_length, get_calendar
+from workflows.calendar.periods import Period, parse_period
+from workflows.calendar.work_calendar import WorkCalendar
 from workflows.core.clock import FakeClock
-from workflows.deadlines import add_length, get_calendar
-from workflows.periods import Period, parse_period
 from workflows.reports import Scope, get_growth, get_summary, get_weekly_counts
 from workflows.setup import check_apply_setup
-from workflows.work_calendar import WorkCalendar
 
 if TYPE_CHECKING:
     import numpy as np

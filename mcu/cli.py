@@ -18,11 +18,11 @@ from models import ActorKind, Channel, ItemKind, Municipality, Role, Staff
 from models.migrate import upgrade_head
 from models.settings import get_settings
 from workflows.access import do_create_invite, do_create_token
+from workflows.calendar.periods import parse_period, week_period
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError
 from workflows.items import NewItem, check_register_item
 from workflows.jobs import JOBS, Runtime
-from workflows.periods import parse_period, week_period
 from workflows.setup import check_apply_setup
 from workflows.transitions import STATUS_RU
 from workflows.views import get_item_view

@@ -5,10 +5,10 @@ from datetime import datetime
 
 from models import ActorKind, Item, Role
 from models.enums import TERMINAL_STATUSES
+from workflows.calendar.deadlines import add_length, local_date
 from workflows.citizens import do_add_attachments
 from workflows.context import MunicipalityContext
 from workflows.core.errors import Forbidden, Invalid, NotFound
-from workflows.deadlines import add_length, local_date
 from workflows.lifecycle import MAX_REASON, ActionInput, Call, Effect, clean_text
 from workflows.transitions import Action
 

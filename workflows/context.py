@@ -6,10 +6,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import DeadlinePolicy, Item, Municipality
+from workflows.calendar.deadlines import get_calendar
+from workflows.calendar.work_calendar import WorkCalendar
 from workflows.core.errors import NotFound
-from workflows.deadlines import get_calendar
 from workflows.notify import Directory, load_directory
-from workflows.work_calendar import WorkCalendar
 
 
 @dataclass

@@ -19,13 +19,13 @@ from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Digest, DigestFile, Item, Locality, Municipality, Role, Sector, Staff
+from workflows.calendar.deadlines import parse_hhmm
+from workflows.calendar.periods import Period, week_period
 from workflows.charts import heatmap_chart, weekly_chart
 from workflows.core.clock import Clock
 from workflows.core.errors import NotFound
-from workflows.deadlines import parse_hhmm
 from workflows.exports import Sheet, to_xlsx
 from workflows.notify import enqueue, staff_notice
-from workflows.periods import Period, week_period
 from workflows.reports import (
     MIN_RANKED,
     GrowthPoint,

@@ -14,10 +14,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ActorKind, Channel, Item, ItemEvent, ItemStatus, Staff, Timer, TimerStatus
 from models.settings import TIMER_MAX_ATTEMPTS
+from workflows.calendar.deadlines import LadderStep, ladder_of
 from workflows.context import MunicipalityContext, load_context
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
-from workflows.deadlines import LadderStep, ladder_of
 from workflows.lifecycle import ActionInput, apply_action
 from workflows.notify import enqueue, item_card, staff_notice
 from workflows.timer_retries import Claimed, Failure, do_record_failures

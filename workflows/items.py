@@ -20,11 +20,11 @@ from models import (
     Sector,
 )
 from workflows.audit import audit_event
+from workflows.calendar.deadlines import add_length, get_policy, local_date
 from workflows.context import MunicipalityContext, load_context
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
 from workflows.core.errors import Forbidden, Invalid, NotFound
-from workflows.deadlines import add_length, get_policy, local_date
 from workflows.item_access import access_item, visible_items
 from workflows.lifecycle import ActionInput, apply_action, clean_text, relations
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice

@@ -46,7 +46,7 @@ from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Item, ItemStatus, Locality, Municipality, Sector, Staff
-from workflows.periods import Period
+from workflows.calendar.periods import Period
 from workflows.transitions import OPEN
 
 __all__ = [

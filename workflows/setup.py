@@ -18,11 +18,11 @@ from models import (
     Sector,
     Staff,
 )
+from workflows.calendar.work_calendar import DayOverride, WorkCalendar
 from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
 from workflows.routing import keyword_lemmas
 from workflows.setup_schema import SetupSpec
-from workflows.work_calendar import DayOverride, WorkCalendar
 
 T = TypeVar("T", bound=SQLModel)
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models import Channel, DeadlineClock, ItemKind, Role
+from workflows.calendar.deadlines import LadderStep, parse_hhmm
 from workflows.core.errors import Invalid
-from workflows.deadlines import LadderStep, parse_hhmm
 
 Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="латиница, цифры, _ и -")
 

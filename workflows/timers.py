@@ -8,9 +8,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import DeadlinePolicy, Item, ItemStatus, Timer, TimerStatus
-from workflows.deadlines import ladder_of, shift
+from workflows.calendar.deadlines import ladder_of, shift
+from workflows.calendar.work_calendar import WorkCalendar
 from workflows.transitions import OPEN
-from workflows.work_calendar import WorkCalendar
 
 AUTO_CLOSE = "auto_close"
 UNTAKEN = frozenset({ItemStatus.new, ItemStatus.assigned, ItemStatus.reopened})

@@ -1,4 +1,4 @@
-"""Tests for the production-calendar arithmetic in workflows.work_calendar."""
+"""Tests for the production-calendar arithmetic in workflows.calendar.work_calendar."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workflows.work_calendar import CalendarWarning, DayOverride, WorkCalendar
+from workflows.calendar.work_calendar import CalendarWarning, DayOverride, WorkCalendar
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -331,7 +331,7 @@ def test_years_without_data(cal: WorkCalendar) -> None:
 def test_check_years_warns_once_per_year(
     cal: WorkCalendar, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="workflows.work_calendar")
+    caplog.set_level(logging.WARNING, logger="workflows.calendar.work_calendar")
     with pytest.warns(CalendarWarning, match="2028") as record:
         cal.check_years([2028])
     assert len(record) == 1
@@ -346,7 +346,7 @@ def test_check_years_warns_once_per_year(
 
 
 def test_day_query_checks_its_year_automatically(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="workflows.work_calendar")
+    caplog.set_level(logging.WARNING, logger="workflows.calendar.work_calendar")
     cal = WorkCalendar(tz=MSK)
     with warnings.catch_warnings(record=True) as got:
         warnings.simplefilter("always")

@@ -13,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel, Item, ItemKind, ItemStatus, Locality, Sector
 from tests.fixtures import TEST_SETUP
 from tests.helpers import act, actor, register, staff
+from workflows.calendar.periods import parse_period, week_period
 from workflows.core.clock import FakeClock
 from workflows.core.errors import Invalid
-from workflows.periods import parse_period, week_period
 from workflows.reports import (
     Scope,
     get_decisions,

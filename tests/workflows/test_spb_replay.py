@@ -16,9 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench.spb_replay import DATA, POLICY_DAYS, WorkingSeconds, replay
 from models import Item, ItemStatus
-from workflows.periods import week_period
+from workflows.calendar.periods import week_period
+from workflows.calendar.work_calendar import WorkCalendar
 from workflows.reports import Scope, get_summary
-from workflows.work_calendar import WorkCalendar
 
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"trace not found at {DATA}")
 

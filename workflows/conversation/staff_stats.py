@@ -4,10 +4,10 @@ the workbook."""
 from zoneinfo import ZoneInfo
 
 from models import Municipality, Role
+from workflows.calendar.periods import Period, parse_period, week_period
 from workflows.conversation.engine import Turn
 from workflows.conversation.parts import Choice, Option, Upload, rich
 from workflows.core.errors import Invalid
-from workflows.periods import Period, parse_period, week_period
 from workflows.texts import staff as ts
 from workflows.texts.words import sentence
 

@@ -9,8 +9,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import CalendarOverride, DeadlineClock, DeadlinePolicy, ItemKind, Municipality
+from workflows.calendar.work_calendar import DayOverride, WorkCalendar
 from workflows.core.errors import Invalid
-from workflows.work_calendar import DayOverride, WorkCalendar
 
 ANCHORS = ("take_due", "due", "forward_due")
 NOTIFY_TARGETS = ("assignee", "sector_lead", "head", "curator", "operator")
