@@ -29,6 +29,7 @@ from workflows.charts import heatmap_chart, weekly_chart
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, Forbidden, Invalid, NotFound
 from workflows.exports import to_xlsx
+from workflows.items.transitions import CHANNEL_RU
 from workflows.jobs import Runtime
 from workflows.reports import (
     MIN_RANKED,
@@ -42,7 +43,6 @@ from workflows.reports import (
     get_weekly_counts,
 )
 from workflows.setup_read import get_municipalities, get_setup
-from workflows.transitions import CHANNEL_RU
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 

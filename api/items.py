@@ -18,10 +18,16 @@ from api.schemas import (
 from models import ItemStatus
 from workflows.citizens import access_citizen_of, do_create_citizen
 from workflows.core.actors import Actor
-from workflows.item_access import access_item
-from workflows.items import REGISTRARS, NewItem, check_register_item, get_items, get_timeline
-from workflows.lifecycle import ActionInput, check_act
-from workflows.transitions import Action
+from workflows.items.access import access_item
+from workflows.items.lifecycle import ActionInput, check_act
+from workflows.items.register import (
+    REGISTRARS,
+    NewItem,
+    check_register_item,
+    get_items,
+    get_timeline,
+)
+from workflows.items.transitions import Action
 
 router = APIRouter(prefix="/api/v1/items", tags=["items"])
 ItemId = Annotated[int, Path(gt=0, le=MAX_ID, description="id обращения")]

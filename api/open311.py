@@ -25,9 +25,9 @@ from models.item import MAX_TEXT
 from workflows.access import get_token_actor
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, Forbidden, Invalid, NotFound
-from workflows.items import REGISTRARS, NewItem, check_register_item
+from workflows.items.register import REGISTRARS, NewItem, check_register_item
+from workflows.items.transitions import OPEN, STATUS_RU
 from workflows.jobs import Runtime
-from workflows.transitions import OPEN, STATUS_RU
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 P = ParamSpec("P")

@@ -21,6 +21,7 @@ from workflows.calendar.periods import PERIOD_HELP, Period, parse_period, week_p
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.exports import Sheet, to_csv, to_xlsx
+from workflows.items.transitions import CHANNEL_RU, KIND_RU, OPEN, STATUS_RU
 from workflows.reports import (
     GrowthPoint,
     RatingRow,
@@ -35,7 +36,6 @@ from workflows.reports import (
     get_weekly_counts,
     select_items,
 )
-from workflows.transitions import CHANNEL_RU, KIND_RU, OPEN, STATUS_RU
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 

@@ -418,7 +418,7 @@ async def one_batch(sm: async_sessionmaker[AsyncSession], clock: Clock) -> tuple
 STEPS = (
     ("fire_batch, all of it", "workflows/escalation.py", "fire_batch"),
     ("ORM row loading (timers, items, context)", "sqlalchemy/orm/loading.py", "instances"),
-    ("load_context", "workflows/context.py", "load_context"),
+    ("load_context", "workflows/items/context.py", "load_context"),
     ("ladder_of (parses the ladder per timer)", "workflows/calendar/deadlines.py", "ladder_of"),
     ("item_card", "workflows/notify.py", "item_card"),
     ("staff_notice", "workflows/notify.py", "staff_notice"),

@@ -17,8 +17,8 @@ from bench.support import Progress
 from models import DeadlinePolicy, Sector, Staff
 from tests.fixtures import TEST_SETUP
 from workflows.core.clock import Clock
+from workflows.items.timers import step_kind
 from workflows.setup import check_apply_setup
-from workflows.timers import step_kind
 
 ITEM_COLUMNS = (
     "id",

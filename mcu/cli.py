@@ -21,11 +21,11 @@ from workflows.access import do_create_invite, do_create_token
 from workflows.calendar.periods import parse_period, week_period
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError
-from workflows.items import NewItem, check_register_item
+from workflows.items.register import NewItem, check_register_item
+from workflows.items.transitions import STATUS_RU
+from workflows.items.views import get_item_view
 from workflows.jobs import JOBS, Runtime
 from workflows.setup import check_apply_setup
-from workflows.transitions import STATUS_RU
-from workflows.views import get_item_view
 
 app = typer.Typer(help="МЦУ: обращения граждан, сроки и эскалации.", no_args_is_help=True)
 setup_app = typer.Typer(help="Настройка муниципалитета из YAML-файла.", no_args_is_help=True)

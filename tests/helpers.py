@@ -9,9 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel, Item, ItemKind, Outbox, Staff
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
-from workflows.items import NewItem, check_register_item
-from workflows.lifecycle import ActionInput, check_act
-from workflows.transitions import Action
+from workflows.items.lifecycle import ActionInput, check_act
+from workflows.items.register import NewItem, check_register_item
+from workflows.items.transitions import Action
 
 
 async def staff(sm: async_sessionmaker[AsyncSession], code: str) -> Staff:

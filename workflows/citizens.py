@@ -15,12 +15,12 @@ from models import (
     Item,
     ItemStatus,
 )
-from workflows.audit import audit_event
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden
-from workflows.item_access import sees_item
-from workflows.routing import lemmas
-from workflows.transitions import OPEN
+from workflows.items.access import sees_item
+from workflows.items.audit import audit_event
+from workflows.items.routing import lemmas
+from workflows.items.transitions import OPEN
 
 
 async def do_create_citizen(

@@ -25,6 +25,7 @@ from workflows.charts import heatmap_chart, weekly_chart
 from workflows.core.clock import Clock
 from workflows.core.errors import NotFound
 from workflows.exports import Sheet, to_xlsx
+from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU
 from workflows.notify import enqueue, staff_notice
 from workflows.reports import (
     MIN_RANKED,
@@ -42,7 +43,6 @@ from workflows.reports import (
     get_weekly_counts,
     select_items,
 )
-from workflows.transitions import CHANNEL_RU, KIND_RU, STATUS_RU
 
 __all__ = [
     "DIGEST_HOUR",

@@ -15,14 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import ActorKind, Channel, Item, ItemEvent, ItemStatus, Staff, Timer, TimerStatus
 from models.settings import TIMER_MAX_ATTEMPTS
 from workflows.calendar.deadlines import LadderStep, ladder_of
-from workflows.context import MunicipalityContext, load_context
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
-from workflows.lifecycle import ActionInput, apply_action
+from workflows.items.context import MunicipalityContext, load_context
+from workflows.items.lifecycle import ActionInput, apply_action
+from workflows.items.timers import AUTO_CLOSE, UNTAKEN, step_kind
+from workflows.items.transitions import OPEN, Action
 from workflows.notify import enqueue, item_card, staff_notice
 from workflows.timer_retries import Claimed, Failure, do_record_failures
-from workflows.timers import AUTO_CLOSE, UNTAKEN, step_kind
-from workflows.transitions import OPEN, Action
 
 log = logging.getLogger(__name__)
 # A literal, not a bound parameter: a cached generic plan could not use the partial index.

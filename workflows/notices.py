@@ -2,8 +2,8 @@
 
 from typing import Any
 
+from workflows.items.transitions import STATUS_RU
 from workflows.texts.notices import TITLES
-from workflows.transitions import STATUS_RU
 
 _FIELDS = (
     ("sector", "Блок"),

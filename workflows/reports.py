@@ -47,7 +47,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Item, ItemStatus, Locality, Municipality, Sector, Staff
 from workflows.calendar.periods import Period
-from workflows.transitions import OPEN
+from workflows.items.transitions import OPEN
 
 __all__ = [
     "MIN_RANKED",

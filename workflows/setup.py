@@ -21,7 +21,7 @@ from models import (
 from workflows.calendar.work_calendar import DayOverride, WorkCalendar
 from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
-from workflows.routing import keyword_lemmas
+from workflows.items.routing import keyword_lemmas
 from workflows.setup_schema import SetupSpec
 
 T = TypeVar("T", bound=SQLModel)

@@ -7,7 +7,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.telegram.render import CAPTION_LIMIT, html, inline
 from workflows.conversation.cards import card_options, card_text
 from workflows.core.actors import Actor
-from workflows.views import ItemView
+from workflows.items.views import ItemView
 
 
 def render_card(

@@ -13,9 +13,9 @@ from models import Channel
 from workflows.citizens import get_attachments
 from workflows.conversation.parts import Card, Edit, Output, Say, Unbutton, Upload
 from workflows.core.actors import Actor
+from workflows.items.views import get_item_view
 from workflows.jobs import Runtime
 from workflows.staff import do_save_card, get_staff_by_telegram
-from workflows.views import get_item_view
 
 
 @dataclass(frozen=True)

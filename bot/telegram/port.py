@@ -20,6 +20,7 @@ from workflows.citizens import get_attachments
 from workflows.conversation.parts import Choice, Option, rich
 from workflows.core.actors import Actor
 from workflows.digest import get_digest_file
+from workflows.items.views import ContextCache, get_item_view
 from workflows.jobs import Runtime
 from workflows.outbox import Notice, PermanentFailure, RetryAfter, Send, send_parts
 from workflows.staff import do_save_card, get_card
@@ -27,7 +28,6 @@ from workflows.texts import citizen as tc
 from workflows.texts import notices as tn
 from workflows.texts.notices import TITLES
 from workflows.texts.words import iso_to_ru
-from workflows.views import ContextCache, get_item_view
 
 # Kinds that deserve a new message (a notification on the phone); the rest edit the card.
 ALERTS = frozenset(

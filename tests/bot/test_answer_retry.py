@@ -12,7 +12,7 @@ from tests.bot.harness import running_system, text_of
 from tests.bot.people import FAKE_JPEG
 from tests.bot.test_dialogs import bot_report
 from tests.helpers import act, actor, outbox
-from workflows.transitions import Action
+from workflows.items.transitions import Action
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from models import Item
 from tests.bot.harness import running_system, text_of
 from tests.bot.test_dialogs import bot_report
 from tests.helpers import act, actor
-from workflows.transitions import Action
+from workflows.items.transitions import Action
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from tests.helpers import act, actor, register
 from workflows.calendar.work_calendar import WorkCalendar
 from workflows.core.clock import FakeClock
 from workflows.escalation import next_due_at, run_due_timers
-from workflows.transitions import Action
+from workflows.items.transitions import Action
 
 MSK = ZoneInfo("Europe/Moscow")
 CAL = WorkCalendar(tz="Europe/Moscow")

@@ -9,7 +9,7 @@ from sqlmodel import select
 from models import Item, ItemEvent, ItemKind, ItemStatus, Timer, TimerStatus
 from tests.helpers import act, actor, outbox, register, staff
 from workflows.core.errors import Forbidden, IllegalTransition, Invalid, StaleVersion
-from workflows.transitions import TABLE, Action
+from workflows.items.transitions import TABLE, Action
 
 MSK_DEC_2 = datetime(2025, 12, 2, 7, 0, tzinfo=UTC)
 

@@ -16,6 +16,7 @@ from tests.helpers import act, actor, register, staff
 from workflows.calendar.periods import parse_period, week_period
 from workflows.core.clock import FakeClock
 from workflows.core.errors import Invalid
+from workflows.items.transitions import Action
 from workflows.reports import (
     Scope,
     get_decisions,
@@ -28,7 +29,6 @@ from workflows.reports import (
     poisson_tail,
 )
 from workflows.setup import check_apply_setup
-from workflows.transitions import Action
 
 MSK = timezone(timedelta(hours=3))
 TZ = ZoneInfo("Europe/Moscow")

@@ -15,8 +15,8 @@ from tests.bulk import bulk_due
 from tests.helpers import act, actor, outbox, register, staff
 from workflows import escalation
 from workflows.escalation import run_due_timers
+from workflows.items.transitions import Action
 from workflows.timer_retries import TIMER_MAX_ATTEMPTS
-from workflows.transitions import Action
 
 POISON = "BULK-0000900"
 

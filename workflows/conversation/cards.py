@@ -6,10 +6,10 @@ from datetime import datetime
 from models import Role
 from workflows.conversation.parts import Choice, Option, Rich, rich
 from workflows.core.actors import Actor
+from workflows.items.transitions import KIND_RU, STATUS_RU, Action
+from workflows.items.views import ItemView
 from workflows.texts import staff as ts
 from workflows.texts.words import count, local_date, shorten
-from workflows.transitions import KIND_RU, STATUS_RU, Action
-from workflows.views import ItemView
 
 # Short codes keep button payloads small; the order is the order of buttons on a card.
 BUTTONS: list[tuple[Action, str, str]] = [

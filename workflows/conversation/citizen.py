@@ -21,13 +21,13 @@ from workflows.conversation.parts import (
 from workflows.conversation.staff import CHOICES as STAFF_CHOICES
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError
-from workflows.items import get_citizen_items, get_timeline
-from workflows.lifecycle import ActionInput, do_act
+from workflows.items.lifecycle import ActionInput, do_act
+from workflows.items.register import get_citizen_items, get_timeline
+from workflows.items.transitions import OPEN, STATUS_RU, Action
 from workflows.texts import citizen as tc
 from workflows.texts import staff as ts
 from workflows.texts.events import EVENT_RU
 from workflows.texts.words import local_date, sentence, shorten
-from workflows.transitions import OPEN, STATUS_RU, Action
 
 DETAILS = "details"
 

@@ -4,7 +4,6 @@ Every step says what it expects, takes nothing else as its input, and offers a w
 import secrets
 from typing import Any
 
-from workflows.context import MunicipalityContext, load_context
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
     Choice,
@@ -18,6 +17,7 @@ from workflows.conversation.parts import (
     rich,
 )
 from workflows.conversation.submit import submit
+from workflows.items.context import MunicipalityContext, load_context
 from workflows.texts import citizen as tc
 from workflows.texts.words import count, shorten
 

@@ -20,14 +20,14 @@ from workflows.conversation.parts import (
 from workflows.conversation.staff_stats import STATS_CHOICES, stats
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, IllegalTransition, StaleVersion
-from workflows.item_access import access_item
-from workflows.items import check_ping, get_items
-from workflows.lifecycle import ActionInput, do_act
+from workflows.items.access import access_item
+from workflows.items.lifecycle import ActionInput, do_act
+from workflows.items.register import check_ping, get_items
+from workflows.items.transitions import STATUS_RU, Action
+from workflows.items.views import get_item_view
 from workflows.staff import get_assignable
 from workflows.texts import staff as ts
 from workflows.texts.words import local_date, sentence, shorten
-from workflows.transitions import STATUS_RU, Action
-from workflows.views import get_item_view
 
 PROMPT = "staff.text"
 PAGE = 8

@@ -8,11 +8,11 @@ from sqlmodel import col, select
 
 from models import Channel, Citizen, Item, ItemKind
 from workflows.citizens import do_add_attachments, get_reports_since, get_similar_open_item
-from workflows.context import load_context
 from workflows.conversation.engine import Turn
 from workflows.conversation.parts import Choice, Keyboard, Option, rich
 from workflows.core.actors import Actor
-from workflows.items import NewItem, do_register_item, get_valid_text
+from workflows.items.context import load_context
+from workflows.items.register import NewItem, do_register_item, get_valid_text
 from workflows.texts import citizen as tc
 from workflows.texts.words import count, local_date
 

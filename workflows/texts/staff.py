@@ -1,6 +1,6 @@
 """What the bot says to staff: terse, one sentence a refusal, never the citizen's name."""
 
-from workflows.transitions import Action
+from workflows.items.transitions import Action
 
 JOINED = "Готово: вы подключены как «{name}». Новые сообщения будут приходить сюда. Ваши: /inbox"
 ALREADY_STAFF = "Вы подключены как сотрудник: {name}. Ваши сообщения: /inbox"

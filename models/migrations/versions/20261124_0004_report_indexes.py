@@ -20,7 +20,7 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The open statuses (workflows.transitions.OPEN) as they were at this revision.
+# The open statuses (workflows.items.transitions.OPEN) as they were at this revision.
 OPEN = "status IN ('assigned', 'clarification', 'in_progress', 'new', 'reopened')"
 DECISION = f"status IN ('new', 'reopened') OR extension_requested_days IS NOT NULL AND {OPEN}"
 

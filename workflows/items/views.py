@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Item
-from workflows.context import MunicipalityContext, load_context
 from workflows.core.actors import Actor
 from workflows.core.errors import NotFound
-from workflows.lifecycle import relations
-from workflows.transitions import TABLE, Action
+from workflows.items.context import MunicipalityContext, load_context
+from workflows.items.lifecycle import relations
+from workflows.items.transitions import TABLE, Action
 
 
 @dataclass

@@ -19,18 +19,18 @@ from models import (
     Role,
     Sector,
 )
-from workflows.audit import audit_event
 from workflows.calendar.deadlines import add_length, get_policy, local_date
-from workflows.context import MunicipalityContext, load_context
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
 from workflows.core.errors import Forbidden, Invalid, NotFound
-from workflows.item_access import access_item, visible_items
-from workflows.lifecycle import ActionInput, apply_action, clean_text, relations
+from workflows.items.access import access_item, visible_items
+from workflows.items.audit import audit_event
+from workflows.items.context import MunicipalityContext, load_context
+from workflows.items.lifecycle import ActionInput, apply_action, clean_text, relations
+from workflows.items.routing import find_rule
+from workflows.items.timers import replan
+from workflows.items.transitions import OPEN, Action, Who
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
-from workflows.routing import find_rule
-from workflows.timers import replan
-from workflows.transitions import OPEN, Action, Who
 
 REGISTRARS = (Role.operator, Role.head, Role.admin, Role.sector_lead, Role.recipient)
 

@@ -12,15 +12,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ActorKind, Item, ItemEvent, Role
 from models.item import MAX_TEXT
-from workflows.context import MunicipalityContext, load_context
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
 from workflows.core.errors import Forbidden, IllegalTransition, Invalid, StaleVersion
-from workflows.item_access import access_item
+from workflows.items.access import access_item
+from workflows.items.context import MunicipalityContext, load_context
+from workflows.items.timers import replan
+from workflows.items.transitions import ACTION_RU, STATUS_RU, TABLE, Action, Who
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.staff import get_card_holders
-from workflows.timers import replan
-from workflows.transitions import ACTION_RU, STATUS_RU, TABLE, Action, Who
 
 MAX_REASON = 1000
 
@@ -151,7 +151,7 @@ async def apply_action(
     data: ActionInput,
 ) -> Item:
     """Apply one action inside the caller's transaction (used by the API, bots and timers)."""
-    from workflows.actions import HANDLERS
+    from workflows.items.actions import HANDLERS
 
     rule = TABLE[action]
     if version is not None and version != item.version:

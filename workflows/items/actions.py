@@ -7,10 +7,10 @@ from models import ActorKind, Item, Role
 from models.enums import TERMINAL_STATUSES
 from workflows.calendar.deadlines import add_length, local_date
 from workflows.citizens import do_add_attachments
-from workflows.context import MunicipalityContext
 from workflows.core.errors import Forbidden, Invalid, NotFound
-from workflows.lifecycle import MAX_REASON, ActionInput, Call, Effect, clean_text
-from workflows.transitions import Action
+from workflows.items.context import MunicipalityContext
+from workflows.items.lifecycle import MAX_REASON, ActionInput, Call, Effect, clean_text
+from workflows.items.transitions import Action
 
 Handler = Callable[[Call], Awaitable[Effect]]
 ASSIGNABLE = (Role.recipient, Role.sector_lead, Role.operator, Role.head)

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import DeadlinePolicy, Item, ItemStatus, Timer, TimerStatus
 from workflows.calendar.deadlines import ladder_of, shift
 from workflows.calendar.work_calendar import WorkCalendar
-from workflows.transitions import OPEN
+from workflows.items.transitions import OPEN
 
 AUTO_CLOSE = "auto_close"
 UNTAKEN = frozenset({ItemStatus.new, ItemStatus.assigned, ItemStatus.reopened})
