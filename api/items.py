@@ -16,7 +16,7 @@ from api.schemas import (
     ItemPublic,
 )
 from models import ItemStatus
-from workflows.citizens import access_citizen_of, do_create_citizen
+from workflows.citizens.identity import access_citizen_of, do_create_citizen
 from workflows.core.actors import Actor
 from workflows.items.access import access_item
 from workflows.items.lifecycle import ActionInput, check_act

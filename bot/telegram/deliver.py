@@ -10,7 +10,7 @@ from aiogram.types import BufferedInputFile
 from bot.telegram.cards import render_card
 from bot.telegram.render import html, inline, standing
 from models import Channel
-from workflows.citizens import get_attachments
+from workflows.citizens.identity import get_attachments
 from workflows.conversation.parts import Card, Edit, Output, Say, Unbutton, Upload
 from workflows.core.actors import Actor
 from workflows.items.views import get_item_view

@@ -16,7 +16,7 @@ from bot.telegram.cards import render_card
 from bot.telegram.render import html, inline
 from bot.telegram.split import split_plain
 from models import Channel, Staff
-from workflows.citizens import get_attachments
+from workflows.citizens.identity import get_attachments
 from workflows.conversation.parts import Choice, Option, rich
 from workflows.core.actors import Actor
 from workflows.digest import get_digest_file

@@ -15,7 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Citizen, DialogState, Municipality, Staff
-from workflows.citizens import get_citizen_by_identity
+from workflows.citizens.identity import get_citizen_by_identity
 from workflows.conversation.parts import (
     Event,
     Keyboard,

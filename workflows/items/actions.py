@@ -6,7 +6,7 @@ from datetime import datetime
 from models import ActorKind, Item, Role
 from models.enums import TERMINAL_STATUSES
 from workflows.calendar.deadlines import add_length, local_date
-from workflows.citizens import do_add_attachments
+from workflows.citizens.identity import do_add_attachments
 from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.items.context import MunicipalityContext
 from workflows.items.lifecycle import MAX_REASON, ActionInput, Call, Effect, clean_text

@@ -1,0 +1,1 @@
+"""Citizens: the least data an item needs, their consent, their erasure, their recent reports."""
