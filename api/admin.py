@@ -7,11 +7,11 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path
 from api.deps import Rt, Session, require
 from api.schemas import MAX_ID, TokenCreate
 from models import Municipality, Role, Staff
-from workflows.access import do_create_invite, do_create_token
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, NotFound
 from workflows.setup import check_apply_setup, parse_setup
 from workflows.setup_read import get_municipalities, get_setup
+from workflows.staff.tokens import do_create_invite, do_create_token
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 Admin = Annotated[Actor, Depends(require(Role.admin))]

@@ -23,7 +23,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import Rt, Session
 from api.reports import XLSX, item_list, items_sheet
 from models import Channel, Municipality, Role
-from workflows.access import get_token_actor
 from workflows.calendar.periods import PERIOD_HELP, Period, parse_period, week_period
 from workflows.charts import heatmap_chart, weekly_chart
 from workflows.core.actors import Actor
@@ -43,6 +42,7 @@ from workflows.reports import (
     get_weekly_counts,
 )
 from workflows.setup_read import get_municipalities, get_setup
+from workflows.staff.tokens import get_token_actor
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 

@@ -22,12 +22,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import Rt, Session
 from models import Channel, Item, ItemKind, Locality, Municipality, Role, RoutingRule, Sector, Staff
 from models.item import MAX_TEXT
-from workflows.access import get_token_actor
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, Forbidden, Invalid, NotFound
 from workflows.items.register import REGISTRARS, NewItem, check_register_item
 from workflows.items.transitions import OPEN, STATUS_RU
 from workflows.jobs import Runtime
+from workflows.staff.tokens import get_token_actor
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 P = ParamSpec("P")

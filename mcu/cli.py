@@ -17,7 +17,6 @@ from sqlmodel import select
 from models import ActorKind, Channel, ItemKind, Municipality, Role, Staff
 from models.migrate import upgrade_head
 from models.settings import get_settings
-from workflows.access import do_create_invite, do_create_token
 from workflows.calendar.periods import parse_period, week_period
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError
@@ -26,6 +25,7 @@ from workflows.items.transitions import STATUS_RU
 from workflows.items.views import get_item_view
 from workflows.jobs import JOBS, Runtime
 from workflows.setup import check_apply_setup
+from workflows.staff.tokens import do_create_invite, do_create_token
 
 app = typer.Typer(help="МЦУ: обращения граждан, сроки и эскалации.", no_args_is_help=True)
 setup_app = typer.Typer(help="Настройка муниципалитета из YAML-файла.", no_args_is_help=True)

@@ -15,7 +15,7 @@ from workflows.conversation.parts import Card, Edit, Output, Say, Unbutton, Uplo
 from workflows.core.actors import Actor
 from workflows.items.views import get_item_view
 from workflows.jobs import Runtime
-from workflows.staff import do_save_card, get_staff_by_telegram
+from workflows.staff.cards import do_save_card, get_staff_by_telegram
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from workflows.digest import get_digest_file
 from workflows.items.views import ContextCache, get_item_view
 from workflows.jobs import Runtime
 from workflows.outbox import Notice, PermanentFailure, RetryAfter, Send, send_parts
-from workflows.staff import do_save_card, get_card
+from workflows.staff.cards import do_save_card, get_card
 from workflows.texts import citizen as tc
 from workflows.texts import notices as tn
 from workflows.texts.notices import TITLES

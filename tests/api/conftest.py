@@ -15,9 +15,9 @@ from api.app import create_app
 from models import Role, Staff
 from models.db import make_sessionmaker
 from models.settings import Settings
-from workflows.access import do_create_token
 from workflows.core.clock import FakeClock
 from workflows.jobs import Runtime
+from workflows.staff.tokens import do_create_token
 
 BOOTSTRAP = "bootstrap-admin-token-for-tests-only"
 

@@ -11,7 +11,7 @@ from models.setup import BOOTSTRAP_TOKEN_ID
 from tests.api.conftest import Api
 from tests.fixtures import TEST_SETUP
 from tests.helpers import outbox, staff
-from workflows.access import do_create_token
+from workflows.staff.tokens import do_create_token
 
 
 async def counts(sm) -> tuple[int, int, int]:

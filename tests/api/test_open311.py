@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel, Citizen, Item, ItemEvent, ItemKind, ItemStatus, Role
 from tests.api.conftest import Api
 from tests.workflows.test_reports import NOW, other_municipality, seed, seed_week
-from workflows.access import do_create_token
 from workflows.core.clock import FakeClock
+from workflows.staff.tokens import do_create_token
 
 BASE = "/open311/v2"
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")

@@ -25,8 +25,8 @@ from tests.workflows.test_reports import (
     seed_rating,
     seed_week,
 )
-from workflows.access import do_create_token
 from workflows.core.clock import FakeClock
+from workflows.staff.tokens import do_create_token
 
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
 

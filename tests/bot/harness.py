@@ -19,10 +19,10 @@ from models.db import make_sessionmaker
 from models.settings import Settings
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.people import UserHandle
-from workflows.access import do_create_invite
 from workflows.core.clock import ShiftedClock
 from workflows.jobs import Runtime, run_in_process
 from workflows.outbox import ConsolePort
+from workflows.staff.tokens import do_create_invite
 
 TOKEN = "123456:TEST-token-for-the-emulator"
 SECRET = "webhook-secret-for-tests"

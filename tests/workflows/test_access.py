@@ -7,13 +7,13 @@ from sqlmodel import select
 
 from models import ApiToken, Role, Staff
 from tests.helpers import staff
-from workflows.access import (
+from workflows.core.errors import Forbidden, Invalid
+from workflows.staff.tokens import (
     check_redeem_invite,
     do_create_invite,
     do_create_token,
     get_token_actor,
 )
-from workflows.core.errors import Forbidden, Invalid
 
 
 async def test_invite_binds_once_and_expires(sm, clock, muni):

@@ -3,7 +3,6 @@
 other command is refused: it is never sent to a citizen as the answer."""
 
 from models import Role
-from workflows.access import check_redeem_invite
 from workflows.conversation.cards import CODES, OPEN, PING
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
@@ -25,7 +24,8 @@ from workflows.items.lifecycle import ActionInput, do_act
 from workflows.items.register import check_ping, get_items
 from workflows.items.transitions import STATUS_RU, Action
 from workflows.items.views import get_item_view
-from workflows.staff import get_assignable
+from workflows.staff.cards import get_assignable
+from workflows.staff.tokens import check_redeem_invite
 from workflows.texts import staff as ts
 from workflows.texts.words import local_date, sentence, shorten
 

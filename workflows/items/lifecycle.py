@@ -20,7 +20,7 @@ from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.timers import replan
 from workflows.items.transitions import ACTION_RU, STATUS_RU, TABLE, Action, Who
 from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
-from workflows.staff import get_card_holders
+from workflows.staff.cards import get_card_holders
 
 MAX_REASON = 1000
 
