@@ -54,9 +54,9 @@ from bench.support import (
 from models import Channel
 from models.db import make_engine, make_sessionmaker
 from models.settings import Settings
-from workflows import escalation
 from workflows.core.clock import Clock
-from workflows.escalation import due_timers_query, next_due_at
+from workflows.escalation import firing as escalation
+from workflows.escalation.firing import due_timers_query, next_due_at
 from workflows.jobs import Runtime, fire_timers, run_arq_supervised, run_in_process, send_outbox
 from workflows.outbox import ConsolePort
 
@@ -416,7 +416,7 @@ async def one_batch(sm: async_sessionmaker[AsyncSession], clock: Clock) -> tuple
 
 # (label, file name ending, function name) of the steps inside fire_batch worth watching
 STEPS = (
-    ("fire_batch, all of it", "workflows/escalation.py", "fire_batch"),
+    ("fire_batch, all of it", "workflows/escalation/firing.py", "fire_batch"),
     ("ORM row loading (timers, items, context)", "sqlalchemy/orm/loading.py", "instances"),
     ("load_context", "workflows/items/context.py", "load_context"),
     ("ladder_of (parses the ladder per timer)", "workflows/calendar/deadlines.py", "ladder_of"),
@@ -425,7 +425,7 @@ STEPS = (
     ("ItemEvent(...) construction", "models.item.ItemEvent>", "__init__"),
     ("unit-of-work flush (ItemEvents)", "sqlalchemy/orm/session.py", "_flush"),
     ("enqueue (outbox insert, incl. autoflush)", "workflows/notify.py", "enqueue"),
-    ("_mark (UPDATE timer)", "workflows/escalation.py", "_mark"),
+    ("_mark (UPDATE timer)", "workflows/escalation/firing.py", "_mark"),
     ("waiting on the socket (epoll)", "~", "<method 'poll' of 'select.epoll' objects>"),
 )
 

@@ -19,9 +19,9 @@ from models import Channel
 from models.db import make_engine, make_sessionmaker
 from models.settings import Settings, get_settings
 from workflows.core.clock import Clock, FileClock, SystemClock
-from workflows.escalation import next_due_at, run_due_timers
+from workflows.escalation.firing import next_due_at, run_due_timers
+from workflows.escalation.retries import describe
 from workflows.outbox import ChannelPort, ConsolePort, Sender
-from workflows.timer_retries import describe
 
 log = logging.getLogger(__name__)
 # The composition root (the CLI) registers channel set-ups here, e.g. the Telegram port, so that

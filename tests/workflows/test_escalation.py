@@ -9,7 +9,7 @@ from models import ItemEvent, ItemKind, ItemStatus, Outbox, Staff
 from tests.helpers import act, actor, register
 from workflows.calendar.work_calendar import WorkCalendar
 from workflows.core.clock import FakeClock
-from workflows.escalation import next_due_at, run_due_timers
+from workflows.escalation.firing import next_due_at, run_due_timers
 from workflows.items.transitions import Action
 
 MSK = ZoneInfo("Europe/Moscow")

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from models import ItemEvent, Timer, TimerStatus
 from tests.bulk import bulk_due
 from workflows.core.clock import FakeClock
-from workflows.escalation import run_due_timers
+from workflows.escalation.firing import run_due_timers
 
 
 async def fired(sm) -> tuple[int, int, int]:

@@ -13,10 +13,10 @@ from sqlmodel import select
 from models import DeadlineClock, DeadlinePolicy, Item, ItemKind, ItemStatus, Timer, TimerStatus
 from tests.bulk import bulk_due
 from tests.helpers import act, actor, outbox, register, staff
-from workflows import escalation
-from workflows.escalation import run_due_timers
+from workflows.escalation import firing as escalation
+from workflows.escalation.firing import run_due_timers
+from workflows.escalation.retries import TIMER_MAX_ATTEMPTS
 from workflows.items.transitions import Action
-from workflows.timer_retries import TIMER_MAX_ATTEMPTS
 
 POISON = "BULK-0000900"
 

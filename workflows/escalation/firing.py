@@ -1,6 +1,6 @@
 """The timer poller: claims due timers (SKIP LOCKED) and fires each once, in the claim's
 transaction; a timer that fails is undone alone (a savepoint) and retried later, so one bad timer
-holds back neither its batch nor the polls after it (workflows/timer_retries.py)."""
+holds back neither its batch nor the polls after it (workflows/escalation/retries.py)."""
 
 import logging
 from dataclasses import dataclass, field
@@ -17,12 +17,12 @@ from models.settings import TIMER_MAX_ATTEMPTS
 from workflows.calendar.deadlines import LadderStep, ladder_of
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
+from workflows.escalation.retries import Claimed, Failure, do_record_failures
 from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.lifecycle import ActionInput, apply_action
 from workflows.items.timers import AUTO_CLOSE, UNTAKEN, step_kind
 from workflows.items.transitions import OPEN, Action
 from workflows.notify import enqueue, item_card, staff_notice
-from workflows.timer_retries import Claimed, Failure, do_record_failures
 
 log = logging.getLogger(__name__)
 # A literal, not a bound parameter: a cached generic plan could not use the partial index.

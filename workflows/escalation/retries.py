@@ -24,7 +24,7 @@ __all__ = ["TIMER_MAX_ATTEMPTS", "Claimed", "Failure", "describe", "do_record_fa
 log = logging.getLogger(__name__)
 RETRY_BASE = 15.0  # seconds: the waits are about 30 s, 1, 2, 4 minutes …
 RETRY_CAP = 3600.0
-OUR_CODE = Path(__file__).resolve().parent.parent
+OUR_CODE = Path(__file__).resolve().parents[2]  # the repository: models, workflows, bot, api…
 
 
 @dataclass(frozen=True)
