@@ -58,7 +58,7 @@ from workflows.core.clock import Clock
 from workflows.escalation import firing as escalation
 from workflows.escalation.firing import due_timers_query, next_due_at
 from workflows.jobs import Runtime, fire_timers, run_arq_supervised, run_in_process, send_outbox
-from workflows.outbox import ConsolePort
+from workflows.outbox.sender import ConsolePort
 
 START = datetime(2025, 12, 2, 8, 0, tzinfo=UTC)  # Tue 2 Dec 2025 11:00 Moscow: a working moment
 FAR = timedelta(days=30)  # the open items' own timers: far in the future
@@ -420,11 +420,11 @@ STEPS = (
     ("ORM row loading (timers, items, context)", "sqlalchemy/orm/loading.py", "instances"),
     ("load_context", "workflows/items/context.py", "load_context"),
     ("ladder_of (parses the ladder per timer)", "workflows/calendar/deadlines.py", "ladder_of"),
-    ("item_card", "workflows/notify.py", "item_card"),
-    ("staff_notice", "workflows/notify.py", "staff_notice"),
+    ("item_card", "workflows/notifications/notify.py", "item_card"),
+    ("staff_notice", "workflows/notifications/notify.py", "staff_notice"),
     ("ItemEvent(...) construction", "models.item.ItemEvent>", "__init__"),
     ("unit-of-work flush (ItemEvents)", "sqlalchemy/orm/session.py", "_flush"),
-    ("enqueue (outbox insert, incl. autoflush)", "workflows/notify.py", "enqueue"),
+    ("enqueue (outbox insert, incl. autoflush)", "workflows/notifications/notify.py", "enqueue"),
     ("_mark (UPDATE timer)", "workflows/escalation/firing.py", "_mark"),
     ("waiting on the socket (epoll)", "~", "<method 'poll' of 'select.epoll' objects>"),
 )

@@ -72,8 +72,8 @@ from tests.bot.emulator import BotApiEmulator
 from tests.bot.tg_rules import ApiError
 from workflows.core.clock import SystemClock
 from workflows.jobs import Runtime, run_in_process
-from workflows.notify import enqueue, item_card, load_directory, staff_notice
-from workflows.outbox import ConsolePort
+from workflows.notifications.notify import enqueue, item_card, load_directory, staff_notice
+from workflows.outbox.sender import ConsolePort
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret-7c1f"

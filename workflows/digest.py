@@ -26,7 +26,7 @@ from workflows.core.clock import Clock
 from workflows.core.errors import NotFound
 from workflows.exports import Sheet, to_xlsx
 from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU
-from workflows.notify import enqueue, staff_notice
+from workflows.notifications.notify import enqueue, staff_notice
 from workflows.reports import (
     MIN_RANKED,
     GrowthPoint,

@@ -21,7 +21,7 @@ from models.settings import Settings, get_settings
 from workflows.core.clock import Clock, FileClock, SystemClock
 from workflows.escalation.firing import next_due_at, run_due_timers
 from workflows.escalation.retries import describe
-from workflows.outbox import ChannelPort, ConsolePort, Sender
+from workflows.outbox.sender import ChannelPort, ConsolePort, Sender
 
 log = logging.getLogger(__name__)
 # The composition root (the CLI) registers channel set-ups here, e.g. the Telegram port, so that

@@ -22,7 +22,7 @@ from workflows.core.actors import Actor
 from workflows.digest import get_digest_file
 from workflows.items.views import ContextCache, get_item_view
 from workflows.jobs import Runtime
-from workflows.outbox import Notice, PermanentFailure, RetryAfter, Send, send_parts
+from workflows.outbox.sender import Notice, PermanentFailure, RetryAfter, Send, send_parts
 from workflows.staff.cards import do_save_card, get_card
 from workflows.texts import citizen as tc
 from workflows.texts import notices as tn

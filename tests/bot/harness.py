@@ -21,7 +21,7 @@ from tests.bot.emulator import BotApiEmulator
 from tests.bot.people import UserHandle
 from workflows.core.clock import ShiftedClock
 from workflows.jobs import Runtime, run_in_process
-from workflows.outbox import ConsolePort
+from workflows.outbox.sender import ConsolePort
 from workflows.staff.tokens import do_create_invite
 
 TOKEN = "123456:TEST-token-for-the-emulator"

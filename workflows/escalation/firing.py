@@ -22,7 +22,7 @@ from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.lifecycle import ActionInput, apply_action
 from workflows.items.timers import AUTO_CLOSE, UNTAKEN, step_kind
 from workflows.items.transitions import OPEN, Action
-from workflows.notify import enqueue, item_card, staff_notice
+from workflows.notifications.notify import enqueue, item_card, staff_notice
 
 log = logging.getLogger(__name__)
 # A literal, not a bound parameter: a cached generic plan could not use the partial index.

@@ -17,7 +17,7 @@ from models import Item, Timer, TimerStatus
 from models.settings import TIMER_MAX_ATTEMPTS
 from workflows.core.clock import backoff
 from workflows.core.errors import DomainError
-from workflows.notify import do_alert_operators
+from workflows.notifications.notify import do_alert_operators
 
 __all__ = ["TIMER_MAX_ATTEMPTS", "Claimed", "Failure", "describe", "do_record_failures"]
 

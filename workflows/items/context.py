@@ -9,7 +9,7 @@ from models import DeadlinePolicy, Item, Municipality
 from workflows.calendar.deadlines import get_calendar
 from workflows.calendar.work_calendar import WorkCalendar
 from workflows.core.errors import NotFound
-from workflows.notify import Directory, load_directory
+from workflows.notifications.notify import Directory, load_directory
 
 
 @dataclass

@@ -19,7 +19,7 @@ from workflows.items.access import access_item
 from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.timers import replan
 from workflows.items.transitions import ACTION_RU, STATUS_RU, TABLE, Action, Who
-from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
+from workflows.notifications.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.staff.cards import get_card_holders
 
 MAX_REASON = 1000

@@ -30,7 +30,7 @@ from workflows.items.lifecycle import ActionInput, apply_action, clean_text, rel
 from workflows.items.routing import find_rule
 from workflows.items.timers import replan
 from workflows.items.transitions import OPEN, Action, Who
-from workflows.notify import citizen_notice, enqueue, item_card, staff_notice
+from workflows.notifications.notify import citizen_notice, enqueue, item_card, staff_notice
 
 REGISTRARS = (Role.operator, Role.head, Role.admin, Role.sector_lead, Role.recipient)
 

@@ -17,8 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Outbox, OutboxStatus
 from workflows.core.clock import Clock, backoff
-from workflows.notices import render_plain
-from workflows.notify import do_alert_operators
+from workflows.notifications.notify import do_alert_operators
+from workflows.outbox.plain import render_plain
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)

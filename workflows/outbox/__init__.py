@@ -1,0 +1,1 @@
+"""Delivering the outbox: channel ports, pacing, the sender, notices as plain text."""
