@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 
 from api.deps import Rt
 from models import Channel
-from workflows.inbox import do_save_update
+from workflows.intake.inbox import do_save_update
 
 router = APIRouter(tags=["telegram"])
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

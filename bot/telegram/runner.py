@@ -17,7 +17,7 @@ from bot.telegram import handlers
 from bot.telegram.pacing import PacingMiddleware
 from bot.telegram.port import TelegramPort
 from models import Channel
-from workflows.inbox import (
+from workflows.intake.inbox import (
     do_mark_processed,
     do_save_update,
     get_last_update_id,

@@ -1,7 +1,7 @@
 """The inbox: saved once per update id; the last id compares as a number."""
 
 from models import Channel
-from workflows.inbox import do_save_update, get_last_update_id, get_unprocessed
+from workflows.intake.inbox import do_save_update, get_last_update_id, get_unprocessed
 
 
 async def test_redelivery_is_saved_once_and_ids_compare_as_numbers(sm, engine, clock):

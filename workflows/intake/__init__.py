@@ -1,0 +1,1 @@
+"""Inbound updates: saved before they are acknowledged, then handed on once each."""
