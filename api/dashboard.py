@@ -24,13 +24,13 @@ from api.deps import Rt, Session
 from api.reports import XLSX, item_list, items_sheet
 from models import Channel, Municipality, Role
 from workflows.calendar.periods import PERIOD_HELP, Period, parse_period, week_period
-from workflows.charts import heatmap_chart, weekly_chart
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, Forbidden, Invalid, NotFound
-from workflows.exports import to_xlsx
 from workflows.items.transitions import CHANNEL_RU
 from workflows.jobs import Runtime
-from workflows.reports import (
+from workflows.reports.charts import heatmap_chart, weekly_chart
+from workflows.reports.exports import to_xlsx
+from workflows.reports.queries import (
     MIN_RANKED,
     HeatCell,
     Scope,

@@ -1,4 +1,4 @@
-"""The curator's reports over HTTP: the figures of `workflows.reports` as JSON, CSV or XLSX.
+"""The curator's reports over HTTP: the figures of `workflows.reports.queries` as JSON, CSV or XLSX.
 
 Read-only. Every route resolves the same query (period, municipality, sector, format) against the
 caller's token first: a municipality's token sees only it, a sector lead only their sector.
@@ -20,9 +20,9 @@ from models import Channel, Item, ItemKind, ItemStatus, Locality, Municipality, 
 from workflows.calendar.periods import PERIOD_HELP, Period, parse_period, week_period
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, Invalid, NotFound
-from workflows.exports import Sheet, to_csv, to_xlsx
 from workflows.items.transitions import CHANNEL_RU, KIND_RU, OPEN, STATUS_RU
-from workflows.reports import (
+from workflows.reports.exports import Sheet, to_csv, to_xlsx
+from workflows.reports.queries import (
     GrowthPoint,
     RatingRow,
     Scope,

@@ -21,13 +21,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel, Digest, DigestFile, Item, Locality, Municipality, Role, Sector, Staff
 from workflows.calendar.deadlines import parse_hhmm
 from workflows.calendar.periods import Period, week_period
-from workflows.charts import heatmap_chart, weekly_chart
 from workflows.core.clock import Clock
 from workflows.core.errors import NotFound
-from workflows.exports import Sheet, to_xlsx
 from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU
 from workflows.notifications.notify import enqueue, staff_notice
-from workflows.reports import (
+from workflows.reports.charts import heatmap_chart, weekly_chart
+from workflows.reports.exports import Sheet, to_xlsx
+from workflows.reports.queries import (
     MIN_RANKED,
     GrowthPoint,
     RatingRow,

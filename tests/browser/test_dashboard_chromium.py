@@ -30,7 +30,7 @@ from workflows.staff.tokens import do_create_token
 CHROMIUM = os.environ.get("MCU_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu"]
 SHOT = Path(__file__).resolve().parents[2] / "bench" / "out" / "dashboard.png"
-BLUE, GREEN = (0x3B, 0x6F, 0xB6), (0x4A, 0x9D, 0x5B)  # bar colours of workflows/charts.py
+BLUE, GREEN = (0x3B, 0x6F, 0xB6), (0x4A, 0x9D, 0x5B)  # bar colours of workflows/reports/charts.py
 
 
 @pytest.fixture

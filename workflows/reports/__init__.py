@@ -1,0 +1,1 @@
+"""The centre's figures: SQL aggregates over items, their charts, CSV and XLSX files."""
