@@ -722,7 +722,7 @@ async def measure(url: str, mid: int, runs: int, progress: Progress) -> dict[str
 
 async def measure_digest(url: str, mid: int, week: Period, runs: int) -> dict[str, Any]:
     """build_digest of the week, warm, on a fresh connection: wall time, and how much is SQL."""
-    from workflows.digest import build_digest
+    from workflows.digest.build import build_digest
 
     now = NOW.astimezone(UTC)
 

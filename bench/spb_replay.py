@@ -541,7 +541,7 @@ async def write_note(
     session: AsyncSession, *, municipality_id: int, week: Period, now: datetime, out: Path
 ) -> list[Path]:
     """Build the week's note with the digest builder and write its text and files to `out`."""
-    from workflows.digest import build_digest  # the lead's module; imported when needed
+    from workflows.digest.build import build_digest  # the lead's module; imported when needed
 
     doc = await build_digest(session, municipality_id=municipality_id, week=week, now=now)
     out.mkdir(parents=True, exist_ok=True)

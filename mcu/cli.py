@@ -340,7 +340,7 @@ def digest(
     """Недельная аналитическая записка: напечатать, сохранить файлы и при --send отправить."""
 
     async def go(rt: Runtime) -> str:
-        from workflows.digest import build_digest, do_queue_digest
+        from workflows.digest.build import build_digest, do_queue_digest
 
         m = await _municipality(rt, municipality)
         now = rt.clock.now()

@@ -19,7 +19,7 @@ from models import Channel, Staff
 from workflows.citizens.identity import get_attachments
 from workflows.conversation.parts import Choice, Option, rich
 from workflows.core.actors import Actor
-from workflows.digest import get_digest_file
+from workflows.digest.build import get_digest_file
 from workflows.items.views import ContextCache, get_item_view
 from workflows.jobs import Runtime
 from workflows.outbox.sender import Notice, PermanentFailure, RetryAfter, Send, send_parts

@@ -17,9 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Citizen, Digest, Outbox, Staff
 from tests.bot.harness import running_system, text_of
 from tests.workflows.test_reports import MSK, NOW, W45, at, seed, seed_week
-from workflows import digest
 from workflows.core.clock import FakeClock
-from workflows.digest import build_digest, due_week, run_due_digests
+from workflows.digest import build as digest
+from workflows.digest.build import build_digest, due_week, run_due_digests
 
 
 def wall(day: int, hour: int, minute: int = 0) -> datetime:

@@ -32,7 +32,7 @@ async def stats(t: Turn, args: str) -> None:
     except Invalid as e:
         t.say(sentence(e.reason) + "\n\n" + ts.STATS_USAGE)
         return
-    from workflows.digest import note_text
+    from workflows.digest.build import note_text
 
     text = await note_text(t.session, municipality_id=muni, week=week, now=t.rt.clock.now())
     year, number = week.code.split("-W")
@@ -59,7 +59,7 @@ async def files(t: Turn, choice: Choice) -> None:
         t.say(ts.STATS_ONLY)
         return
     week = await _week(t, muni, f"{choice.a:04d}-W{choice.b:02d}")
-    from workflows.digest import build_digest
+    from workflows.digest.build import build_digest
 
     doc = await build_digest(t.session, municipality_id=muni, week=week, now=t.rt.clock.now())
     t.out += [Upload(f.name, f.mime, f.content) for f in doc.files]
