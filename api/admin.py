@@ -9,8 +9,8 @@ from api.schemas import MAX_ID, TokenCreate
 from models import Municipality, Role, Staff
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, NotFound
-from workflows.setup import check_apply_setup, parse_setup
-from workflows.setup_read import get_municipalities, get_setup
+from workflows.setup.apply import check_apply_setup, parse_setup
+from workflows.setup.read import get_municipalities, get_setup
 from workflows.staff.tokens import do_create_invite, do_create_token
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])

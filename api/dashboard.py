@@ -41,7 +41,7 @@ from workflows.reports.queries import (
     get_summary,
     get_weekly_counts,
 )
-from workflows.setup_read import get_municipalities, get_setup
+from workflows.setup.read import get_municipalities, get_setup
 from workflows.staff.tokens import get_token_actor
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)

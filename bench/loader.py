@@ -18,7 +18,7 @@ from models import DeadlinePolicy, Sector, Staff
 from tests.fixtures import TEST_SETUP
 from workflows.core.clock import Clock
 from workflows.items.timers import step_kind
-from workflows.setup import check_apply_setup
+from workflows.setup.apply import check_apply_setup
 
 ITEM_COLUMNS = (
     "id",

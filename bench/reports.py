@@ -54,7 +54,7 @@ from workflows.calendar.periods import Period, parse_period, week_period
 from workflows.calendar.work_calendar import WorkCalendar
 from workflows.core.clock import FakeClock
 from workflows.reports.queries import TUNE_SQL, Scope, get_heatmap, get_rating, get_summary
-from workflows.setup import check_apply_setup
+from workflows.setup.apply import check_apply_setup
 
 TZ = ZoneInfo("Europe/Moscow")
 CODE = "bench-reports"

@@ -63,7 +63,7 @@ from workflows.calendar.periods import Period, parse_period
 from workflows.calendar.work_calendar import WorkCalendar
 from workflows.core.clock import FakeClock
 from workflows.reports.queries import Scope, get_growth, get_summary, get_weekly_counts
-from workflows.setup import check_apply_setup
+from workflows.setup.apply import check_apply_setup
 
 if TYPE_CHECKING:
     import numpy as np

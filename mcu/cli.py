@@ -24,7 +24,7 @@ from workflows.items.register import NewItem, check_register_item
 from workflows.items.transitions import STATUS_RU
 from workflows.items.views import get_item_view
 from workflows.jobs import JOBS, Runtime
-from workflows.setup import check_apply_setup
+from workflows.setup.apply import check_apply_setup
 from workflows.staff.tokens import do_create_invite, do_create_token
 
 app = typer.Typer(help="МЦУ: обращения граждан, сроки и эскалации.", no_args_is_help=True)

@@ -16,7 +16,7 @@ from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade_head_async
 from tests.fixtures import TEST_SETUP
 from workflows.core.clock import FakeClock
-from workflows.setup import check_apply_setup
+from workflows.setup.apply import check_apply_setup
 
 PG_ADMIN = os.environ.get("MCU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("MCU_TEST_REDIS", "redis://127.0.0.1:6379/15")

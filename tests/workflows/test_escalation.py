@@ -124,7 +124,7 @@ async def test_urgent_rung_fires_at_night(sm, muni):
 
 async def test_59fz_forward_rung_warns_before_seven_days(sm, clock, muni):
     from tests.fixtures import TEST_SETUP
-    from workflows.setup import check_apply_setup
+    from workflows.setup.apply import check_apply_setup
 
     with_forward = TEST_SETUP.replace(
         "extension_needs_head: true, forward_days: 7}",

@@ -28,7 +28,7 @@ from workflows.reports.queries import (
     get_weekly_counts,
     poisson_tail,
 )
-from workflows.setup import check_apply_setup
+from workflows.setup.apply import check_apply_setup
 
 MSK = timezone(timedelta(hours=3))
 TZ = ZoneInfo("Europe/Moscow")

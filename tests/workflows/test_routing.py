@@ -6,7 +6,7 @@ from sqlmodel import select
 from models import ItemStatus, Sector
 from tests.fixtures import TEST_SETUP
 from tests.helpers import outbox, register, staff
-from workflows.setup import check_apply_setup
+from workflows.setup.apply import check_apply_setup
 
 # Two more sectors: waste (ТКО, with a lead) and education (a recipient, no lead), and a keyword
 # rule for schools that routes to the education recipient.

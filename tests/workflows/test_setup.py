@@ -10,7 +10,7 @@ from tests.fixtures import TEST_SETUP
 from tests.helpers import register
 from workflows.core.clock import FakeClock
 from workflows.core.errors import Invalid
-from workflows.setup import check_apply_setup, parse_setup
+from workflows.setup.apply import check_apply_setup, parse_setup
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from workflows.calendar.work_calendar import DayOverride, WorkCalendar
 from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
 from workflows.items.routing import keyword_lemmas
-from workflows.setup_schema import SetupSpec
+from workflows.setup.schema import SetupSpec
 
 T = TypeVar("T", bound=SQLModel)
 

@@ -1,0 +1,1 @@
+"""A municipality's setup: the YAML file's schema, applying it idempotently, reading it back."""
