@@ -19,7 +19,7 @@ from workflows.core.errors import (
     NotFound,
     StaleVersion,
 )
-from workflows.jobs import Runtime
+from workflows.jobs.tasks import Runtime
 
 log = logging.getLogger(__name__)
 MAX_BODY = 2_000_000

@@ -14,7 +14,7 @@ from workflows.citizens.identity import get_attachments
 from workflows.conversation.parts import Card, Edit, Output, Say, Unbutton, Upload
 from workflows.core.actors import Actor
 from workflows.items.views import get_item_view
-from workflows.jobs import Runtime
+from workflows.jobs.tasks import Runtime
 from workflows.staff.cards import do_save_card, get_staff_by_telegram
 
 

@@ -21,7 +21,7 @@ from workflows.conversation.parts import Choice, Option, rich
 from workflows.core.actors import Actor
 from workflows.digest.build import get_digest_file
 from workflows.items.views import ContextCache, get_item_view
-from workflows.jobs import Runtime
+from workflows.jobs.tasks import Runtime
 from workflows.outbox.sender import Notice, PermanentFailure, RetryAfter, Send, send_parts
 from workflows.staff.cards import do_save_card, get_card
 from workflows.texts import citizen as tc

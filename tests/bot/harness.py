@@ -20,7 +20,7 @@ from models.settings import Settings
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.people import UserHandle
 from workflows.core.clock import ShiftedClock
-from workflows.jobs import Runtime, run_in_process
+from workflows.jobs.tasks import Runtime, run_in_process
 from workflows.outbox.sender import ConsolePort
 from workflows.staff.tokens import do_create_invite
 

@@ -155,7 +155,7 @@ async def test_note_arrives_in_telegram(engine: AsyncEngine, sm, muni: int) -> N
         head = await sys.staff_user("head", 9100)
         await seed_week(sm, muni)
         sys.clock.set(datetime(2026, 11, 9, 9, 1, tzinfo=MSK))
-        from workflows.jobs import make_due_digests
+        from workflows.jobs.tasks import make_due_digests
 
         sys.rt.settings.weekly_note = True
         assert await make_due_digests(sys.rt) == 1

@@ -151,7 +151,7 @@ async def test_a_poll_that_fails_as_a_whole_says_so_without_its_sql(monkeypatch)
     """What reaches the poller's log (or arq's) when a whole poll fails names no SQL values."""
     from sqlalchemy.exc import DBAPIError
 
-    from workflows import jobs
+    from workflows.jobs import tasks as jobs
 
     secret = "Иванов, ул. Садовая, 5"
 

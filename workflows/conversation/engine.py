@@ -28,7 +28,7 @@ from workflows.conversation.parts import (
     to_json,
 )
 from workflows.core.errors import DomainError
-from workflows.jobs import Runtime
+from workflows.jobs.tasks import Runtime
 from workflows.staff.cards import get_staff_by_telegram
 from workflows.texts.words import sentence
 
