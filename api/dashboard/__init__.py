@@ -1,0 +1,1 @@
+"""The curator's dashboard: a server-rendered page behind a token login."""

@@ -1,0 +1,1 @@
+"""The curator's reports over HTTP: JSON, CSV or XLSX."""
