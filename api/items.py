@@ -19,7 +19,8 @@ from models import ItemStatus
 from workflows.citizens.identity import access_citizen_of, do_create_citizen
 from workflows.core.actors import Actor
 from workflows.items.access import access_item
-from workflows.items.lifecycle import ActionInput, check_act
+from workflows.items.effects import ActionInput
+from workflows.items.lifecycle import check_act
 from workflows.items.register import (
     REGISTRARS,
     NewItem,

@@ -9,7 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel, Item, ItemKind, Outbox, Staff
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
-from workflows.items.lifecycle import ActionInput, check_act
+from workflows.items.effects import ActionInput
+from workflows.items.lifecycle import check_act
 from workflows.items.register import NewItem, check_register_item
 from workflows.items.transitions import Action
 

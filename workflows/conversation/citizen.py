@@ -21,7 +21,8 @@ from workflows.conversation.parts import (
 from workflows.conversation.staff import CHOICES as STAFF_CHOICES
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError
-from workflows.items.lifecycle import ActionInput, do_act
+from workflows.items.effects import ActionInput
+from workflows.items.lifecycle import do_act
 from workflows.items.register import get_citizen_items, get_timeline
 from workflows.items.transitions import OPEN, STATUS_RU, Action
 from workflows.texts import citizen as tc

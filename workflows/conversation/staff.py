@@ -20,7 +20,8 @@ from workflows.conversation.staff_stats import STATS_CHOICES, stats
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, IllegalTransition, StaleVersion
 from workflows.items.access import access_item
-from workflows.items.lifecycle import ActionInput, do_act
+from workflows.items.effects import ActionInput
+from workflows.items.lifecycle import do_act
 from workflows.items.register import check_ping, get_items
 from workflows.items.transitions import STATUS_RU, Action
 from workflows.items.views import get_item_view

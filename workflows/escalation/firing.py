@@ -19,7 +19,8 @@ from workflows.core.actors import Actor
 from workflows.core.clock import Clock
 from workflows.escalation.retries import Claimed, Failure, do_record_failures
 from workflows.items.context import MunicipalityContext, load_context
-from workflows.items.lifecycle import ActionInput, apply_action
+from workflows.items.effects import ActionInput
+from workflows.items.lifecycle import apply_action
 from workflows.items.timers import AUTO_CLOSE, UNTAKEN, step_kind
 from workflows.items.transitions import OPEN, Action
 from workflows.notifications.notify import enqueue, item_card, staff_notice

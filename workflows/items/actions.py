@@ -1,6 +1,5 @@
 """What each action does beyond the status: its inputs, checks, changes and notices."""
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from models import ActorKind, Item, Role
@@ -9,10 +8,9 @@ from workflows.calendar.deadlines import add_length, local_date
 from workflows.citizens.identity import do_add_attachments
 from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.items.context import MunicipalityContext
-from workflows.items.lifecycle import MAX_REASON, ActionInput, Call, Effect, clean_text
+from workflows.items.effects import MAX_REASON, ActionInput, Call, Effect, Handler, clean_text
 from workflows.items.transitions import Action
 
-Handler = Callable[[Call], Awaitable[Effect]]
 ASSIGNABLE = (Role.recipient, Role.sector_lead, Role.operator, Role.head)
 
 

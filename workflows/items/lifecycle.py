@@ -1,7 +1,6 @@
 """Every change of an item goes through `apply_action`: role and scope, compare-and-set on the
 version, the audit event, timers re-planned and notices written, all in one transaction."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,58 +10,17 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ActorKind, Item, ItemEvent, Role
-from models.item import MAX_TEXT
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
-from workflows.core.errors import Forbidden, IllegalTransition, Invalid, StaleVersion
+from workflows.core.errors import Forbidden, IllegalTransition, StaleVersion
 from workflows.items.access import access_item
+from workflows.items.actions import HANDLERS
 from workflows.items.context import MunicipalityContext, load_context
+from workflows.items.effects import ActionInput, Call, Effect
 from workflows.items.timers import replan
 from workflows.items.transitions import ACTION_RU, STATUS_RU, TABLE, Action, Who
 from workflows.notifications.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.staff.cards import get_card_holders
-
-MAX_REASON = 1000
-
-
-@dataclass(frozen=True)
-class ActionInput:
-    """What an action may carry; each action says which fields it needs."""
-
-    assignee_id: int | None = None
-    text: str | None = None
-    reason: str | None = None
-    days: int | None = None
-    target_item_id: int | None = None
-    rating: int | None = None
-    files: tuple[tuple[str, str], ...] = ()  # (kind, channel file id) sent with an answer
-
-
-@dataclass(frozen=True)
-class Call:
-    """What an action handler is given: where, when, on what, by whom, with what."""
-
-    session: AsyncSession
-    ctx: MunicipalityContext
-    now: datetime
-    item: Item
-    actor: Actor
-    data: ActionInput
-
-
-@dataclass
-class Effect:
-    """What an action handler decided: column changes, notices, event data."""
-
-    changes: dict[str, Any]
-    staff: list[tuple[int, str, dict[str, Any]]]  # (staff id, notice kind, extra payload)
-    heads: list[tuple[str, dict[str, Any]]]  # notices to every head
-    citizen: list[tuple[str, dict[str, Any]]]
-    data: dict[str, Any]
-
-    @classmethod
-    def empty(cls) -> "Effect":
-        return cls({}, [], [], [], {})
 
 
 def relations(actor: Actor, item: Item) -> set[Who]:
@@ -151,8 +109,6 @@ async def apply_action(
     data: ActionInput,
 ) -> Item:
     """Apply one action inside the caller's transaction (used by the API, bots and timers)."""
-    from workflows.items.actions import HANDLERS
-
     rule = TABLE[action]
     if version is not None and version != item.version:
         raise StaleVersion(
@@ -265,13 +221,3 @@ async def _notify(
         if row is not None:
             rows.append(row)
     await enqueue(session, rows)
-
-
-def clean_text(value: str | None, *, what: str, limit: int = MAX_TEXT) -> str:
-    """Stripped, non-empty, within the limit; otherwise a refusal that says which."""
-    text = (value or "").strip()
-    if not text:
-        raise Invalid(f"нужен текст: {what}")
-    if len(text) > limit:
-        raise Invalid(f"{what}: слишком длинно ({len(text)} символов, можно до {limit})")
-    return text

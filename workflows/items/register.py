@@ -26,7 +26,8 @@ from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.items.access import access_item, visible_items
 from workflows.items.audit import audit_event
 from workflows.items.context import MunicipalityContext, load_context
-from workflows.items.lifecycle import ActionInput, apply_action, clean_text, relations
+from workflows.items.effects import ActionInput, clean_text
+from workflows.items.lifecycle import apply_action, relations
 from workflows.items.routing import find_rule
 from workflows.items.timers import replan
 from workflows.items.transitions import OPEN, Action, Who
