@@ -10,9 +10,9 @@ from aiogram.types import BufferedInputFile
 from bot.telegram.cards import render_card
 from bot.telegram.render import html, inline, standing
 from models import Channel
-from workflows.citizens.identity import get_attachments
 from workflows.conversation.parts import Card, Edit, Output, Say, Unbutton, Upload
 from workflows.core.actors import Actor
+from workflows.items.attachments import get_attachments
 from workflows.items.views import get_item_view
 from workflows.jobs.tasks import Runtime
 from workflows.staff.cards import do_save_card, get_staff_by_telegram

@@ -16,10 +16,10 @@ from bot.telegram.cards import render_card
 from bot.telegram.render import html, inline
 from bot.telegram.split import split_plain
 from models import Channel, Staff
-from workflows.citizens.identity import get_attachments
 from workflows.conversation.parts import Choice, Option, rich
 from workflows.core.actors import Actor
 from workflows.digest.build import get_digest_file
+from workflows.items.attachments import get_attachments
 from workflows.items.views import ContextCache, get_item_view
 from workflows.jobs.tasks import Runtime
 from workflows.outbox.sender import Notice, PermanentFailure, RetryAfter, Send, send_parts

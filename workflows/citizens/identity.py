@@ -7,7 +7,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
     ActorKind,
-    Attachment,
     Channel,
     Citizen,
     CitizenIdentity,
@@ -135,37 +134,6 @@ async def get_similar_open_item(
         if score > best[0]:
             best = (score, item)
     return best[1] if best[0] >= threshold else None
-
-
-async def do_add_attachments(
-    session: AsyncSession,
-    *,
-    item_id: int,
-    channel: Channel,
-    files: list[tuple[str, str]],
-    from_citizen: bool,
-    now: datetime,
-) -> None:
-    """Keep the channel's file ids of photos, voice messages and files sent with an item."""
-    for kind, file_id in files:
-        session.add(
-            Attachment(
-                item_id=item_id,
-                channel=channel,
-                kind=kind,
-                file_id=file_id,
-                from_citizen=from_citizen,
-                added_at=now,
-            )
-        )
-    await session.flush()
-
-
-async def get_attachments(session: AsyncSession, *, item_id: int) -> list[Attachment]:
-    rows = await session.exec(
-        select(Attachment).where(Attachment.item_id == item_id).order_by(col(Attachment.id))
-    )
-    return list(rows)
 
 
 async def check_erase_citizen(

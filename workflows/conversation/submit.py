@@ -7,10 +7,11 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from models import Channel, Citizen, Item, ItemKind
-from workflows.citizens.identity import do_add_attachments, get_reports_since, get_similar_open_item
+from workflows.citizens.identity import get_reports_since, get_similar_open_item
 from workflows.conversation.engine import Turn
 from workflows.conversation.parts import Choice, Keyboard, Option, rich
 from workflows.core.actors import Actor
+from workflows.items.attachments import do_add_attachments
 from workflows.items.context import load_context
 from workflows.items.register import NewItem, do_register_item, get_valid_text
 from workflows.texts import citizen as tc

@@ -5,8 +5,8 @@ from datetime import datetime
 from models import ActorKind, Item, Role
 from models.enums import TERMINAL_STATUSES
 from workflows.calendar.deadlines import add_length, local_date
-from workflows.citizens.identity import do_add_attachments
 from workflows.core.errors import Forbidden, Invalid, NotFound
+from workflows.items.attachments import do_add_attachments
 from workflows.items.context import MunicipalityContext
 from workflows.items.effects import MAX_REASON, ActionInput, Call, Effect, Handler, clean_text
 from workflows.items.transitions import Action
