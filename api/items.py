@@ -21,13 +21,8 @@ from workflows.core.actors import Actor
 from workflows.items.access import access_item
 from workflows.items.effects import ActionInput
 from workflows.items.lifecycle import check_act
-from workflows.items.register import (
-    REGISTRARS,
-    NewItem,
-    check_register_item,
-    get_items,
-    get_timeline,
-)
+from workflows.items.queries import get_items, get_timeline
+from workflows.items.register import REGISTRARS, NewItem, check_register_item
 from workflows.items.transitions import Action
 
 router = APIRouter(prefix="/api/v1/items", tags=["items"])

@@ -23,7 +23,7 @@ from workflows.core.actors import Actor
 from workflows.core.errors import DomainError
 from workflows.items.effects import ActionInput
 from workflows.items.lifecycle import do_act
-from workflows.items.register import get_citizen_items, get_timeline
+from workflows.items.queries import get_citizen_items, get_timeline
 from workflows.items.transitions import OPEN, STATUS_RU, Action
 from workflows.texts import citizen as tc
 from workflows.texts import staff as ts

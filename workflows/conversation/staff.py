@@ -22,7 +22,8 @@ from workflows.core.errors import DomainError, IllegalTransition, StaleVersion
 from workflows.items.access import access_item
 from workflows.items.effects import ActionInput
 from workflows.items.lifecycle import do_act
-from workflows.items.register import check_ping, get_items
+from workflows.items.ping import check_ping
+from workflows.items.queries import get_items
 from workflows.items.transitions import STATUS_RU, Action
 from workflows.items.views import get_item_view
 from workflows.staff.cards import get_assignable

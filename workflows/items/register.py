@@ -1,9 +1,9 @@
-"""Registering items (numbered, deadlined, routed) and reading them with their timeline."""
+"""Registering items: checked, numbered, deadlined and routed (or left for the operator's triage)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import col, func, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
@@ -12,7 +12,6 @@ from models import (
     Citizen,
     Item,
     ItemCounter,
-    ItemEvent,
     ItemKind,
     ItemStatus,
     Locality,
@@ -23,14 +22,13 @@ from workflows.calendar.deadlines import add_length, get_policy, local_date
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
 from workflows.core.errors import Forbidden, Invalid, NotFound
-from workflows.items.access import access_item, visible_items
 from workflows.items.audit import audit_event
 from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.effects import ActionInput, clean_text
-from workflows.items.lifecycle import apply_action, relations
+from workflows.items.lifecycle import apply_action
 from workflows.items.routing import find_rule
 from workflows.items.timers import replan
-from workflows.items.transitions import OPEN, Action, Who
+from workflows.items.transitions import Action
 from workflows.notifications.notify import citizen_notice, enqueue, item_card, staff_notice
 
 REGISTRARS = (Role.operator, Role.head, Role.admin, Role.sector_lead, Role.recipient)
@@ -220,85 +218,3 @@ async def _route(session: AsyncSession, *, ctx: MunicipalityContext, item: Item)
         return rule.assignee_id
     leads = ctx.directory.leads.get(item.sector_id or -1, [])
     return min(lead.id or 0 for lead in leads) if leads else None
-
-
-async def get_timeline(session: AsyncSession, *, item_id: int) -> list[ItemEvent]:
-    """The item's audit events, oldest first."""
-    rows = await session.exec(
-        select(ItemEvent).where(ItemEvent.item_id == item_id).order_by(col(ItemEvent.id))
-    )
-    return list(rows)
-
-
-async def get_items(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    municipality_id: int | None = None,
-    status: ItemStatus | None = None,
-    sector_id: int | None = None,
-    assignee_id: int | None = None,
-    open_only: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Item], int]:
-    """A page of items the actor may see, overdue-first by deadline, with the total count."""
-    q = select(Item).where(visible_items(actor))
-    if municipality_id is not None:
-        q = q.where(Item.municipality_id == municipality_id)
-    if open_only:
-        q = q.where(col(Item.status).in_(OPEN))
-    for column, value in (
-        (Item.status, status),
-        (Item.sector_id, sector_id),
-        (Item.assignee_id, assignee_id),
-    ):
-        if value is not None:
-            q = q.where(column == value)
-    total = (await session.exec(select(func.count()).select_from(q.subquery()))).one()
-    page = await session.exec(
-        q.order_by(col(Item.due_at).asc().nulls_last(), col(Item.id)).limit(limit).offset(offset)
-    )
-    return list(page), int(total)
-
-
-async def check_ping(session: AsyncSession, *, clock: Clock, item_id: int, actor: Actor) -> Item:
-    """A lead, the head or the operator nudges the assignee; the item itself does not change."""
-    try:
-        item = await access_item(session, item_id=item_id, actor=actor)
-        if not relations(actor, item) & {Who.head, Who.operator, Who.sector_lead, Who.admin}:
-            raise Forbidden(f"напомнить по обращению {item.number} может руководитель или оператор")
-        if item.assignee_id is None or item.status not in OPEN:
-            raise Invalid(f"по обращению {item.number} некому напоминать")
-        ctx = await load_context(session, municipality_id=item.municipality_id)
-        assignee = ctx.directory.by_id.get(item.assignee_id)
-        now = clock.now()
-        session.add(audit_event(item, actor=actor, action="ping", now=now))
-        await session.flush()
-        if assignee is not None:
-            await enqueue(
-                session,
-                [
-                    staff_notice(
-                        staff=assignee,
-                        item=item,
-                        kind="ping",
-                        payload=item_card(item, ctx.directory),
-                        dedup=f"ping{item.id}:{now.timestamp():.0f}",
-                        now=now,
-                    )
-                ],
-            )
-        await session.commit()
-        return item
-    except BaseException:
-        await session.rollback()
-        raise
-
-
-async def get_citizen_items(session: AsyncSession, *, citizen_id: int, limit: int) -> list[Item]:
-    """A citizen's newest items."""
-    rows = await session.exec(
-        select(Item).where(Item.citizen_id == citizen_id).order_by(col(Item.id).desc()).limit(limit)
-    )
-    return list(rows)
