@@ -16,6 +16,7 @@ from models import (
 )
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden
+from workflows.core.tx import committing
 from workflows.items.access import sees_item
 from workflows.items.audit import audit_event
 from workflows.items.routing import lemmas
@@ -72,35 +73,36 @@ async def check_give_consent(
     session: AsyncSession, *, channel: Channel, external_id: str, text_version: str, now: datetime
 ) -> Citizen:
     """Record consent to personal data processing (152-ФЗ) and the citizen it creates."""
-    citizen = await get_citizen_by_identity(session, channel=channel, external_id=external_id)
-    if citizen is None:
-        citizen = await do_create_citizen(session, name=None, phone=None, address=None, now=now)
-        identity = (
-            await session.exec(
-                select(CitizenIdentity).where(
-                    CitizenIdentity.channel == channel, CitizenIdentity.external_id == external_id
+    async with committing(session):
+        citizen = await get_citizen_by_identity(session, channel=channel, external_id=external_id)
+        if citizen is None:
+            citizen = await do_create_citizen(session, name=None, phone=None, address=None, now=now)
+            identity = (
+                await session.exec(
+                    select(CitizenIdentity).where(
+                        CitizenIdentity.channel == channel,
+                        CitizenIdentity.external_id == external_id,
+                    )
                 )
-            )
-        ).first()
-        if identity is None:
-            session.add(
-                CitizenIdentity(
-                    citizen_id=citizen.id or 0, channel=channel, external_id=external_id
+            ).first()
+            if identity is None:
+                session.add(
+                    CitizenIdentity(
+                        citizen_id=citizen.id or 0, channel=channel, external_id=external_id
+                    )
                 )
+            else:  # the old citizen was erased: the account starts afresh
+                identity.citizen_id = citizen.id or 0
+        session.add(
+            Consent(
+                citizen_id=citizen.id or 0,
+                text_version=text_version,
+                given_at=now,
+                channel=channel,
+                external_id=external_id,
             )
-        else:  # the old citizen was erased: the account starts afresh
-            identity.citizen_id = citizen.id or 0
-    session.add(
-        Consent(
-            citizen_id=citizen.id or 0,
-            text_version=text_version,
-            given_at=now,
-            channel=channel,
-            external_id=external_id,
         )
-    )
-    await session.commit()
-    return citizen
+        return citizen
 
 
 async def get_reports_since(session: AsyncSession, *, citizen_id: int, since: datetime) -> int:
@@ -144,15 +146,17 @@ async def check_erase_citizen(
     citizen = await get_citizen_by_identity(session, channel=channel, external_id=external_id)
     if citizen is None:
         return False
-    citizen.name = citizen.phone = citizen.address = None
-    citizen.erased_at = now
-    for consent in await session.exec(
-        select(Consent).where(Consent.citizen_id == citizen.id, col(Consent.withdrawn_at).is_(None))
-    ):
-        consent.withdrawn_at = now
-    for identity in await session.exec(
-        select(CitizenIdentity).where(CitizenIdentity.citizen_id == citizen.id)
-    ):
-        await session.delete(identity)
-    await session.commit()
-    return True
+    async with committing(session):
+        citizen.name = citizen.phone = citizen.address = None
+        citizen.erased_at = now
+        for consent in await session.exec(
+            select(Consent).where(
+                Consent.citizen_id == citizen.id, col(Consent.withdrawn_at).is_(None)
+            )
+        ):
+            consent.withdrawn_at = now
+        for identity in await session.exec(
+            select(CitizenIdentity).where(CitizenIdentity.citizen_id == citizen.id)
+        ):
+            await session.delete(identity)
+        return True

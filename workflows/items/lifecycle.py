@@ -13,6 +13,7 @@ from models import ActorKind, Item, ItemEvent, Role
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
 from workflows.core.errors import Forbidden, IllegalTransition, StaleVersion
+from workflows.core.tx import committing
 from workflows.items.access import access_item
 from workflows.items.actions import HANDLERS
 from workflows.items.context import MunicipalityContext, load_context
@@ -54,8 +55,8 @@ async def check_act(
     data: ActionInput = ActionInput(),
 ) -> Item:
     """Validate and apply one action as its own transaction; refusals change nothing."""
-    try:
-        item = await do_act(
+    async with committing(session):
+        return await do_act(
             session,
             clock=clock,
             item_id=item_id,
@@ -64,11 +65,6 @@ async def check_act(
             version=version,
             data=data,
         )
-        await session.commit()
-        return item
-    except BaseException:
-        await session.rollback()
-        raise
 
 
 async def do_act(

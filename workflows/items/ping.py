@@ -6,6 +6,7 @@ from models import Item
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
 from workflows.core.errors import Forbidden, Invalid
+from workflows.core.tx import committing
 from workflows.items.access import access_item
 from workflows.items.audit import audit_event
 from workflows.items.context import load_context
@@ -16,7 +17,7 @@ from workflows.notifications.notify import enqueue, item_card, staff_notice
 
 async def check_ping(session: AsyncSession, *, clock: Clock, item_id: int, actor: Actor) -> Item:
     """A lead, the head or the operator nudges the assignee; the item itself does not change."""
-    try:
+    async with committing(session):
         item = await access_item(session, item_id=item_id, actor=actor)
         if not relations(actor, item) & {Who.head, Who.operator, Who.sector_lead, Who.admin}:
             raise Forbidden(f"напомнить по обращению {item.number} может руководитель или оператор")
@@ -41,8 +42,4 @@ async def check_ping(session: AsyncSession, *, clock: Clock, item_id: int, actor
                     )
                 ],
             )
-        await session.commit()
         return item
-    except BaseException:
-        await session.rollback()
-        raise

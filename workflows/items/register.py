@@ -22,6 +22,7 @@ from workflows.calendar.deadlines import add_length, get_policy, local_date
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
 from workflows.core.errors import Forbidden, Invalid, NotFound
+from workflows.core.tx import committing
 from workflows.items.audit import audit_event
 from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.effects import ActionInput, clean_text
@@ -102,18 +103,13 @@ async def check_register_item(
     session: AsyncSession, *, clock: Clock, municipality_id: int, new: NewItem, actor: Actor
 ) -> Item:
     """Register, number, set deadlines, route by the rules (or leave for triage); one transaction."""
-    try:
+    async with committing(session):
         if not actor.sees_municipality(municipality_id):
             raise NotFound(f"муниципалитет {municipality_id} не найден")
         ctx = await load_context(session, municipality_id=municipality_id)
         now = clock.now()
         text = await get_valid_text(session, ctx=ctx, new=new, actor=actor, now=now)
-        item = await do_register_item(session, ctx=ctx, now=now, new=new, text=text, actor=actor)
-        await session.commit()
-        return item
-    except BaseException:
-        await session.rollback()
-        raise
+        return await do_register_item(session, ctx=ctx, now=now, new=new, text=text, actor=actor)
 
 
 async def do_register_item(

@@ -21,6 +21,7 @@ from models import (
 from workflows.calendar.work_calendar import DayOverride, WorkCalendar
 from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
+from workflows.core.tx import committing
 from workflows.items.routing import keyword_lemmas
 from workflows.setup.schema import SetupSpec
 
@@ -234,10 +235,5 @@ async def _apply_calendar(
 async def check_apply_setup(session: AsyncSession, *, text: str, clock: Clock) -> ApplyReport:
     """Parse, validate and apply a setup file as one transaction; any error changes nothing."""
     spec = parse_setup(text)
-    try:
-        report = await do_apply_setup(session, spec=spec, year=clock.now().year)
-        await session.commit()
-        return report
-    except BaseException:
-        await session.rollback()
-        raise
+    async with committing(session):
+        return await do_apply_setup(session, spec=spec, year=clock.now().year)

@@ -14,6 +14,7 @@ from models import ActorKind, ApiToken, Channel, Municipality, Role, Staff, Staf
 from models.setup import BOOTSTRAP_TOKEN_ID
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, Invalid, NotFound
+from workflows.core.tx import committing
 
 INVITE_TTL = timedelta(days=3)
 MAX_TOKEN = 200  # ours are 47 characters; longer input is refused before it is hashed
@@ -124,19 +125,20 @@ async def check_redeem_invite(
     session: AsyncSession, *, code: str, telegram_id: int, now: datetime
 ) -> Binding:
     """Bind a Telegram account to the staff record the code was made for; once only."""
-    invite = (
-        await session.exec(select(StaffInvite).where(StaffInvite.code_hash == _digest(code)))
-    ).first()
-    if invite is None or invite.used_at is not None or invite.expires_at < now:
-        raise Invalid("приглашение недействительно или уже использовано: попросите новое")
-    staff = await session.get(Staff, invite.staff_id)
-    if staff is None or not staff.active:
-        raise Invalid("сотрудник этого приглашения отключён")
-    taken = (await session.exec(select(Staff).where(Staff.telegram_id == telegram_id))).first()
-    if taken is not None and taken.id != staff.id:
-        taken.telegram_id = None  # one Telegram account, one staff record: the newest binding wins
-        await session.flush()
-    staff.telegram_id = telegram_id
-    invite.used_at = now
-    await session.commit()
-    return Binding(staff.id or 0, staff.name, staff.role)
+    async with committing(session):
+        invite = (
+            await session.exec(select(StaffInvite).where(StaffInvite.code_hash == _digest(code)))
+        ).first()
+        if invite is None or invite.used_at is not None or invite.expires_at < now:
+            raise Invalid("приглашение недействительно или уже использовано: попросите новое")
+        staff = await session.get(Staff, invite.staff_id)
+        if staff is None or not staff.active:
+            raise Invalid("сотрудник этого приглашения отключён")
+        taken = (await session.exec(select(Staff).where(Staff.telegram_id == telegram_id))).first()
+        if taken is not None and taken.id != staff.id:
+            # One Telegram account, one staff record: the newest binding wins.
+            taken.telegram_id = None
+            await session.flush()
+        staff.telegram_id = telegram_id
+        invite.used_at = now
+        return Binding(staff.id or 0, staff.name, staff.role)
