@@ -10,18 +10,15 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Inbox
+from workflows.core.dialect import insert_for
 
 
 @functools.cache
 def _save_statement(dialect: str) -> Any:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect with parameters."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     table = Inbox.metadata.tables["inbox"]
     return (
-        insert(table)
+        insert_for(dialect)(table)
         .values({c: bindparam(c) for c in ("channel", "update_id", "payload", "received_at")})
         .on_conflict_do_nothing(index_elements=["channel", "update_id"])
         .returning(table.c.id)

@@ -21,6 +21,7 @@ from models import (
 from workflows.calendar.deadlines import add_length, get_policy, local_date
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
+from workflows.core.dialect import insert_for
 from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.core.tx import committing
 from workflows.items.audit import audit_event
@@ -54,12 +55,7 @@ async def next_number(session: AsyncSession, *, ctx: MunicipalityContext, now: d
     """БЖТ-2026-000123: a per-municipality, per-year sequence, safe under concurrency."""
     year = local_date(ctx.calendar, now).year
     mid = ctx.municipality.id
-    dialect = session.bind.dialect.name if session.bind else "postgresql"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    upsert = insert(ItemCounter).values(municipality_id=mid, year=year, last=1)
+    upsert = insert_for(session)(ItemCounter).values(municipality_id=mid, year=year, last=1)
     stmt = upsert.on_conflict_do_update(
         index_elements=["municipality_id", "year"], set_={"last": ItemCounter.last + 1}
     ).returning(col(ItemCounter.last))

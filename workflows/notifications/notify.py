@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +20,7 @@ from models import (
     Staff,
 )
 from models.enums import OutboxStatus
+from workflows.core.dialect import insert_for
 
 STAFF_TEXT_LIMIT = 1500  # a card shows the start of the text; the rest is in the API
 
@@ -175,17 +175,7 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     """Insert notices; one with a dedup key already present is skipped (repeats are harmless)."""
     if not rows:
         return 0
-    dialect = session.bind.dialect.name if session.bind else "postgresql"
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt: Any = pg_insert(Outbox).on_conflict_do_nothing(index_elements=["dedup_key"])
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(Outbox).on_conflict_do_nothing(index_elements=["dedup_key"])
-    else:
-        stmt = insert(Outbox)
+    stmt = insert_for(session)(Outbox).on_conflict_do_nothing(index_elements=["dedup_key"])
     keys = set().union(*(r.keys() for r in rows))
     full = [{k: r.get(k) for k in keys} for r in rows]
     await session.execute(stmt, full)
