@@ -71,8 +71,9 @@ from models.settings import Settings
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.tg_rules import ApiError
 from workflows.core.clock import SystemClock
+from workflows.core.directory import load_directory
 from workflows.jobs.tasks import Runtime, run_in_process
-from workflows.notifications.notify import enqueue, item_card, load_directory, staff_notice
+from workflows.notifications.notify import enqueue, item_card, staff_notice
 from workflows.outbox.sender import ConsolePort
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import DeadlinePolicy, Item, Municipality
 from workflows.calendar.deadlines import get_calendar
 from workflows.calendar.work_calendar import WorkCalendar
+from workflows.core.directory import Directory, load_directory
 from workflows.core.errors import NotFound
-from workflows.notifications.notify import Directory, load_directory
 
 
 @dataclass
