@@ -114,6 +114,7 @@ async def _card(
             has_photo=bool(photos),
             now=now,
         )
+        await s.commit()
 
 
 async def _quietly(call: object) -> None:

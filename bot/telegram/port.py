@@ -135,6 +135,7 @@ class TelegramPort:
                 has_photo=bool(photos),
                 now=now,
             )
+            await s.commit()
 
     async def _digest(self, notice: Notice) -> None:
         """The weekly note: its text (our own HTML, names escaped), then each chart and the

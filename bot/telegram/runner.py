@@ -83,6 +83,7 @@ async def process_inbox(rt: Runtime, bot: Bot, dp: Dispatcher, *, limit: int = 1
             error = f"{type(e).__name__}: {e}"
         async with rt.sm() as s:
             await do_mark_processed(s, inbox_id=row.id or 0, now=rt.clock.now(), error=error)
+            await s.commit()
     return len(rows)
 
 

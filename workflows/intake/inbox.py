@@ -61,12 +61,12 @@ async def get_unprocessed(session: AsyncSession, *, channel: Channel, limit: int
 async def do_mark_processed(
     session: AsyncSession, *, inbox_id: int, now: datetime, error: str | None = None
 ) -> None:
+    """Record that an update was handled (or failed with `error`); the caller commits."""
     await session.execute(
         update(Inbox)
         .where(col(Inbox.id) == inbox_id)
         .values(processed_at=now, error=error[:1000] if error else None)
     )
-    await session.commit()
 
 
 async def get_last_update_id(session: AsyncSession, *, channel: Channel) -> int | None:

@@ -47,7 +47,8 @@ async def do_save_card(
     has_photo: bool,
     now: datetime,
 ) -> None:
-    """Remember the newest message that shows this item to this staff member."""
+    """Remember the newest message that shows this item to this staff member; the caller
+    commits."""
     card = await get_card(session, item_id=item_id, staff_id=staff_id)
     if card is None:
         card = StaffCard(
@@ -66,7 +67,6 @@ async def do_save_card(
         has_photo,
         now,
     )
-    await session.commit()
 
 
 async def get_card_holders(session: AsyncSession, *, item_id: int) -> list[int]:
