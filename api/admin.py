@@ -11,7 +11,7 @@ from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, NotFound
 from workflows.setup.apply import check_apply_setup, parse_setup
 from workflows.setup.read import get_municipalities, get_setup
-from workflows.staff.tokens import do_create_invite, do_create_token
+from workflows.staff.tokens import check_create_invite, check_create_token
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 Admin = Annotated[Actor, Depends(require(Role.admin))]
@@ -71,7 +71,7 @@ async def invite_staff(
     staff = await s.get(Staff, staff_id)
     if staff is None or not actor.sees_municipality(staff.municipality_id):
         raise NotFound(f"сотрудник {staff_id} не найден")
-    code = await do_create_invite(s, staff_id=staff_id, now=rt.clock.now())
+    code = await check_create_invite(s, staff_id=staff_id, now=rt.clock.now())
     bot = rt.settings.telegram_bot_username
     return {
         "code": code,
@@ -89,7 +89,7 @@ async def create_token(body: TokenCreate, s: Session, rt: Rt, actor: Admin) -> d
         staff = await s.get(Staff, body.staff_id)
         if staff is None or staff.municipality_id != body.municipality_id:
             raise NotFound(f"сотрудник {body.staff_id} не найден в этом муниципалитете")
-    token = await do_create_token(
+    token = await check_create_token(
         s,
         name=body.name,
         role=body.role,

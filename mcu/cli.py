@@ -25,7 +25,7 @@ from workflows.items.transitions import STATUS_RU
 from workflows.items.views import get_item_view
 from workflows.jobs.tasks import JOBS, Runtime
 from workflows.setup.apply import check_apply_setup
-from workflows.staff.tokens import do_create_invite, do_create_token
+from workflows.staff.tokens import check_create_invite, check_create_token
 
 app = typer.Typer(help="МЦУ: обращения граждан, сроки и эскалации.", no_args_is_help=True)
 setup_app = typer.Typer(help="Настройка муниципалитета из YAML-файла.", no_args_is_help=True)
@@ -262,7 +262,9 @@ def invite(
             ).first()
             if staff is None:
                 raise DomainError(f"сотрудник «{staff_code}» не найден в «{municipality}»")
-            return staff.name, await do_create_invite(s, staff_id=staff.id or 0, now=rt.clock.now())
+            return staff.name, await check_create_invite(
+                s, staff_id=staff.id or 0, now=rt.clock.now()
+            )
 
     name, code = _run(go)
     bot = get_settings().telegram_bot_username
@@ -283,7 +285,7 @@ def token_create(
     async def go(rt: Runtime) -> str:
         mid = (await _municipality(rt, municipality)).id if municipality else None
         async with rt.sm() as s:
-            return await do_create_token(
+            return await check_create_token(
                 s, name=name, role=role, municipality_id=mid, staff_id=None, now=rt.clock.now()
             )
 
@@ -340,7 +342,7 @@ def digest(
     """Недельная аналитическая записка: напечатать, сохранить файлы и при --send отправить."""
 
     async def go(rt: Runtime) -> str:
-        from workflows.digest.build import build_digest, do_queue_digest
+        from workflows.digest.build import build_digest, check_queue_digest
 
         m = await _municipality(rt, municipality)
         now = rt.clock.now()
@@ -360,7 +362,7 @@ def digest(
         lines = [_plain(doc.text), "", f"Файлы: {folder}/ ({', '.join(f.name for f in doc.files)})"]
         if send:
             async with rt.sm() as s:
-                stored = await do_queue_digest(s, municipality_id=m.id or 0, doc=doc, now=now)
+                stored = await check_queue_digest(s, municipality_id=m.id or 0, doc=doc, now=now)
             if stored is None:
                 raise DomainError(f"записка за {period.label} уже была отправлена; файлы: {folder}")
             lines.append(f"Поставлено в очередь отправки: {stored.recipients} получателям.")

@@ -17,7 +17,7 @@ from models.db import make_sessionmaker
 from models.settings import Settings
 from workflows.core.clock import FakeClock
 from workflows.jobs.tasks import Runtime
-from workflows.staff.tokens import do_create_token
+from workflows.staff.tokens import check_create_token
 
 BOOTSTRAP = "bootstrap-admin-token-for-tests-only"
 
@@ -58,10 +58,10 @@ async def api(engine: AsyncEngine, sm, clock: FakeClock, muni: int) -> AsyncIter
     tokens = {"bootstrap": BOOTSTRAP}
     async with sm() as s:
         for st in await s.exec(select(Staff)):
-            tokens[st.code] = await do_create_token(
+            tokens[st.code] = await check_create_token(
                 s, name=st.name, role=st.role, municipality_id=muni, staff_id=st.id, now=clock.now()
             )
-        tokens["robot"] = await do_create_token(  # an integration's admin token: no staff
+        tokens["robot"] = await check_create_token(  # an integration's admin token: no staff
             s,
             name="интеграция",
             role=Role.admin,
@@ -69,7 +69,7 @@ async def api(engine: AsyncEngine, sm, clock: FakeClock, muni: int) -> AsyncIter
             staff_id=None,
             now=clock.now(),
         )
-        tokens["viewer"] = await do_create_token(
+        tokens["viewer"] = await check_create_token(
             s,
             name="просмотр",
             role=Role.curator,

@@ -11,7 +11,7 @@ from models.setup import BOOTSTRAP_TOKEN_ID
 from tests.api.conftest import Api
 from tests.fixtures import TEST_SETUP
 from tests.helpers import outbox, staff
-from workflows.staff.tokens import do_create_token
+from workflows.staff.tokens import check_create_token
 
 
 async def counts(sm) -> tuple[int, int, int]:
@@ -251,7 +251,7 @@ async def test_a_sector_lead_reads_and_acts_only_in_their_sector(api: Api, muni,
     triage = await new_item(api, muni, "Покрасить забор у клуба", citizen_name="Петров П.П.")
     assert zhkh["sector_id"] != roads["sector_id"] and triage["sector_id"] is None
     async with sm() as s:  # a lead's token that names no staff member has no sector at all
-        stray = await do_create_token(
+        stray = await check_create_token(
             s,
             name="без сотрудника",
             role=Role.sector_lead,

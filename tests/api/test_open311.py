@@ -14,7 +14,7 @@ from models import Channel, Citizen, Item, ItemEvent, ItemKind, ItemStatus, Role
 from tests.api.conftest import Api
 from tests.workflows.test_reports import NOW, other_municipality, seed, seed_week
 from workflows.core.clock import FakeClock
-from workflows.staff.tokens import do_create_token
+from workflows.staff.tokens import check_create_token
 
 BASE = "/open311/v2"
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
@@ -219,10 +219,10 @@ async def test_other_municipalities_and_their_tokens(
     refusal(r, 400, "jurisdiction_id")  # two municipalities now: which one must be said
     number = (await post(api, "operator")).json()[0]["service_request_id"]
     async with sm() as s:
-        foreign = await do_create_token(
+        foreign = await check_create_token(
             s, name="другой", role=Role.operator, municipality_id=other, staff_id=None, now=NOW
         )
-        regional = await do_create_token(
+        regional = await check_create_token(
             s, name="область", role=Role.curator, municipality_id=None, staff_id=None, now=NOW
         )
     api.tokens |= {"foreign": foreign, "regional": regional}

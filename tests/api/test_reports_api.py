@@ -26,7 +26,7 @@ from tests.workflows.test_reports import (
     seed_week,
 )
 from workflows.core.clock import FakeClock
-from workflows.staff.tokens import do_create_token
+from workflows.staff.tokens import check_create_token
 
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
 
@@ -315,7 +315,7 @@ async def test_municipalities_are_kept_apart(
     other = await other_municipality(sm, clock)
     await seed(sm, other, registered_at=at(3, 10), status=ItemStatus.new, text="чужое")
     async with sm() as s:
-        regional = await do_create_token(
+        regional = await check_create_token(
             s, name="область", role=Role.curator, municipality_id=None, staff_id=None, now=NOW
         )
     api.tokens["regional"] = regional

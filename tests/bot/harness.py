@@ -22,7 +22,7 @@ from tests.bot.people import UserHandle
 from workflows.core.clock import ShiftedClock
 from workflows.jobs.tasks import Runtime, run_in_process
 from workflows.outbox.sender import ConsolePort
-from workflows.staff.tokens import do_create_invite
+from workflows.staff.tokens import check_create_invite
 
 TOKEN = "123456:TEST-token-for-the-emulator"
 SECRET = "webhook-secret-for-tests"
@@ -73,7 +73,7 @@ class System:
         """A staff member who joined through their invite link."""
         async with self.rt.sm() as s:
             staff = (await s.exec(select(Staff).where(Staff.code == code))).one()
-            invite = await do_create_invite(s, staff_id=staff.id or 0, now=self.clock.now())
+            invite = await check_create_invite(s, staff_id=staff.id or 0, now=self.clock.now())
         user = self.user(uid, code)
         await user.start(payload=invite)
         await self.expect(user, "подключены")

@@ -25,7 +25,7 @@ from tests.helpers import staff
 from tests.workflows.test_reports import NOW, at, ids, seed, seed_week
 from workflows.core.clock import FakeClock
 from workflows.jobs.tasks import Runtime
-from workflows.staff.tokens import do_create_token
+from workflows.staff.tokens import check_create_token
 
 CHROMIUM = os.environ.get("MCU_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu"]
@@ -74,7 +74,7 @@ async def site(
     clock.set(NOW)
     curator = await staff(sm, "curator")
     async with sm() as s:
-        token = await do_create_token(
+        token = await check_create_token(
             s,
             name="куратор в браузере",
             role=Role.curator,

@@ -9,9 +9,9 @@ from models import ApiToken, Role, Staff
 from tests.helpers import staff
 from workflows.core.errors import Forbidden, Invalid
 from workflows.staff.tokens import (
+    check_create_invite,
+    check_create_token,
     check_redeem_invite,
-    do_create_invite,
-    do_create_token,
     get_token_actor,
 )
 
@@ -19,7 +19,7 @@ from workflows.staff.tokens import (
 async def test_invite_binds_once_and_expires(sm, clock, muni):
     water = await staff(sm, "water")
     async with sm() as s:
-        code = await do_create_invite(s, staff_id=water.id, now=clock.now())
+        code = await check_create_invite(s, staff_id=water.id, now=clock.now())
     async with sm() as s:
         binding = await check_redeem_invite(s, code=code, telegram_id=555, now=clock.now())
     assert binding.staff_id == water.id and binding.role is Role.recipient
@@ -27,7 +27,7 @@ async def test_invite_binds_once_and_expires(sm, clock, muni):
     async with sm() as s:
         with pytest.raises(Invalid, match="недействительно"):
             await check_redeem_invite(s, code=code, telegram_id=777, now=clock.now())
-        late = await do_create_invite(s, staff_id=water.id, now=clock.now())
+        late = await check_create_invite(s, staff_id=water.id, now=clock.now())
     async with sm() as s:
         with pytest.raises(Invalid):
             await check_redeem_invite(
@@ -39,8 +39,8 @@ async def test_invite_binds_once_and_expires(sm, clock, muni):
 async def test_a_new_invite_voids_the_old_one(sm, clock, muni):
     water = await staff(sm, "water")
     async with sm() as s:
-        first = await do_create_invite(s, staff_id=water.id, now=clock.now())
-        second = await do_create_invite(s, staff_id=water.id, now=clock.now())
+        first = await check_create_invite(s, staff_id=water.id, now=clock.now())
+        second = await check_create_invite(s, staff_id=water.id, now=clock.now())
     async with sm() as s:
         with pytest.raises(Invalid):
             await check_redeem_invite(s, code=first, telegram_id=1, now=clock.now())
@@ -50,7 +50,7 @@ async def test_a_new_invite_voids_the_old_one(sm, clock, muni):
 async def test_tokens_are_hashed_and_inactive_staff_refused(sm, clock, muni):
     heat = await staff(sm, "heat")
     async with sm() as s:
-        token = await do_create_token(
+        token = await check_create_token(
             s,
             name="t",
             role=Role.recipient,

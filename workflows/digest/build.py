@@ -23,6 +23,7 @@ from workflows.calendar.deadlines import parse_hhmm
 from workflows.calendar.periods import Period, week_period
 from workflows.core.clock import Clock
 from workflows.core.errors import NotFound
+from workflows.core.tx import committing
 from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU
 from workflows.notifications.notify import enqueue, staff_notice
 from workflows.reports.charts import heatmap_chart, weekly_chart
@@ -49,7 +50,7 @@ __all__ = [
     "DigestDoc",
     "DigestPart",
     "build_digest",
-    "do_queue_digest",
+    "check_queue_digest",
     "get_digest_file",
     "note_text",
     "run_due_digests",
@@ -420,56 +421,59 @@ def _workbook(
 DIGEST_ROLES = (Role.head, Role.curator, Role.sector_lead)
 
 
-async def do_queue_digest(
+async def check_queue_digest(
     session: AsyncSession, *, municipality_id: int, doc: DigestDoc, now: datetime
 ) -> Digest | None:
     """Store the note and queue it (text, then each file) to the head, curators and sector
     leads; None if this week's note was already stored (the weekly run is once-only)."""
-    digest = Digest(
-        municipality_id=municipality_id, week_start=doc.week.first, created_at=now, text=doc.text
-    )
-    session.add(digest)
-    try:
-        await session.flush()
-    except IntegrityError:
-        await session.rollback()
-        return None
-    files = [
-        DigestFile(
-            digest_id=digest.id or 0, position=i, name=f.name, mime=f.mime, content=f.content
+    async with committing(session):
+        digest = Digest(
+            municipality_id=municipality_id,
+            week_start=doc.week.first,
+            created_at=now,
+            text=doc.text,
         )
-        for i, f in enumerate(doc.files)
-    ]
-    session.add_all(files)
-    await session.flush()
-    staff = list(
-        await session.exec(
-            orm_select(Staff).where(
-                Staff.municipality_id == municipality_id,
-                col(Staff.active).is_(True),
-                col(Staff.role).in_(DIGEST_ROLES),
+        session.add(digest)
+        try:
+            await session.flush()
+        except IntegrityError:  # stored already: the weekly run is once-only
+            await session.rollback()
+            return None
+        files = [
+            DigestFile(
+                digest_id=digest.id or 0, position=i, name=f.name, mime=f.mime, content=f.content
             )
-        )
-    )
-    rows = []
-    for person in staff:
-        parts = [{"digest_id": digest.id, "part": "text", "text": doc.text}]
-        parts += [{"digest_id": digest.id, "part": "file", "file_id": f.id} for f in files]
-        for i, payload in enumerate(parts):
-            rows.append(
-                staff_notice(
-                    staff=person,
-                    item=None,
-                    kind="digest",
-                    payload=payload,
-                    dedup=f"digest{digest.id}:{i}",
-                    now=now,
+            for i, f in enumerate(doc.files)
+        ]
+        session.add_all(files)
+        await session.flush()
+        staff = list(
+            await session.exec(
+                orm_select(Staff).where(
+                    Staff.municipality_id == municipality_id,
+                    col(Staff.active).is_(True),
+                    col(Staff.role).in_(DIGEST_ROLES),
                 )
             )
-    await enqueue(session, rows)
-    digest.recipients = len(staff)
-    await session.commit()
-    return digest
+        )
+        rows = []
+        for person in staff:
+            parts = [{"digest_id": digest.id, "part": "text", "text": doc.text}]
+            parts += [{"digest_id": digest.id, "part": "file", "file_id": f.id} for f in files]
+            for i, payload in enumerate(parts):
+                rows.append(
+                    staff_notice(
+                        staff=person,
+                        item=None,
+                        kind="digest",
+                        payload=payload,
+                        dedup=f"digest{digest.id}:{i}",
+                        now=now,
+                    )
+                )
+        await enqueue(session, rows)
+        digest.recipients = len(staff)
+        return digest
 
 
 async def get_digest_file(session: AsyncSession, *, file_id: int) -> DigestFile:
@@ -514,7 +518,7 @@ async def run_due_digests(sm: async_sessionmaker[AsyncSession], clock: Clock) ->
             if not await _had_items(s, municipality_id=muni.id or 0, before=week.end):
                 continue  # a new municipality: nothing to report yet
             doc = await build_digest(s, municipality_id=muni.id or 0, week=week, now=now)
-            if await do_queue_digest(s, municipality_id=muni.id or 0, doc=doc, now=now):
+            if await check_queue_digest(s, municipality_id=muni.id or 0, doc=doc, now=now):
                 made += 1
                 log.info("недельная записка %s за %s поставлена в очередь", muni.code, week.code)
     return made

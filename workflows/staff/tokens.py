@@ -24,7 +24,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def do_create_token(
+async def check_create_token(
     session: AsyncSession,
     *,
     name: str,
@@ -34,21 +34,21 @@ async def do_create_token(
     now: datetime,
 ) -> str:
     """A new bearer token; only its hash is kept, so it is shown once."""
-    if municipality_id is not None and await session.get(Municipality, municipality_id) is None:
-        raise NotFound(f"муниципалитет {municipality_id} не найден")
-    token = "mcu_" + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            name=name,
-            token_hash=_digest(token),
-            role=role,
-            municipality_id=municipality_id,
-            staff_id=staff_id,
-            created_at=now,
+    async with committing(session):
+        if municipality_id is not None and await session.get(Municipality, municipality_id) is None:
+            raise NotFound(f"муниципалитет {municipality_id} не найден")
+        token = "mcu_" + secrets.token_urlsafe(32)
+        session.add(
+            ApiToken(
+                name=name,
+                token_hash=_digest(token),
+                role=role,
+                municipality_id=municipality_id,
+                staff_id=staff_id,
+                created_at=now,
+            )
         )
-    )
-    await session.commit()
-    return token
+        return token
 
 
 async def get_token_actor(
@@ -93,25 +93,30 @@ async def get_token_actor(
     )
 
 
-async def do_create_invite(session: AsyncSession, *, staff_id: int, now: datetime) -> str:
+async def check_create_invite(session: AsyncSession, *, staff_id: int, now: datetime) -> str:
     """A one-time code for the bot's deep link (t.me/<bot>?start=<code>); older ones stop working."""
-    staff = await session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        raise NotFound(f"активный сотрудник {staff_id} не найден")
-    for old in await session.exec(
-        select(StaffInvite).where(
-            StaffInvite.staff_id == staff_id, col(StaffInvite.used_at).is_(None)
+    async with committing(session):
+        staff = await session.get(Staff, staff_id)
+        if staff is None or not staff.active:
+            raise NotFound(f"активный сотрудник {staff_id} не найден")
+        for old in await session.exec(
+            select(StaffInvite).where(
+                StaffInvite.staff_id == staff_id, col(StaffInvite.used_at).is_(None)
+            )
+        ):
+            old.used_at = now
+        code = secrets.token_urlsafe(
+            18
+        )  # 24 characters: fits Telegram's 64-character start payload
+        session.add(
+            StaffInvite(
+                staff_id=staff_id,
+                code_hash=_digest(code),
+                created_at=now,
+                expires_at=now + INVITE_TTL,
+            )
         )
-    ):
-        old.used_at = now
-    code = secrets.token_urlsafe(18)  # 24 characters: fits Telegram's 64-character start payload
-    session.add(
-        StaffInvite(
-            staff_id=staff_id, code_hash=_digest(code), created_at=now, expires_at=now + INVITE_TTL
-        )
-    )
-    await session.commit()
-    return code
+        return code
 
 
 @dataclass(frozen=True)
