@@ -5,7 +5,7 @@ and the rating, erasure. Commands are never taken as text."""
 from sqlmodel import col, select
 
 from models import Item, ItemStatus, Municipality
-from workflows.citizens.identity import check_erase_citizen, check_give_consent
+from workflows.citizens.consent import check_erase_citizen, check_give_consent
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
     Choice,

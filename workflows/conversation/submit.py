@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from models import Channel, Citizen, Item, ItemKind
-from workflows.citizens.identity import get_reports_since, get_similar_open_item
+from workflows.citizens.history import get_reports_since, get_similar_open_item
 from workflows.conversation.engine import Turn
 from workflows.conversation.parts import Choice, Keyboard, Option, rich
 from workflows.core.actors import Actor
