@@ -11,7 +11,8 @@ from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, NotFound
 from workflows.setup.apply import check_apply_setup, parse_setup
 from workflows.setup.read import get_municipalities, get_setup
-from workflows.staff.tokens import check_create_invite, check_create_token
+from workflows.staff.invites import check_create_invite
+from workflows.staff.tokens import check_create_token
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 Admin = Annotated[Actor, Depends(require(Role.admin))]

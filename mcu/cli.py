@@ -25,7 +25,8 @@ from workflows.items.transitions import STATUS_RU
 from workflows.items.views import get_item_view
 from workflows.jobs.tasks import JOBS, Runtime
 from workflows.setup.apply import check_apply_setup
-from workflows.staff.tokens import check_create_invite, check_create_token
+from workflows.staff.invites import check_create_invite
+from workflows.staff.tokens import check_create_token
 
 app = typer.Typer(help="МЦУ: обращения граждан, сроки и эскалации.", no_args_is_help=True)
 setup_app = typer.Typer(help="Настройка муниципалитета из YAML-файла.", no_args_is_help=True)

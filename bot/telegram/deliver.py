@@ -15,7 +15,8 @@ from workflows.core.actors import Actor
 from workflows.items.attachments import get_attachments
 from workflows.items.views import get_item_view
 from workflows.jobs.tasks import Runtime
-from workflows.staff.cards import do_save_card, get_staff_by_telegram
+from workflows.staff.cards import do_save_card
+from workflows.staff.lookups import get_staff_by_telegram
 
 
 @dataclass(frozen=True)

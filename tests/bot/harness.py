@@ -22,7 +22,7 @@ from tests.bot.people import UserHandle
 from workflows.core.clock import ShiftedClock
 from workflows.jobs.tasks import Runtime, run_in_process
 from workflows.outbox.sender import ConsolePort
-from workflows.staff.tokens import check_create_invite
+from workflows.staff.invites import check_create_invite
 
 TOKEN = "123456:TEST-token-for-the-emulator"
 SECRET = "webhook-secret-for-tests"

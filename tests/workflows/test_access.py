@@ -8,12 +8,8 @@ from sqlmodel import select
 from models import ApiToken, Role, Staff
 from tests.helpers import staff
 from workflows.core.errors import Forbidden, Invalid
-from workflows.staff.tokens import (
-    check_create_invite,
-    check_create_token,
-    check_redeem_invite,
-    get_token_actor,
-)
+from workflows.staff.invites import check_create_invite, check_redeem_invite
+from workflows.staff.tokens import check_create_token, get_token_actor
 
 
 async def test_invite_binds_once_and_expires(sm, clock, muni):

@@ -29,7 +29,7 @@ from workflows.conversation.parts import (
 )
 from workflows.core.errors import DomainError
 from workflows.jobs.tasks import Runtime
-from workflows.staff.cards import get_staff_by_telegram
+from workflows.staff.lookups import get_staff_by_telegram
 from workflows.texts.words import sentence
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from workflows.items.ping import check_ping
 from workflows.items.queries import get_items
 from workflows.items.transitions import STATUS_RU, Action
 from workflows.items.views import get_item_view
-from workflows.staff.cards import get_assignable
-from workflows.staff.tokens import check_redeem_invite
+from workflows.staff.invites import check_redeem_invite
+from workflows.staff.lookups import get_assignable
 from workflows.texts import staff as ts
 from workflows.texts.words import local_date, sentence, shorten
 

@@ -1,26 +1,25 @@
-"""API tokens with roles, and one-time invites that bind a staff member's Telegram account."""
+"""API tokens with roles, stored hashed: issuing one, and the one way from a token to its actor."""
 
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import SecretStr
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ActorKind, ApiToken, Channel, Municipality, Role, Staff, StaffInvite
+from models import ActorKind, ApiToken, Channel, Municipality, Role, Staff
 from models.setup import BOOTSTRAP_TOKEN_ID
 from workflows.core.actors import Actor
-from workflows.core.errors import Forbidden, Invalid, NotFound
+from workflows.core.errors import Forbidden, NotFound
 from workflows.core.tx import committing
 
-INVITE_TTL = timedelta(days=3)
 MAX_TOKEN = 200  # ours are 47 characters; longer input is refused before it is hashed
 
 
-def _digest(secret: str) -> str:
+def hashed(secret: str) -> str:
+    """What is kept of a token or an invite code: its SHA-256, never the secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -41,7 +40,7 @@ async def check_create_token(
         session.add(
             ApiToken(
                 name=name,
-                token_hash=_digest(token),
+                token_hash=hashed(token),
                 role=role,
                 municipality_id=municipality_id,
                 staff_id=staff_id,
@@ -70,7 +69,7 @@ async def get_token_actor(
     row = (
         await session.exec(
             select(ApiToken).where(
-                ApiToken.token_hash == _digest(token), col(ApiToken.revoked_at).is_(None)
+                ApiToken.token_hash == hashed(token), col(ApiToken.revoked_at).is_(None)
             )
         )
     ).first()
@@ -91,59 +90,3 @@ async def get_token_actor(
         channel=Channel.api,
         token_id=row.id,
     )
-
-
-async def check_create_invite(session: AsyncSession, *, staff_id: int, now: datetime) -> str:
-    """A one-time code for the bot's deep link (t.me/<bot>?start=<code>); older ones stop working."""
-    async with committing(session):
-        staff = await session.get(Staff, staff_id)
-        if staff is None or not staff.active:
-            raise NotFound(f"активный сотрудник {staff_id} не найден")
-        for old in await session.exec(
-            select(StaffInvite).where(
-                StaffInvite.staff_id == staff_id, col(StaffInvite.used_at).is_(None)
-            )
-        ):
-            old.used_at = now
-        code = secrets.token_urlsafe(
-            18
-        )  # 24 characters: fits Telegram's 64-character start payload
-        session.add(
-            StaffInvite(
-                staff_id=staff_id,
-                code_hash=_digest(code),
-                created_at=now,
-                expires_at=now + INVITE_TTL,
-            )
-        )
-        return code
-
-
-@dataclass(frozen=True)
-class Binding:
-    staff_id: int
-    name: str
-    role: Role
-
-
-async def check_redeem_invite(
-    session: AsyncSession, *, code: str, telegram_id: int, now: datetime
-) -> Binding:
-    """Bind a Telegram account to the staff record the code was made for; once only."""
-    async with committing(session):
-        invite = (
-            await session.exec(select(StaffInvite).where(StaffInvite.code_hash == _digest(code)))
-        ).first()
-        if invite is None or invite.used_at is not None or invite.expires_at < now:
-            raise Invalid("приглашение недействительно или уже использовано: попросите новое")
-        staff = await session.get(Staff, invite.staff_id)
-        if staff is None or not staff.active:
-            raise Invalid("сотрудник этого приглашения отключён")
-        taken = (await session.exec(select(Staff).where(Staff.telegram_id == telegram_id))).first()
-        if taken is not None and taken.id != staff.id:
-            # One Telegram account, one staff record: the newest binding wins.
-            taken.telegram_id = None
-            await session.flush()
-        staff.telegram_id = telegram_id
-        invite.used_at = now
-        return Binding(staff.id or 0, staff.name, staff.role)
