@@ -64,7 +64,7 @@ from workflows.jobs.tasks import (
     run_in_process,
     send_outbox,
 )
-from workflows.outbox.sender import ConsolePort
+from workflows.outbox.ports import ConsolePort
 
 START = datetime(2025, 12, 2, 8, 0, tzinfo=UTC)  # Tue 2 Dec 2025 11:00 Moscow: a working moment
 FAR = timedelta(days=30)  # the open items' own timers: far in the future

@@ -74,7 +74,7 @@ from workflows.core.clock import SystemClock
 from workflows.core.directory import load_directory
 from workflows.jobs.tasks import Runtime, run_in_process
 from workflows.notifications.notify import enqueue, item_card, staff_notice
-from workflows.outbox.sender import ConsolePort
+from workflows.outbox.ports import ConsolePort
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret-7c1f"

@@ -21,7 +21,7 @@ from tests.bot.emulator import BotApiEmulator
 from tests.bot.people import UserHandle
 from workflows.core.clock import ShiftedClock
 from workflows.jobs.tasks import Runtime, run_in_process
-from workflows.outbox.sender import ConsolePort
+from workflows.outbox.ports import ConsolePort
 from workflows.staff.invites import check_create_invite
 
 TOKEN = "123456:TEST-token-for-the-emulator"

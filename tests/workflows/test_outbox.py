@@ -9,7 +9,8 @@ from models import Channel, Outbox, OutboxStatus
 from tests.helpers import actor, outbox, register, staff
 from workflows.core.clock import FakeClock
 from workflows.notifications.notify import enqueue, staff_notice
-from workflows.outbox.sender import Notice, PermanentFailure, RetryAfter, Sender
+from workflows.outbox.ports import Notice, PermanentFailure, RetryAfter
+from workflows.outbox.sender import Sender
 
 
 class RecordingPort:
@@ -132,7 +133,7 @@ async def test_a_crashed_sender_lease_expires_and_the_row_is_sent(sm, clock, mun
 
 
 async def test_transition_notices_reach_the_console_port(sm, clock, muni):
-    from workflows.outbox.sender import ConsolePort
+    from workflows.outbox.ports import ConsolePort
 
     await register(sm, clock, muni, "Нет воды")
     console = ConsolePort()

@@ -21,7 +21,8 @@ from models.settings import Settings, get_settings
 from workflows.core.clock import Clock, FileClock, SystemClock
 from workflows.escalation.firing import next_due_at, run_due_timers
 from workflows.escalation.retries import describe
-from workflows.outbox.sender import ChannelPort, ConsolePort, Sender
+from workflows.outbox.ports import ChannelPort, ConsolePort
+from workflows.outbox.sender import Sender
 
 log = logging.getLogger(__name__)
 # The composition root (the CLI) registers channel set-ups here, e.g. the Telegram port, so that

@@ -3,12 +3,9 @@ globally, retrying with backoff, honouring "retry after", dead-lettering with an
 
 import asyncio
 import logging
-import math
-from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -18,120 +15,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel, Outbox, OutboxStatus
 from workflows.core.clock import Clock, backoff
 from workflows.notifications.notify import do_alert_operators
+from workflows.outbox.limits import Limits
 from workflows.outbox.plain import render_plain
+from workflows.outbox.ports import ChannelPort, Notice, PermanentFailure, RetryAfter
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
-PER_CHAT_PASS = 10  # at most this many to one chat in a pass (≈10 s at 1/s, within the lease)  # a claimed row comes back if its sender dies mid-send
-
-
-class RetryAfter(Exception):
-    """The channel asks to wait; not counted as a failed try."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry after {seconds}s")
-        self.seconds = seconds
-
-
-class PermanentFailure(Exception):
-    """The message can never be delivered (blocked bot, chat gone): dead-letter at once."""
-
-
-@dataclass(frozen=True)
-class Notice:
-    chat_id: str
-    kind: str
-    payload: dict[str, Any]
-    text: str
-    outbox_id: int
-    staff_id: int | None = None
-    citizen_id: int | None = None
-    item_id: int | None = None
-    parts_sent: int = 0  # sent as several messages: how many an earlier try delivered
-    on_part: Callable[[int], Awaitable[None]] | None = field(default=None, compare=False)
-
-
-Send = Callable[[], Awaitable[object]]
-
-
-async def send_parts(notice: Notice, parts: Sequence[Send]) -> None:
-    """Send a notice made of several messages in order, skipping those an earlier try delivered
-    and recording each one as it goes: a retry after a failure midway repeats none of them."""
-    for n, part in enumerate(parts, start=1):
-        if n <= notice.parts_sent:
-            continue
-        await part()
-        if notice.on_part is not None:
-            await notice.on_part(n)
-
-
-class ChannelPort(Protocol):
-    """What a channel (Telegram, VK, console) offers the sender."""
-
-    per_second: float  # global budget of the bot
-    self_paced: bool  # the port paces every request itself (through the shared Limits)
-
-    def chat_interval(self, chat_id: str) -> float:
-        """Seconds between two messages to one chat."""
-        ...
-
-    async def send(self, notice: Notice) -> None: ...
-
-
-class ConsolePort:
-    """Until a messenger is configured: notices go to the log (no citizen personal data in them)."""
-
-    per_second = 1000.0
-    self_paced = False
-
-    def chat_interval(self, chat_id: str) -> float:
-        return 0.0
-
-    def __init__(self) -> None:
-        self.sent: deque[Notice] = deque(maxlen=100)  # the latest, for tests and a glance
-
-    async def send(self, notice: Notice) -> None:
-        self.sent.append(notice)
-        log.info(
-            "уведомление #%s → %s [%s]\n%s",
-            notice.outbox_id,
-            notice.chat_id,
-            notice.kind,
-            notice.text,
-        )
-
-
-@dataclass
-class Limits:
-    """Pacing state of one process: when each chat and each channel may send next. Shared by
-    the outbox sender and a channel's direct replies, so together they keep the budget."""
-
-    chat_next: dict[tuple[Channel, str], datetime] = field(default_factory=dict)
-    channel_next: dict[Channel, datetime] = field(default_factory=dict)
-
-    async def acquire(
-        self,
-        channel: Channel,
-        chat: str,
-        *,
-        per_second: float,
-        chat_interval: float,
-        clock: Clock,
-        sleep: Callable[[float], Awaitable[None]],
-    ) -> None:
-        """Book the first moment both the channel and the chat allow, then wait for it. Booking
-        before sleeping keeps concurrent callers in line without re-reading the clock."""
-        now = clock.now()
-        turn = max(
-            m
-            for m in (now, self.channel_next.get(channel), self.chat_next.get((channel, chat)))
-            if m is not None
-        )
-        # Rounded up: 1/30 s rounded to the microsecond below would let 30 through in 0.99999 s.
-        self.channel_next[channel] = turn + timedelta(microseconds=math.ceil(1e6 / per_second))
-        self.chat_next[(channel, chat)] = turn + timedelta(seconds=chat_interval)
-        if turn > now:
-            await sleep((turn - now).total_seconds())
+LEASE = timedelta(seconds=60)  # a claimed row comes back if its sender dies mid-send
+PER_CHAT_PASS = 10  # at most this many to one chat in a pass (≈10 s at 1/s, within the lease)
 
 
 class Sender:
