@@ -53,7 +53,10 @@ from workflows.calendar.deadlines import add_length, get_calendar
 from workflows.calendar.periods import Period, parse_period, week_period
 from workflows.calendar.work_calendar import WorkCalendar
 from workflows.core.clock import FakeClock
-from workflows.reports.queries import TUNE_SQL, Scope, get_heatmap, get_rating, get_summary
+from workflows.reports.heatmap import get_heatmap
+from workflows.reports.rating import get_rating
+from workflows.reports.scope import TUNE_SQL, Scope
+from workflows.reports.summary import get_summary
 from workflows.setup.apply import check_apply_setup
 
 TZ = ZoneInfo("Europe/Moscow")

@@ -62,7 +62,10 @@ from workflows.calendar.deadlines import add_length, get_calendar
 from workflows.calendar.periods import Period, parse_period
 from workflows.calendar.work_calendar import WorkCalendar
 from workflows.core.clock import FakeClock
-from workflows.reports.queries import Scope, get_growth, get_summary, get_weekly_counts
+from workflows.reports.growth import get_growth
+from workflows.reports.heatmap import get_weekly_counts
+from workflows.reports.scope import Scope
+from workflows.reports.summary import get_summary
 from workflows.setup.apply import check_apply_setup
 
 if TYPE_CHECKING:

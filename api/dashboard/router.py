@@ -30,17 +30,12 @@ from workflows.items.transitions import CHANNEL_RU
 from workflows.jobs.tasks import Runtime
 from workflows.reports.charts import heatmap_chart, weekly_chart
 from workflows.reports.exports import to_xlsx
-from workflows.reports.queries import (
-    MIN_RANKED,
-    HeatCell,
-    Scope,
-    get_growth,
-    get_heatmap,
-    get_overdue,
-    get_rating,
-    get_summary,
-    get_weekly_counts,
-)
+from workflows.reports.growth import get_growth
+from workflows.reports.heatmap import HeatCell, get_heatmap, get_weekly_counts
+from workflows.reports.lists import get_overdue
+from workflows.reports.rating import MIN_RANKED, get_rating
+from workflows.reports.scope import Scope
+from workflows.reports.summary import get_summary
 from workflows.setup.read import get_municipalities, get_setup
 from workflows.staff.tokens import get_token_actor
 

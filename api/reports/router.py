@@ -1,4 +1,4 @@
-"""The curator's reports over HTTP: the figures of `workflows.reports.queries` as JSON, CSV or XLSX.
+"""The curator's reports over HTTP: the figures of `workflows.reports.scope` as JSON, CSV or XLSX.
 
 Read-only. Every route resolves the same query (period, municipality, sector, format) against the
 caller's token first: a municipality's token sees only it, a sector lead only their sector.
@@ -22,20 +22,12 @@ from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.items.transitions import CHANNEL_RU, KIND_RU, OPEN, STATUS_RU
 from workflows.reports.exports import Sheet, to_csv, to_xlsx
-from workflows.reports.queries import (
-    GrowthPoint,
-    RatingRow,
-    Scope,
-    Summary,
-    get_decisions,
-    get_growth,
-    get_heatmap,
-    get_overdue,
-    get_rating,
-    get_summary,
-    get_weekly_counts,
-    select_items,
-)
+from workflows.reports.growth import GrowthPoint, get_growth
+from workflows.reports.heatmap import get_heatmap, get_weekly_counts
+from workflows.reports.lists import get_decisions, get_overdue, select_items
+from workflows.reports.rating import RatingRow, get_rating
+from workflows.reports.scope import Scope
+from workflows.reports.summary import Summary, get_summary
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 

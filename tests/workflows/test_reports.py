@@ -17,17 +17,12 @@ from workflows.calendar.periods import parse_period, week_period
 from workflows.core.clock import FakeClock
 from workflows.core.errors import Invalid
 from workflows.items.transitions import Action
-from workflows.reports.queries import (
-    Scope,
-    get_decisions,
-    get_growth,
-    get_heatmap,
-    get_overdue,
-    get_rating,
-    get_summary,
-    get_weekly_counts,
-    poisson_tail,
-)
+from workflows.reports.growth import get_growth, poisson_tail
+from workflows.reports.heatmap import get_heatmap, get_weekly_counts
+from workflows.reports.lists import get_decisions, get_overdue
+from workflows.reports.rating import get_rating
+from workflows.reports.scope import Scope
+from workflows.reports.summary import get_summary
 from workflows.setup.apply import check_apply_setup
 
 MSK = timezone(timedelta(hours=3))

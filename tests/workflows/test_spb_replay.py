@@ -18,7 +18,8 @@ from bench.spb_replay import DATA, POLICY_DAYS, WorkingSeconds, replay
 from models import Item, ItemStatus
 from workflows.calendar.periods import week_period
 from workflows.calendar.work_calendar import WorkCalendar
-from workflows.reports.queries import Scope, get_summary
+from workflows.reports.scope import Scope
+from workflows.reports.summary import get_summary
 
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"trace not found at {DATA}")
 

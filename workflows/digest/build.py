@@ -28,22 +28,12 @@ from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU
 from workflows.notifications.notify import enqueue, staff_notice
 from workflows.reports.charts import heatmap_chart, weekly_chart
 from workflows.reports.exports import Sheet, to_xlsx
-from workflows.reports.queries import (
-    MIN_RANKED,
-    GrowthPoint,
-    RatingRow,
-    Scope,
-    Summary,
-    clip,
-    get_decisions,
-    get_growth,
-    get_heatmap,
-    get_names,
-    get_rating,
-    get_summary,
-    get_weekly_counts,
-    select_items,
-)
+from workflows.reports.growth import GrowthPoint, get_growth
+from workflows.reports.heatmap import get_heatmap, get_weekly_counts
+from workflows.reports.lists import get_decisions, select_items
+from workflows.reports.rating import MIN_RANKED, RatingRow, get_rating
+from workflows.reports.scope import Scope, clip, get_names
+from workflows.reports.summary import Summary, get_summary
 
 __all__ = [
     "DIGEST_HOUR",

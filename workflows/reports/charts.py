@@ -11,7 +11,8 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from workflows.reports.queries import HeatCell, clip
+from workflows.reports.heatmap import HeatCell
+from workflows.reports.scope import clip
 
 __all__ = ["heatmap_chart", "weekly_chart"]
 
