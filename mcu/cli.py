@@ -343,7 +343,8 @@ def digest(
     """Недельная аналитическая записка: напечатать, сохранить файлы и при --send отправить."""
 
     async def go(rt: Runtime) -> str:
-        from workflows.digest.build import build_digest, check_queue_digest
+        from workflows.digest.build import build_digest
+        from workflows.digest.schedule import check_queue_digest
 
         m = await _municipality(rt, municipality)
         now = rt.clock.now()

@@ -18,7 +18,7 @@ from bot.telegram.split import split_plain
 from models import Channel, Staff
 from workflows.conversation.parts import Choice, Option, rich
 from workflows.core.actors import Actor
-from workflows.digest.build import get_digest_file
+from workflows.digest.schedule import get_digest_file
 from workflows.items.attachments import get_attachments
 from workflows.items.views import ContextCache, get_item_view
 from workflows.jobs.tasks import Runtime

@@ -19,7 +19,8 @@ from tests.bot.harness import running_system, text_of
 from tests.workflows.test_reports import MSK, NOW, W45, at, seed, seed_week
 from workflows.core.clock import FakeClock
 from workflows.digest import build as digest
-from workflows.digest.build import build_digest, due_week, run_due_digests
+from workflows.digest.build import build_digest
+from workflows.digest.schedule import due_week, run_due_digests
 
 
 def wall(day: int, hour: int, minute: int = 0) -> datetime:

@@ -148,7 +148,7 @@ async def make_due_digests(rt: Runtime) -> int:
     """Queue the weekly notes that are due (imported late: charts pull in matplotlib)."""
     if not rt.settings.weekly_note:
         return 0
-    from workflows.digest.build import run_due_digests
+    from workflows.digest.schedule import run_due_digests
 
     return await run_due_digests(rt.sm, rt.clock)
 

@@ -1,0 +1,162 @@
+"""The note's text in Telegram HTML: the week's totals and their change, timeliness, the best and
+the worst, points of growth, what waits for a decision; names escaped."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from models import Channel
+from workflows.calendar.periods import Period
+from workflows.items.transitions import CHANNEL_RU
+from workflows.reports.growth import GrowthPoint
+from workflows.reports.rating import MIN_RANKED, RatingRow
+from workflows.reports.scope import clip
+from workflows.reports.summary import Summary
+
+KINDS_RU = {"message": "сообщения", "appeal_59fz": "обращения 59-ФЗ", "incident": "инциденты"}
+
+
+def _num(x: float | None, digits: int = 1) -> str:
+    if x is None:
+        return "—"
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{round(share * 100)} %"
+
+
+def _change(now: int, before: int) -> str:
+    if before == 0:
+        return f"неделей ранее {before}"
+    delta = round((now - before) / before * 100)
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    return f"неделей ранее {before}, {sign}{abs(delta)} %"
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def render_text(
+    *,
+    municipality: str,
+    week: Period,
+    cur: Summary,
+    prev: Summary,
+    people: list[RatingRow],
+    growth: list[GrowthPoint],
+    decisions: list[dict[str, Any]],
+    day_hours: float,
+    attachments: bool = True,
+    listed: int,
+) -> str:
+    """The note in Telegram HTML: totals and change, timeliness, best and worst, growth, decisions;
+    with `attachments`, what is attached (the workbook lists `listed` of the week's items)."""
+    lines = [
+        f"<b>Аналитическая записка МЦУ за неделю {week.label}</b>",
+        _esc(municipality),
+        "",
+        "<b>Итоги недели</b>",
+        f"Поступило: <b>{cur.received}</b> ({_change(cur.received, prev.received)})",
+    ]
+    if cur.by_channel:
+        parts = [
+            f"{CHANNEL_RU[Channel(k)]} {n}"
+            for k, n in sorted(cur.by_channel.items(), key=lambda kv: -kv[1])
+        ]
+        lines.append("  каналы: " + " · ".join(parts))
+    if cur.by_kind:
+        lines.append(
+            "  виды: " + " · ".join(f"{KINDS_RU.get(k, k)} {n}" for k, n in cur.by_kind.items())
+        )
+    lines.append(
+        f"Взято в работу: {cur.taken} · дан ответ: {cur.answered} ({_change(cur.answered, prev.answered)})"
+    )
+    lines.append(
+        f"С нарушением срока: <b>{cur.answered_late}</b> · в срок: {_pct(cur.on_time_share)}"
+    )
+    lines.append(
+        "До ответа, медиана / 90 %: "
+        f"{_num(_days(cur.answer_median_h, day_hours))} / {_num(_days(cur.answer_p90_h, day_hours))} раб. дн.; "
+        f"до взятия в работу: {_num(cur.take_median_h)} / {_num(cur.take_p90_h)} раб. ч"
+    )
+    if cur.feedback or cur.rated:
+        lines.append(
+            f"Оценка жителей: решено {_pct(cur.solved_share)} из {cur.feedback} ответивших"
+            + (f", средняя оценка {_num(cur.mean_rating)} из 5" if cur.rated else "")
+        )
+    if cur.reopened:
+        lines.append(f"Открыто повторно: {cur.reopened}")
+    lines.append(f"Сейчас в работе: {cur.open_now}, из них просрочено: <b>{cur.overdue_now}</b>")
+
+    ranked = [p for p in people if p.rank is not None]
+    lines += ["", "<b>Исполнители</b>"]
+    if ranked:
+        best = ranked[0]
+        lines.append(
+            f"Лучший: {_who(best)} — {_num(best.score)} балла, в срок {_pct(best.on_time_share)}"
+        )
+        if len(ranked) > 1:
+            worst = ranked[-1]
+            lines.append(
+                f"Требует внимания: {_who(worst)} — {_num(worst.score)} балла, в срок "
+                f"{_pct(worst.on_time_share)}, просрочено сейчас {worst.overdue_now}"
+            )
+    else:
+        lines.append(
+            f"Для рейтинга нужно не меньше {MIN_RANKED} ответов за неделю — пока ни у кого."
+        )
+    backlog = sorted((p for p in people if p.overdue_now), key=lambda p: -p.overdue_now)[:3]
+    if backlog:
+        lines.append(
+            "Больше всего просрочек: " + "; ".join(f"{_who(p)} — {p.overdue_now}" for p in backlog)
+        )
+
+    lines += ["", "<b>Точки роста</b>"]
+    if growth:
+        for g in growth[:4]:
+            what = "тема" if g.dimension == "sector" else "место"
+            example = ""
+            if g.examples:
+                e = g.examples[0]
+                example = f"\n  напр. {_esc(e['number'])}: «{_esc(clip(e['text'], 90))}»"
+            lines.append(
+                f"• {what} «{_esc(g.name)}»: {g.count} при норме {_num(g.baseline)} в неделю "
+                f"(×{_num(g.ratio)}){example}"
+            )
+    else:
+        lines.append("Значимого роста нет.")
+
+    lines += ["", "<b>Требуют решения</b>"]
+    if decisions:
+        for d in decisions[:6]:
+            lines.append(f"• {_esc(d['number'])} — {d['why']}: {_esc(clip(d['text'], 70))}")
+        if len(decisions) > 6:
+            lines.append(f"  и ещё {len(decisions) - 6}")
+    else:
+        lines.append("Нет.")
+    if attachments:
+        lines += ["", "Во вложении: графики и таблица XLSX с обращениями недели и рейтингом."]
+        if cur.received > listed:
+            lines[-1] = (
+                f"Во вложении: графики и таблица XLSX с рейтингом и {listed} из "
+                f"{cur.received} обращений недели — сначала требующие внимания. Полный "
+                f"список — в панели МЦУ или выгрузкой <code>{_esc(export_path(week))}</code>."
+            )
+    text = "\n".join(lines)
+    return text if len(text) <= 4000 else text[:3990].rsplit("\n", 1)[0]
+
+
+def export_path(week: Period) -> str:
+    """The API export of the whole list of a week's items (the dashboard links the same)."""
+    return f"/api/v1/reports/items?period={week.code}&format=xlsx"
+
+
+def _who(row: RatingRow) -> str:
+    return _esc(row.name) + (f" ({_esc(row.sector)})" if row.sector else "")
+
+
+def _days(hours: float | None, day_hours: float) -> float | None:
+    return None if hours is None else hours / day_hours
