@@ -59,8 +59,26 @@ def render_text(
         _esc(municipality),
         "",
         "<b>Итоги недели</b>",
-        f"Поступило: <b>{cur.received}</b> ({_change(cur.received, prev.received)})",
+        *_totals(cur, prev, day_hours),
+        "",
+        "<b>Исполнители</b>",
+        *_people(people),
+        "",
+        "<b>Точки роста</b>",
+        *_growth(growth),
+        "",
+        "<b>Требуют решения</b>",
+        *_decisions(decisions),
     ]
+    if attachments:
+        lines += ["", _attached(week, cur, listed)]
+    text = "\n".join(lines)
+    return text if len(text) <= 4000 else text[:3990].rsplit("\n", 1)[0]
+
+
+def _totals(cur: Summary, prev: Summary, day_hours: float) -> list[str]:
+    """What came in and by which channels, what was done, how fast, how citizens rated it."""
+    lines = [f"Поступило: <b>{cur.received}</b> ({_change(cur.received, prev.received)})"]
     if cur.by_channel:
         parts = [
             f"{CHANNEL_RU[Channel(k)]} {n}"
@@ -90,9 +108,13 @@ def render_text(
     if cur.reopened:
         lines.append(f"Открыто повторно: {cur.reopened}")
     lines.append(f"Сейчас в работе: {cur.open_now}, из них просрочено: <b>{cur.overdue_now}</b>")
+    return lines
 
+
+def _people(people: list[RatingRow]) -> list[str]:
+    """The best and the worst of the ranked, and who holds the most overdue items."""
+    lines = []
     ranked = [p for p in people if p.rank is not None]
-    lines += ["", "<b>Исполнители</b>"]
     if ranked:
         best = ranked[0]
         lines.append(
@@ -113,40 +135,48 @@ def render_text(
         lines.append(
             "Больше всего просрочек: " + "; ".join(f"{_who(p)} — {p.overdue_now}" for p in backlog)
         )
+    return lines
 
-    lines += ["", "<b>Точки роста</b>"]
-    if growth:
-        for g in growth[:4]:
-            what = "тема" if g.dimension == "sector" else "место"
-            example = ""
-            if g.examples:
-                e = g.examples[0]
-                example = f"\n  напр. {_esc(e['number'])}: «{_esc(clip(e['text'], 90))}»"
-            lines.append(
-                f"• {what} «{_esc(g.name)}»: {g.count} при норме {_num(g.baseline)} в неделю "
-                f"(×{_num(g.ratio)}){example}"
-            )
-    else:
-        lines.append("Значимого роста нет.")
 
-    lines += ["", "<b>Требуют решения</b>"]
-    if decisions:
-        for d in decisions[:6]:
-            lines.append(f"• {_esc(d['number'])} — {d['why']}: {_esc(clip(d['text'], 70))}")
-        if len(decisions) > 6:
-            lines.append(f"  и ещё {len(decisions) - 6}")
-    else:
-        lines.append("Нет.")
-    if attachments:
-        lines += ["", "Во вложении: графики и таблица XLSX с обращениями недели и рейтингом."]
-        if cur.received > listed:
-            lines[-1] = (
-                f"Во вложении: графики и таблица XLSX с рейтингом и {listed} из "
-                f"{cur.received} обращений недели — сначала требующие внимания. Полный "
-                f"список — в панели МЦУ или выгрузкой <code>{_esc(export_path(week))}</code>."
-            )
-    text = "\n".join(lines)
-    return text if len(text) <= 4000 else text[:3990].rsplit("\n", 1)[0]
+def _growth(growth: list[GrowthPoint]) -> list[str]:
+    """Up to four points of growth, each with an example."""
+    if not growth:
+        return ["Значимого роста нет."]
+    lines = []
+    for g in growth[:4]:
+        what = "тема" if g.dimension == "sector" else "место"
+        example = ""
+        if g.examples:
+            e = g.examples[0]
+            example = f"\n  напр. {_esc(e['number'])}: «{_esc(clip(e['text'], 90))}»"
+        lines.append(
+            f"• {what} «{_esc(g.name)}»: {g.count} при норме {_num(g.baseline)} в неделю "
+            f"(×{_num(g.ratio)}){example}"
+        )
+    return lines
+
+
+def _decisions(decisions: list[dict[str, Any]]) -> list[str]:
+    """Up to six items waiting for the head, and how many more."""
+    if not decisions:
+        return ["Нет."]
+    lines = [
+        f"• {_esc(d['number'])} — {d['why']}: {_esc(clip(d['text'], 70))}" for d in decisions[:6]
+    ]
+    if len(decisions) > 6:
+        lines.append(f"  и ещё {len(decisions) - 6}")
+    return lines
+
+
+def _attached(week: Period, cur: Summary, listed: int) -> str:
+    """What is attached; when the workbook cannot list every item, where the whole list is."""
+    if cur.received <= listed:
+        return "Во вложении: графики и таблица XLSX с обращениями недели и рейтингом."
+    return (
+        f"Во вложении: графики и таблица XLSX с рейтингом и {listed} из "
+        f"{cur.received} обращений недели — сначала требующие внимания. Полный "
+        f"список — в панели МЦУ или выгрузкой <code>{_esc(export_path(week))}</code>."
+    )
 
 
 def export_path(week: Period) -> str:
