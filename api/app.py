@@ -22,7 +22,7 @@ from workflows.core.errors import (
     NotFound,
     StaleVersion,
 )
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 
 log = logging.getLogger(__name__)
 MAX_BODY = 2_000_000

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Role
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 from workflows.staff.tokens import get_token_actor
 
 bearer = HTTPBearer(auto_error=False, description="Токен API: Authorization: Bearer mcu_…")

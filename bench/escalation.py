@@ -57,13 +57,10 @@ from models.settings import Settings
 from workflows.core.clock import Clock
 from workflows.escalation import firing as escalation
 from workflows.escalation.firing import due_timers_query, next_due_at
-from workflows.jobs.tasks import (
-    Runtime,
-    fire_timers,
-    run_arq_supervised,
-    run_in_process,
-    send_outbox,
-)
+from workflows.jobs.loop import run_in_process
+from workflows.jobs.runtime import Runtime
+from workflows.jobs.tasks import fire_timers, send_outbox
+from workflows.jobs.worker import run_arq_supervised
 from workflows.outbox.ports import ConsolePort
 
 START = datetime(2025, 12, 2, 8, 0, tzinfo=UTC)  # Tue 2 Dec 2025 11:00 Moscow: a working moment

@@ -72,7 +72,8 @@ from tests.bot.emulator import BotApiEmulator
 from tests.bot.tg_rules import ApiError
 from workflows.core.clock import SystemClock
 from workflows.core.directory import load_directory
-from workflows.jobs.tasks import Runtime, run_in_process
+from workflows.jobs.loop import run_in_process
+from workflows.jobs.runtime import Runtime
 from workflows.notifications.notify import enqueue, item_card, staff_notice
 from workflows.outbox.ports import ConsolePort
 

@@ -77,7 +77,7 @@ def bare_app(dsn: str) -> FastAPI:
 def real_app(settings: Settings) -> FastAPI:
     """The product's API as `mcu serve` builds it (without the jobs and the bot)."""
     from api.app import create_app
-    from workflows.jobs.tasks import Runtime
+    from workflows.jobs.runtime import Runtime
 
     return create_app(Runtime.create(settings))
 

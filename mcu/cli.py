@@ -23,7 +23,8 @@ from workflows.core.errors import DomainError
 from workflows.items.register import NewItem, check_register_item
 from workflows.items.transitions import STATUS_RU
 from workflows.items.views import get_item_view
-from workflows.jobs.tasks import JOBS, Runtime
+from workflows.jobs.runtime import Runtime
+from workflows.jobs.tasks import JOBS
 from workflows.setup.apply import check_apply_setup
 from workflows.staff.invites import check_create_invite
 from workflows.staff.tokens import check_create_token
@@ -140,7 +141,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
 
     from api.app import create_app
     from mcu.compose import close_bots, install_channels, telegram_tasks
-    from workflows.jobs.tasks import run_in_process
+    from workflows.jobs.loop import run_in_process
 
     settings = get_settings()
     install_channels()
@@ -180,7 +181,8 @@ def worker() -> None:
     _logging()
     settings = get_settings()
     from mcu.compose import install_channels
-    from workflows.jobs.tasks import run_arq_supervised, run_in_process
+    from workflows.jobs.loop import run_in_process
+    from workflows.jobs.worker import run_arq_supervised
 
     install_channels()  # the sender delivers Telegram notices from here
 

@@ -6,7 +6,7 @@ import logging
 from aiogram import Bot
 
 from bot.telegram.runner import attach_port, build_dispatcher, dispatch_loop, make_bot, poll
-from workflows.jobs.tasks import RUNTIME_HOOKS, Runtime
+from workflows.jobs.runtime import RUNTIME_HOOKS, Runtime
 
 log = logging.getLogger(__name__)
 BOTS: dict[int, Bot] = {}

@@ -27,7 +27,7 @@ from workflows.calendar.periods import PERIOD_HELP, Period, parse_period, week_p
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, Forbidden, Invalid, NotFound
 from workflows.items.transitions import CHANNEL_RU
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 from workflows.reports.charts import heatmap_chart, weekly_chart
 from workflows.reports.exports import to_xlsx
 from workflows.reports.growth import get_growth

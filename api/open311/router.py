@@ -26,7 +26,7 @@ from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, Forbidden, Invalid, NotFound
 from workflows.items.register import REGISTRARS, NewItem, check_register_item
 from workflows.items.transitions import OPEN, STATUS_RU
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 from workflows.staff.tokens import get_token_actor
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])

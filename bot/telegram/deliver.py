@@ -14,7 +14,7 @@ from workflows.conversation.parts import Card, Edit, Output, Say, Unbutton, Uplo
 from workflows.core.actors import Actor
 from workflows.items.attachments import get_attachments
 from workflows.items.views import get_item_view
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 from workflows.staff.cards import do_save_card
 from workflows.staff.lookups import get_staff_by_telegram
 

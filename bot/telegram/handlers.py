@@ -9,7 +9,7 @@ from bot.telegram.deliver import Pressed, deliver
 from bot.telegram.events import message_event, press_event
 from models import Channel
 from workflows.conversation.engine import Chat, converse, get_served_municipality
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 
 
 async def chat_of(rt: Runtime, chat_id: int, user_id: int) -> Chat:

@@ -16,7 +16,7 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from models import Channel
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 
 log = logging.getLogger(__name__)
 POSTING = ("Send", "Edit", "Copy", "Forward")

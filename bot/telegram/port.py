@@ -21,7 +21,7 @@ from workflows.core.actors import Actor
 from workflows.digest.schedule import get_digest_file
 from workflows.items.attachments import get_attachments
 from workflows.items.views import ContextCache, get_item_view
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 from workflows.outbox.ports import Notice, PermanentFailure, RetryAfter, Send, send_parts
 from workflows.staff.cards import do_save_card, get_card
 from workflows.texts import citizen as tc

@@ -23,7 +23,7 @@ from workflows.intake.inbox import (
     get_last_update_id,
     get_unprocessed,
 )
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from models import Role, Staff
 from models.db import make_sessionmaker
 from models.settings import Settings
 from workflows.core.clock import FakeClock
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 from workflows.staff.tokens import check_create_token
 
 BOOTSTRAP = "bootstrap-admin-token-for-tests-only"

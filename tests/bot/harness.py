@@ -20,7 +20,8 @@ from models.settings import Settings
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.people import UserHandle
 from workflows.core.clock import ShiftedClock
-from workflows.jobs.tasks import Runtime, run_in_process
+from workflows.jobs.loop import run_in_process
+from workflows.jobs.runtime import Runtime
 from workflows.outbox.ports import ConsolePort
 from workflows.staff.invites import check_create_invite
 

@@ -24,7 +24,7 @@ from tests.api.conftest import serve
 from tests.helpers import staff
 from tests.workflows.test_reports import NOW, at, ids, seed, seed_week
 from workflows.core.clock import FakeClock
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 from workflows.staff.tokens import check_create_token
 
 CHROMIUM = os.environ.get("MCU_CHROMIUM", "/usr/bin/chromium")

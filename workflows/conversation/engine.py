@@ -28,7 +28,7 @@ from workflows.conversation.parts import (
     to_json,
 )
 from workflows.core.errors import DomainError
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 from workflows.staff.lookups import get_staff_by_telegram
 from workflows.texts.words import sentence
 

@@ -24,7 +24,7 @@ from workflows.conversation.parts import (
     plain,
 )
 from workflows.core.clock import Clock
-from workflows.jobs.tasks import Runtime
+from workflows.jobs.runtime import Runtime
 
 _keys = itertools.count(1)
 

@@ -1,0 +1,55 @@
+"""The embedded mode: the timer poller, the outbox sender and the weekly note's check, in this
+process, until told to stop."""
+
+import asyncio
+import contextlib
+import logging
+
+from workflows.escalation.firing import next_due_at
+from workflows.jobs.runtime import Runtime
+from workflows.jobs.tasks import fire_timers, make_due_digests, send_outbox
+
+log = logging.getLogger(__name__)
+
+
+async def run_in_process(rt: Runtime, *, stop: asyncio.Event) -> None:
+    """The embedded mode: poll timers and send the outbox in this process until `stop` is set."""
+    poll = rt.settings.poll_seconds
+
+    async def timers_loop() -> None:
+        while not stop.is_set():
+            try:
+                await fire_timers(rt)
+                async with rt.sm() as s:
+                    nxt = await next_due_at(s)
+                wait = poll if nxt is None else (nxt - rt.clock.now()).total_seconds()
+            except Exception:  # keep polling: the next round retries what failed
+                log.exception("ошибка опроса таймеров")
+                wait = poll
+            await sleep_or_stop(stop, min(max(wait, 0.05), poll))
+
+    async def sender_loop() -> None:
+        while not stop.is_set():
+            try:
+                await send_outbox(rt, stop=stop)
+            except Exception:
+                log.exception("ошибка отправки уведомлений")
+            await sleep_or_stop(stop, min(1.0, poll))
+
+    async def digest_loop() -> None:
+        while not stop.is_set():
+            try:
+                await make_due_digests(rt)
+            except Exception:
+                log.exception("ошибка подготовки недельной записки")
+            await sleep_or_stop(stop, DIGEST_CHECK_SECONDS)
+
+    await asyncio.gather(timers_loop(), sender_loop(), digest_loop())
+
+
+DIGEST_CHECK_SECONDS = 300  # the Monday note goes out within five minutes of 09:00
+
+
+async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -1,0 +1,56 @@
+"""What the jobs, the bots and the API run on: the database, the clock, the settings, the
+channel ports and the one outbox sender of the process."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Channel
+from models.db import make_engine, make_sessionmaker
+from models.settings import Settings
+from workflows.core.clock import Clock, FileClock, SystemClock
+from workflows.outbox.ports import ChannelPort, ConsolePort
+from workflows.outbox.sender import Sender
+
+# The composition root (the CLI) registers channel set-ups here, e.g. the Telegram port, so that
+# every runtime a process makes (arq builds its own) can deliver through them.
+RUNTIME_HOOKS: list[Callable[["Runtime"], None]] = []
+
+
+@dataclass
+class Runtime:
+    """What the jobs need: the database, the clock, the settings and the channel ports."""
+
+    engine: AsyncEngine
+    sm: async_sessionmaker[AsyncSession]
+    clock: Clock
+    settings: Settings
+    ports: dict[Channel, ChannelPort] = field(default_factory=dict)
+    _sender: Sender | None = None
+
+    @classmethod
+    def create(cls, settings: Settings, *, clock: Clock | None = None) -> "Runtime":
+        engine = make_engine(settings.database_url)
+        if clock is None:
+            clock = (
+                FileClock(settings.fake_clock_file) if settings.fake_clock_file else SystemClock()
+            )
+        rt = cls(
+            engine, make_sessionmaker(engine), clock, settings, {Channel.console: ConsolePort()}
+        )
+        for hook in RUNTIME_HOOKS:
+            hook(rt)
+        return rt
+
+    @property
+    def sender(self) -> Sender:
+        if self._sender is None:
+            self._sender = Sender(
+                self.sm,
+                clock=self.clock,
+                ports=self.ports,
+                max_attempts=self.settings.outbox_max_attempts,
+            )
+        return self._sender
