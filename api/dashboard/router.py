@@ -21,7 +21,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Rt, Session
-from api.reports.router import XLSX, item_list, items_sheet
+from api.reports.exports import item_list, items_sheet
+from api.reports.files import XLSX
 from models import Channel, Municipality, Role
 from workflows.calendar.periods import PERIOD_HELP, Period, parse_period, week_period
 from workflows.core.actors import Actor

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.reports.router import XLSX
+from api.reports.files import XLSX
 from tests.api.conftest import Api
 from tests.workflows.test_reports import (
     NOW,

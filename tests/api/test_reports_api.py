@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.reports.router import ITEM_HEADER, XLSX
+from api.reports.exports import ITEM_HEADER
+from api.reports.files import XLSX
 from models import ApiToken, Citizen, Item, ItemEvent, ItemStatus, Role
 from tests.api.conftest import Api
 from tests.workflows.test_reports import (

@@ -1,0 +1,131 @@
+"""The query every report shares: period, municipality, sector and format, resolved against the
+caller's token first (a municipality's token sees only it, a sector lead only their sector)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Query
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.deps import Caller, Rt, Session
+from models import Municipality, Role, Sector
+from workflows.calendar.periods import PERIOD_HELP, Period, parse_period
+from workflows.core.actors import Actor
+from workflows.core.errors import Forbidden, Invalid, NotFound
+from workflows.reports.scope import Scope
+
+READERS = (Role.curator, Role.head, Role.admin, Role.operator, Role.sector_lead)
+
+
+REGION_TZ = "Europe/Moscow"  # a regional report over all municipalities counts Moscow days
+
+
+MAX_CODE = 64
+
+
+FORMATS = ("json", "csv", "xlsx")
+
+
+async def reader(actor: Caller) -> Actor:
+    """Reports are for those who manage the work; a recipient sees their own items instead."""
+    if actor.role not in READERS:
+        raise Forbidden(
+            "отчёты доступны куратору, руководителю МЦУ, администратору, оператору "
+            "и руководителю блока; исполнителю они недоступны"
+        )
+    return actor
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A resolved report query: what to count, over which days, and how to answer."""
+
+    scope: Scope
+    period: Period
+    now: datetime
+    fmt: str
+    municipality: Municipality | None  # None: every municipality (a regional caller)
+    sector: Sector | None
+
+
+def _code(value: str, what: str) -> str:
+    if len(value) > MAX_CODE:
+        raise Invalid(f"{what}: код длиннее {MAX_CODE} символов")
+    return value
+
+
+async def _municipality(s: AsyncSession, *, actor: Actor, code: str | None) -> Municipality | None:
+    if not code:
+        if actor.municipality_id is None:
+            return None
+        own = await s.get(Municipality, actor.municipality_id)
+        if own is None:
+            raise NotFound(f"муниципалитет {actor.municipality_id} не найден")
+        return own
+    found = (
+        await s.exec(select(Municipality).where(Municipality.code == _code(code, "municipality")))
+    ).first()
+    if found is None:
+        raise NotFound(f"муниципалитет «{code}» не найден")
+    if not actor.sees_municipality(found.id or 0):
+        raise Forbidden(f"токен выдан для другого муниципалитета: отчёты «{code}» недоступны")
+    return found
+
+
+async def _sector(
+    s: AsyncSession, *, actor: Actor, municipality: Municipality | None, code: str | None
+) -> Sector | None:
+    if actor.role is Role.sector_lead:
+        own = None if actor.sector_id is None else await s.get(Sector, actor.sector_id)
+        if own is None:
+            raise Forbidden("у руководителя блока не указан блок: отчёты недоступны")
+        if code and code != own.code:
+            raise Forbidden(f"руководителю блока доступны отчёты только своего блока «{own.code}»")
+        return own
+    if not code:
+        return None
+    _code(code, "sector")
+    if municipality is None:
+        raise Invalid("для отбора по блоку укажите и муниципалитет: municipality=<код>")
+    found = (
+        await s.exec(
+            select(Sector).where(Sector.municipality_id == municipality.id, Sector.code == code)
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"отраслевой блок «{code}» не найден в муниципалитете «{municipality.code}»")
+    return found
+
+
+async def ask(
+    s: Session,
+    rt: Rt,
+    actor: Annotated[Actor, Depends(reader)],
+    period: Annotated[str, Query(description=f"период: {PERIOD_HELP}")] = "last-week",
+    municipality: Annotated[
+        str | None, Query(description="код муниципалитета; без него — свой (или все у региона)")
+    ] = None,
+    sector: Annotated[str | None, Query(description="код отраслевого блока")] = None,
+    fmt: Annotated[
+        str,
+        Query(
+            alias="format", description="json, csv или xlsx", json_schema_extra={"enum": FORMATS}
+        ),
+    ] = "json",
+) -> Ask:
+    """Check the caller's reach and parse the period in the municipality's time zone."""
+    if fmt not in FORMATS:
+        raise Invalid(f"формат «{fmt[:20]}» не поддерживается: json, csv или xlsx")
+    muni = await _municipality(s, actor=actor, code=municipality)
+    sect = await _sector(s, actor=actor, municipality=muni, code=sector)
+    now = rt.clock.now()
+    tz = ZoneInfo(muni.tz if muni else REGION_TZ)
+    parsed = parse_period(period, tz=tz, now=now)
+    scope = Scope(None if muni is None else (muni.id or 0,), None if sect is None else sect.id)
+    return Ask(scope, parsed, now, fmt, muni, sect)
+
+
+Q = Annotated[Ask, Depends(ask)]
