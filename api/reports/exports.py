@@ -18,8 +18,6 @@ from workflows.reports.lists import select_items
 from workflows.reports.scope import Scope
 
 MAX_EXPORT = 100_000  # items in one export; a longer list is a database dump, not a report
-
-
 ITEM_HEADER = (
     "Номер",
     "Зарегистрировано",

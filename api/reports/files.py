@@ -8,8 +8,6 @@ from api.reports.query import Ask
 from workflows.reports.exports import Sheet, to_csv, to_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 FILES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, или файл при format=csv / format=xlsx",

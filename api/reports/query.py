@@ -18,14 +18,8 @@ from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.reports.scope import Scope
 
 READERS = (Role.curator, Role.head, Role.admin, Role.operator, Role.sector_lead)
-
-
 REGION_TZ = "Europe/Moscow"  # a regional report over all municipalities counts Moscow days
-
-
 MAX_CODE = 64
-
-
 FORMATS = ("json", "csv", "xlsx")
 
 

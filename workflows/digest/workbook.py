@@ -21,8 +21,6 @@ from workflows.reports.scope import Scope, clip, get_names
 from workflows.reports.summary import Summary
 
 TEXT_IN_TABLE = 500  # characters of an item's text in the tables
-
-
 ITEM_HEADER = [
     "Номер", "Поступило", "Вид", "Канал", "Сектор", "Населённый пункт", "Статус",
     "Исполнитель", "Срок", "Взято", "Ответ", "С нарушением срока", "До ответа, раб. ч",

@@ -16,17 +16,9 @@ from workflows.calendar.periods import Period
 from workflows.reports.scope import Scope, T, clip, get_names, in_period, resolve, tune
 
 BASELINE_WEEKS = 8  # growth compares a week with the mean of the eight before it
-
-
 GROWTH_P = 0.01  # …and calls it growth if so many or more would happen by chance under 1 %
-
-
 GROWTH_MIN = 3  # …and at least this many items, and at least GROWTH_RATIO × the baseline
-
-
 GROWTH_RATIO = 1.5
-
-
 BASELINE_FLOOR = 0.5  # a place with no history is treated as if half an item a week were normal
 
 
