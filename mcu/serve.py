@@ -1,0 +1,121 @@
+"""Running the system: everything in one process, or the API, the worker and the bot apart."""
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mcu.common import apply_setup_file, migrate_db, run_step, setup_logging, until_signal
+from models.settings import get_settings
+from workflows.jobs.runtime import Runtime
+
+
+def run(
+    setup: Annotated[Path | None, typer.Option(help="применить этот файл перед запуском")] = None,
+    host: Annotated[str | None, typer.Option(help="адрес API")] = None,
+    port: Annotated[int | None, typer.Option(help="порт API")] = None,
+) -> None:
+    """Всё в одном процессе: миграции, API, таймеры и отправка уведомлений."""
+    setup_logging()
+    migrate_db()
+    if setup is not None:
+        apply_setup_file(setup)
+    asyncio.run(_serve(host, port, with_jobs=True))
+
+
+def api(
+    host: Annotated[str | None, typer.Option(help="адрес API")] = None,
+    port: Annotated[int | None, typer.Option(help="порт API")] = None,
+) -> None:
+    """Только HTTP API (рабочие процессы запускаются отдельно: `mcu worker`)."""
+    setup_logging()
+    asyncio.run(_serve(host, port, with_jobs=False))
+
+
+async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from mcu.compose import close_bots, install_channels, telegram_tasks
+    from workflows.jobs.loop import run_in_process
+
+    settings = get_settings()
+    install_channels()
+    rt = Runtime.create(settings)
+    app_ = create_app(rt)
+    wake = asyncio.Event()
+    app_.state.inbox_wake = wake
+    config = uvicorn.Config(
+        app_,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="info",
+    )
+    server = uvicorn.Server(config)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(server.serve())]
+    if with_jobs:
+        tasks.append(asyncio.create_task(run_in_process(rt, stop=stop)))
+        polling = not settings.telegram_webhook_url
+        tasks += await telegram_tasks(rt, stop=stop, wake=wake, polling=polling)
+    typer.echo(
+        f"МЦУ запущен: http://{config.host}:{config.port}/docs "
+        f"(база: {rt.engine.dialect.name}; остановка: Ctrl+C)"
+    )
+    try:
+        await tasks[0]
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks[1:], return_exceptions=True)
+        await close_bots()
+        await rt.engine.dispose()
+
+
+def worker() -> None:
+    """Таймеры и отправка: через arq, если задан REDIS_URL, иначе в этом процессе."""
+    setup_logging()
+    settings = get_settings()
+    from mcu.compose import install_channels
+    from workflows.jobs.loop import run_in_process
+    from workflows.jobs.worker import run_arq_supervised
+
+    install_channels()  # the sender delivers Telegram notices from here
+
+    if settings.redis_url:
+        typer.echo("Рабочий процесс arq запущен (Redis: расписание, Postgres: состояние).")
+        asyncio.run(until_signal(lambda stop: run_arq_supervised(settings, stop=stop)))
+        return
+
+    async def go(rt: Runtime) -> None:
+        typer.echo("Рабочий процесс запущен (без Redis, в этом процессе).")
+        await until_signal(lambda stop: run_in_process(rt, stop=stop))
+
+    run_step(go)
+
+
+def bot() -> None:
+    """Telegram-бот: приём обновлений (опрос или из входящих вебхука) и их обработка."""
+    setup_logging()
+    from mcu.compose import close_bots, install_channels, telegram_tasks
+
+    settings = get_settings()
+    if settings.telegram_token is None:
+        typer.secho("Ошибка: задайте TELEGRAM_TOKEN", fg="red", err=True)
+        raise typer.Exit(2)
+    install_channels()
+
+    async def go(rt: Runtime) -> None:
+        async def body(stop: asyncio.Event) -> None:
+            wake = asyncio.Event()
+            tasks = await telegram_tasks(
+                rt, stop=stop, wake=wake, polling=not settings.telegram_webhook_url
+            )
+            await stop.wait()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await close_bots()
+
+        typer.echo("Telegram-бот запущен.")
+        await until_signal(body)
+
+    run_step(go)
