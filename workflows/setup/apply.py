@@ -23,7 +23,7 @@ from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
 from workflows.core.tx import committing
 from workflows.items.routing import keyword_lemmas
-from workflows.setup.schema import SetupSpec
+from workflows.setup.schema import NamedSpec, SetupSpec
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -82,10 +82,27 @@ async def _upsert(
     return row
 
 
+Ids = dict[str, int | None]  # setup codes to row ids
+
+
 async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -> ApplyReport:
     """Create or update everything the setup names; staff and rules it no longer names are
     switched off (items still refer to them), calendar overrides are replaced."""
     report = ApplyReport()
+    mid = await _apply_municipality(session, report, spec)
+    report.municipality_id = mid
+    sectors = await _apply_named(session, report, Sector, mid, spec.sectors, "блоков")
+    localities = await _apply_named(
+        session, report, Locality, mid, spec.localities, "населённых пунктов"
+    )
+    staff = await _apply_staff(session, report, mid, spec, sectors)
+    await _apply_policies(session, report, mid, spec, sectors)
+    await _apply_routing(session, report, mid, spec, sectors, localities, staff)
+    await _apply_calendar(session, report, mid, spec, year)
+    return report
+
+
+async def _apply_municipality(session: AsyncSession, report: ApplyReport, spec: SetupSpec) -> int:
     m = spec.municipality
     muni = await _upsert(
         session,
@@ -103,35 +120,38 @@ async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -
         },
         "муниципалитет",
     )
-    mid = muni.id or 0
-    report.municipality_id = mid
-    sectors = {
+    return muni.id or 0
+
+
+async def _apply_named(
+    session: AsyncSession,
+    report: ApplyReport,
+    model: type[Sector] | type[Locality],
+    mid: int,
+    specs: list[NamedSpec],
+    label: str,
+) -> Ids:
+    """Sectors or localities: a code and a name each."""
+    return {
         s.code: (
             await _upsert(
                 session,
                 report,
-                Sector,
+                model,
                 {"municipality_id": mid, "code": s.code},
                 {"name": s.name},
-                "блоков",
+                label,
             )
         ).id
-        for s in spec.sectors
+        for s in specs
     }
-    localities = {
-        loc.code: (
-            await _upsert(
-                session,
-                report,
-                Locality,
-                {"municipality_id": mid, "code": loc.code},
-                {"name": loc.name},
-                "населённых пунктов",
-            )
-        ).id
-        for loc in spec.localities
-    }
-    staff: dict[str, int | None] = {}
+
+
+async def _apply_staff(
+    session: AsyncSession, report: ApplyReport, mid: int, spec: SetupSpec, sectors: Ids
+) -> Ids:
+    """Staff the file names, and those it no longer names switched off."""
+    staff: Ids = {}
     for s in spec.staff:
         row = await _upsert(
             session,
@@ -152,6 +172,12 @@ async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -
         if row.code not in staff and row.active:
             row.active = False
             report.counts["сотрудников отключено"] += 1
+    return staff
+
+
+async def _apply_policies(
+    session: AsyncSession, report: ApplyReport, mid: int, spec: SetupSpec, sectors: Ids
+) -> None:
     for p in spec.policies:
         await _upsert(
             session,
@@ -174,6 +200,18 @@ async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -
             },
             "политик сроков",
         )
+
+
+async def _apply_routing(
+    session: AsyncSession,
+    report: ApplyReport,
+    mid: int,
+    spec: SetupSpec,
+    sectors: Ids,
+    localities: Ids,
+    staff: Ids,
+) -> None:
+    """Rules in the file's order (keywords stored as lemmas); rules it no longer names switched off."""
     for position, r in enumerate(spec.routing):
         await _upsert(
             session,
@@ -197,8 +235,6 @@ async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -
         if rule.code not in named and rule.active:
             rule.active = False
             report.counts["правил отключено"] += 1
-    await _apply_calendar(session, report, mid, spec, year)
-    return report
 
 
 async def _apply_calendar(
