@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.reports.files import XLSX
 from tests.api.conftest import Api
-from tests.workflows.test_reports import (
+from tests.workflows.reports.test_reports import (
     NOW,
     at,
     other_municipality,

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Citizen, Item, ItemEvent, ItemKind, ItemStatus, Role
 from tests.api.conftest import Api
-from tests.workflows.test_reports import NOW, other_municipality, seed, seed_week
+from tests.workflows.reports.test_reports import NOW, other_municipality, seed, seed_week
 from workflows.core.clock import FakeClock
 from workflows.staff.tokens import check_create_token
 

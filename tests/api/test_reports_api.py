@@ -17,7 +17,7 @@ from api.reports.exports import ITEM_HEADER
 from api.reports.files import XLSX
 from models import ApiToken, Citizen, Item, ItemEvent, ItemStatus, Role
 from tests.api.conftest import Api
-from tests.workflows.test_reports import (
+from tests.workflows.reports.test_reports import (
     NOW,
     at,
     other_municipality,

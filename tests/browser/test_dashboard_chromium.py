@@ -22,7 +22,7 @@ from models.db import make_sessionmaker
 from models.settings import Settings
 from tests.api.conftest import serve
 from tests.helpers import staff
-from tests.workflows.test_reports import NOW, at, ids, seed, seed_week
+from tests.workflows.reports.test_reports import NOW, at, ids, seed, seed_week
 from workflows.core.clock import FakeClock
 from workflows.jobs.runtime import Runtime
 from workflows.staff.tokens import check_create_token

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Citizen, Digest, Outbox, Staff
 from tests.bot.harness import running_system, text_of
-from tests.workflows.test_reports import MSK, NOW, W45, at, seed, seed_week
+from tests.workflows.reports.test_reports import MSK, NOW, W45, at, seed, seed_week
 from workflows.core.clock import FakeClock
 from workflows.digest import build as digest
 from workflows.digest.build import build_digest
