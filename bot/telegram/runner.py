@@ -3,7 +3,10 @@ processor, and the outbox port. Updates are saved before they are acknowledged.
 
 Saved updates are handled by chat workers (workflows/inbox_workers.py): a chat's updates one at a
 time in arrival order, different chats' in parallel, `MCU_INBOX_CONCURRENCY` workers per process
-and any number of processes on one database, each update once."""
+and any number of processes on one database, each update once. Every handler may take
+`inbox_key: str` — `"telegram:<update_id>"`, the saved update's identity — to make its effect
+idempotent per update: an update is handled again only if its worker died before recording the
+outcome (the lease ran out), and then with the same key."""
 
 import asyncio
 import contextlib
@@ -59,10 +62,15 @@ def attach_port(rt: Runtime, bot: Bot) -> None:
     rt.ports[Channel.telegram] = TelegramPort(bot, rt)
 
 
+def inbox_key(update_id: str) -> str:
+    """The identity handlers get for an update (`inbox_key` in their data)."""
+    return f"telegram:{update_id}"
+
+
 async def feed_saved(bot: Bot, dp: Dispatcher, claimed: ClaimedUpdate) -> None:
-    """Hand one saved update to aiogram."""
+    """Hand one saved update to aiogram, with its identity for the handlers."""
     update = Update.model_validate(claimed.payload, context={"bot": bot})
-    await dp.feed_update(bot, update)
+    await dp.feed_update(bot, update, inbox_key=inbox_key(claimed.update_id))
 
 
 async def save_update(rt: Runtime, payload: dict[str, Any]) -> bool:
