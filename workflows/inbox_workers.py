@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import Channel
 from workflows.clock import Clock
-from workflows.inbox import (
+from workflows.inbox_claims import (
     ClaimedUpdate,
     do_claim_update,
+    do_finish_and_claim,
     do_finish_update,
     do_release_claims,
     do_renew_claim,
@@ -28,32 +29,33 @@ MAX_CLAIMS = 3
 REST_SECONDS = 30.0  # a resting worker's own look at the queue; the scout looks more often
 
 
+async def handle_claimed(
+    engine: AsyncEngine, claimed: ClaimedUpdate, *, handle: Handle, clock: Clock, lease: timedelta
+) -> str | None:
+    """Run the handler on a claimed update, renewing the lease meanwhile; the error to record
+    (None: it went well). A failing update is recorded and skipped: it cannot block its chat."""
+    if claimed.claim > MAX_CLAIMS:
+        log.error("обновление %s: брошено после %s попыток", claimed.update_id, MAX_CLAIMS)
+        return f"abandoned: claimed {MAX_CLAIMS} times, never finished"
+    renewing = asyncio.create_task(_keep_claim(engine, claimed, clock=clock, lease=lease))
+    try:
+        await handle(claimed)
+    except Exception as e:  # one bad update must not stop the rest
+        log.exception("обновление %s не обработано", claimed.update_id)
+        return f"{type(e).__name__}: {e}"
+    finally:
+        renewing.cancel()
+    return None
+
+
 async def process_next(
-    engine: AsyncEngine,
-    *,
-    channel: Channel,
-    handle: Handle,
-    clock: Clock,
-    lease: timedelta,
+    engine: AsyncEngine, *, channel: Channel, handle: Handle, clock: Clock, lease: timedelta
 ) -> bool:
-    """Claim, handle and record one update; False when no chat has one waiting. A failing
-    update is recorded with its error and skipped, so it cannot block its chat."""
+    """Claim, handle and record one update; False when no chat has one waiting."""
     claimed = await do_claim_update(engine, channel=channel, now=clock.now(), lease=lease)
     if claimed is None:
         return False
-    error: str | None = None
-    if claimed.claim > MAX_CLAIMS:
-        log.error("обновление %s: брошено после %s попыток", claimed.update_id, MAX_CLAIMS)
-        error = f"abandoned: claimed {MAX_CLAIMS} times, never finished"
-    else:
-        renewing = asyncio.create_task(_keep_claim(engine, claimed, clock=clock, lease=lease))
-        try:
-            await handle(claimed)
-        except Exception as e:  # one bad update must not stop the rest
-            log.exception("обновление %s не обработано", claimed.update_id)
-            error = f"{type(e).__name__}: {e}"
-        finally:
-            renewing.cancel()
+    error = await handle_claimed(engine, claimed, handle=handle, clock=clock, lease=lease)
     await do_finish_update(engine, inbox_id=claimed.id, now=clock.now(), error=error)
     return True
 
@@ -92,22 +94,40 @@ async def run_inbox_workers(
     if engine.dialect.name == "sqlite":  # one process: a lease at start-up is our own past
         await do_release_claims(engine, channel=channel)
 
+    async def drain(claimed: ClaimedUpdate | None) -> None:
+        """Handle updates while there are any, recording each outcome with the next claim."""
+        while claimed is not None:
+            error = await handle_claimed(engine, claimed, handle=handle, clock=clock, lease=lease)
+            if stop.is_set():
+                await do_finish_update(engine, inbox_id=claimed.id, now=clock.now(), error=error)
+                return
+            claimed = await do_finish_and_claim(
+                engine,
+                inbox_id=claimed.id,
+                error=error,
+                channel=channel,
+                now=clock.now(),
+                lease=lease,
+            )
+
     async def worker(n: int) -> None:
         rested = False
         while not stop.is_set():
             try:
-                found = await process_next(
-                    engine, channel=channel, handle=handle, clock=clock, lease=lease
+                claimed = await do_claim_update(
+                    engine, channel=channel, now=clock.now(), lease=lease
                 )
+                if claimed is not None and rested:  # work came while resting: call the others
+                    wake.set()
+                rested = False
+                await drain(claimed)
             except Exception:  # the database went away: try again shortly
                 log.exception("очередь входящих недоступна")
                 await _sleep_or_stop(stop, poll_seconds)
                 continue
-            if found:
-                if rested:  # work came while resting: there may be more, call the others
-                    wake.set()
-                    rested = False
-            elif wake.is_set():
+            if claimed is not None:
+                continue
+            if wake.is_set():
                 wake.clear()  # then look once more: nothing saved before the clear is missed
             else:
                 rested = True

@@ -27,7 +27,8 @@ from bot.telegram.port import TelegramPort
 from bot.telegram.routers import citizen, fallback, mine, report, staff, stats
 from bot.telegram.storage import DbStorage
 from models import Channel
-from workflows.inbox import ClaimedUpdate, do_save_update, get_last_update_id
+from workflows.inbox import do_save_update, get_last_update_id
+from workflows.inbox_claims import ClaimedUpdate
 from workflows.inbox_workers import run_inbox_workers
 from workflows.jobs import Runtime
 

@@ -16,15 +16,13 @@ from models import Channel, Inbox
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade_head_async
 from workflows.clock import FakeClock, SystemClock
-from workflows.inbox import (
+from workflows.inbox import do_save_update, get_chat_key, get_last_update_id, get_unprocessed
+from workflows.inbox_claims import (
     ClaimedUpdate,
     do_claim_update,
+    do_finish_and_claim,
     do_finish_update,
     do_renew_claim,
-    do_save_update,
-    get_chat_key,
-    get_last_update_id,
-    get_unprocessed,
 )
 from workflows.inbox_workers import MAX_CLAIMS, process_next, run_inbox_workers
 
@@ -96,6 +94,37 @@ async def test_claims_keep_a_chats_order_and_skip_a_busy_chat(sm, engine, clock)
     await do_finish_update(engine, inbox_id=first.id, now=clock.now())
     third = await claim(engine, clock)
     assert third is not None and third.update_id == "2"
+
+
+async def finish_and_claim(engine: AsyncEngine, clock: Any, row: ClaimedUpdate, error=None):
+    return await do_finish_and_claim(
+        engine,
+        inbox_id=row.id,
+        error=error,
+        channel=Channel.telegram,
+        now=clock.now(),
+        lease=LEASE,
+    )
+
+
+async def check_finish_and_claim(engine: AsyncEngine, clock: Any) -> None:
+    for payload in (message(1, 100), message(2, 100), message(3, 200)):
+        await save(engine, clock, payload)
+    first, other = await claim(engine, clock), await claim(engine, clock)
+    assert first and other and (first.update_id, other.update_id) == ("1", "3")
+    # Recording "1" and claiming in one go: "1" counts as done, so its chat's "2" is next.
+    after = await finish_and_claim(engine, clock, first)
+    assert after is not None and after.update_id == "2"
+    assert await finish_and_claim(engine, clock, other, error="плохо") is None
+    async with make_sessionmaker(engine)() as s:
+        rows = {r.update_id: r for r in await s.exec(select(Inbox))}
+    assert rows["1"].processed_at and rows["1"].error is None and rows["1"].claimed_until is None
+    assert rows["3"].processed_at and rows["3"].error == "плохо"
+    assert rows["2"].processed_at is None and rows["2"].claimed_until is not None
+
+
+async def test_an_outcome_is_recorded_with_the_next_claim(sm, engine, clock):
+    await check_finish_and_claim(engine, clock)
 
 
 async def test_a_dead_workers_lease_runs_out_and_the_row_is_taken_again(sm, engine, clock):
@@ -261,6 +290,15 @@ async def test_sqlite_claims_by_chat(sqlite_url: str) -> None:
             10,
         )
         assert handled == ["2"]
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_records_an_outcome_then_claims(sqlite_url: str) -> None:
+    await upgrade_head_async(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        await check_finish_and_claim(engine, FakeClock(SystemClock().now()))
     finally:
         await engine.dispose()
 
