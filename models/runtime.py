@@ -39,14 +39,41 @@ class Timer(SQLModel, table=True):
 
 
 class Inbox(SQLModel, table=True):
-    """Inbound updates saved before they are acknowledged; deduplicated by channel and update id."""
+    """Inbound updates saved before they are acknowledged; deduplicated by channel and update id.
+    Claimed by chat: a chat's updates are handled one at a time in arrival order, different
+    chats' in parallel, by any number of processes (workflows/intake/)."""
 
-    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id"),
+        # Only unprocessed rows are indexed, so claiming does not grow with history: the queue
+        # in arrival order, and each chat's queue (is this row the oldest of its chat?).
+        Index(
+            "ix_inbox_queue",
+            "channel",
+            "id",
+            postgresql_where=text("processed_at IS NULL"),
+            sqlite_where=text("processed_at IS NULL"),
+        ),
+        Index(
+            "ix_inbox_chat_queue",
+            "channel",
+            "chat_key",
+            "id",
+            postgresql_where=text("processed_at IS NULL"),
+            sqlite_where=text("processed_at IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     channel: Channel
     update_id: str = Field(max_length=64)
+    # The chat the update belongs to (None: it belongs to none and needs no order).
+    chat_key: str | None = Field(default=None, max_length=64)
     payload: dict[str, Any] = Field(sa_type=JsonType)
     received_at: datetime = Field(sa_type=UTCDateTime)
+    # A worker's claim: nobody else takes the row before this moment; renewed while it works,
+    # so a worker that died (kill -9) gives the row back when its lease runs out.
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claims: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=1000)
 

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     telegram_chat_interval: float = Field(
         default=1.05, ge=0, le=60, alias="MCU_TELEGRAM_CHAT_INTERVAL"
     )
+    # Chat workers per bot process: a chat's updates in order, different chats' in parallel.
+    inbox_concurrency: int = Field(default=16, ge=1, le=256, alias="MCU_INBOX_CONCURRENCY")
+    # A claimed update's lease, renewed while it is handled: after a crash (kill -9) the chat's
+    # update is taken up again this long after the last renewal.
+    inbox_lease_seconds: float = Field(default=30.0, ge=1, le=600, alias="MCU_INBOX_LEASE_SECONDS")
     max_reports_per_hour: int = Field(default=5, ge=1, le=1000, alias="MCU_MAX_REPORTS_PER_HOUR")
     max_photos: int = Field(default=5, ge=0, le=10, alias="MCU_MAX_PHOTOS")
     # The Monday note to the head, curators and sector leads (off: only `mcu digest` makes it).

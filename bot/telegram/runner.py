@@ -1,10 +1,18 @@
 """Running the Telegram bot: the dispatcher, polling or webhook intake into the inbox, the inbox
-processor, and the outbox port. Updates are saved before they are acknowledged."""
+processor, and the outbox port. Updates are saved before they are acknowledged.
+
+Saved updates are handled by chat workers (workflows/intake/workers.py): a chat's updates one at a
+time in arrival order, different chats' in parallel, `MCU_INBOX_CONCURRENCY` workers per process
+and any number of processes on one database, each update once. Every handler may take
+`inbox_key: str` — `"telegram:<update_id>"`, the saved update's identity — to make its effect
+idempotent per update: an update is handled again only if its worker died before recording the
+outcome (the lease ran out), and then with the same key."""
 
 import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
@@ -17,12 +25,9 @@ from bot.telegram import handlers
 from bot.telegram.pacing import PacingMiddleware
 from bot.telegram.port import TelegramPort
 from models import Channel
-from workflows.intake.inbox import (
-    do_mark_processed,
-    do_save_update,
-    get_last_update_id,
-    get_unprocessed,
-)
+from workflows.intake.claims import ClaimedUpdate
+from workflows.intake.inbox import do_save_update, get_last_update_id
+from workflows.intake.workers import run_inbox_workers
 from workflows.jobs.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -68,23 +73,15 @@ def attach_port(rt: Runtime, bot: Bot) -> None:
     rt.ports[Channel.telegram] = TelegramPort(bot, rt)
 
 
-async def process_inbox(rt: Runtime, bot: Bot, dp: Dispatcher, *, limit: int = 100) -> int:
-    """Hand saved updates to the dispatcher in arrival order; a failing one is recorded and
-    skipped so that it cannot block the chats behind it."""
-    async with rt.sm() as s:
-        rows = await get_unprocessed(s, channel=Channel.telegram, limit=limit)
-    for row in rows:
-        error = None
-        try:
-            update = Update.model_validate(row.payload, context={"bot": bot})
-            await dp.feed_update(bot, update)
-        except Exception as e:  # one bad update must not stop the rest
-            log.exception("update %s failed", row.update_id)
-            error = f"{type(e).__name__}: {e}"
-        async with rt.sm() as s:
-            await do_mark_processed(s, inbox_id=row.id or 0, now=rt.clock.now(), error=error)
-            await s.commit()
-    return len(rows)
+def inbox_key(update_id: str) -> str:
+    """The identity handlers get for an update (`inbox_key` in their data)."""
+    return f"telegram:{update_id}"
+
+
+async def feed_saved(bot: Bot, dp: Dispatcher, claimed: ClaimedUpdate) -> None:
+    """Hand one saved update to aiogram, with its identity for the handlers."""
+    update = Update.model_validate(claimed.payload, context={"bot": bot})
+    await dp.feed_update(bot, update, inbox_key=inbox_key(claimed.update_id))
 
 
 async def save_update(rt: Runtime, payload: dict[str, Any]) -> bool:
@@ -124,18 +121,30 @@ async def poll(rt: Runtime, bot: Bot, *, stop: asyncio.Event, wake: asyncio.Even
 
 
 async def dispatch_loop(
-    rt: Runtime, bot: Bot, dp: Dispatcher, *, stop: asyncio.Event, wake: asyncio.Event
+    rt: Runtime,
+    bot: Bot,
+    dp: Dispatcher,
+    *,
+    stop: asyncio.Event,
+    wake: asyncio.Event,
+    concurrency: int | None = None,
 ) -> None:
-    """Process the inbox whenever something arrives (and every few seconds anyway)."""
-    while not stop.is_set():
-        wake.clear()
-        try:
-            while await process_inbox(rt, bot, dp):
-                pass
-        except Exception:
-            log.exception("inbox processing failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=2.0)
+    """Process the inbox by chat until `stop`: woken by intake, and looking every second for
+    what other processes saved. A failing update is recorded with its error and skipped."""
+
+    async def handle(claimed: ClaimedUpdate) -> None:
+        await feed_saved(bot, dp, claimed)
+
+    await run_inbox_workers(
+        rt.engine,
+        channel=Channel.telegram,
+        handle=handle,
+        clock=rt.clock,
+        concurrency=concurrency or rt.settings.inbox_concurrency,
+        lease=timedelta(seconds=rt.settings.inbox_lease_seconds),
+        stop=stop,
+        wake=wake,
+    )
 
 
 async def _unless_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:

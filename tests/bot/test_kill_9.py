@@ -27,6 +27,7 @@ def start_bot(pg_database: str, emu: BotApiEmulator) -> subprocess.Popen[bytes]:
         MCU_POLL_SECONDS="0.2",
         MCU_TELEGRAM_CHAT_INTERVAL="0",
         MCU_WEEKLY_NOTE="false",
+        MCU_INBOX_LEASE_SECONDS="3",  # the killed process's claim on the update runs out soon
     )
     # `mcu run` with a Postgres URL: the bot, the timers and the sender, as in production.
     return subprocess.Popen(

@@ -113,7 +113,8 @@ async def consent(t: Turn, _: Choice) -> None:
             text_version=tc.CONSENT_VERSION,
             now=t.rt.clock.now(),
         )
-    t.out.append(Unbutton())
+    # The consent button stays on the greeting: pressing it again is harmless, and editing it
+    # away would cost the chat a second message in Telegram's one-a-second budget.
     t.say(tc.CONSENT_GIVEN, keyboard=Keyboard.menu)
 
 

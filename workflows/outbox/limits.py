@@ -1,6 +1,7 @@
 """Pacing: when each chat and each channel may send next, shared by the sender and a channel's
 direct replies so that together they keep the channel's budget."""
 
+import bisect
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,11 +13,13 @@ from workflows.core.clock import Clock
 
 @dataclass
 class Limits:
-    """Pacing state of one process: when each chat and each channel may send next. Shared by
-    the outbox sender and a channel's direct replies, so together they keep the budget."""
+    """Pacing state of one process: when each chat may send next, which moments are booked on
+    each channel, and until when a channel is paused ("retry after"). Shared by the outbox
+    sender and a channel's direct replies, so together they keep the budget."""
 
     chat_next: dict[tuple[Channel, str], datetime] = field(default_factory=dict)
     channel_next: dict[Channel, datetime] = field(default_factory=dict)
+    booked: dict[Channel, list[datetime]] = field(default_factory=dict)
 
     async def acquire(
         self,
@@ -28,16 +31,25 @@ class Limits:
         clock: Clock,
         sleep: Callable[[float], Awaitable[None]],
     ) -> None:
-        """Book the first moment both the channel and the chat allow, then wait for it. Booking
-        before sleeping keeps concurrent callers in line without re-reading the clock."""
+        """Book the first moment the chat allows that is at least 1/per_second away from every
+        other booking on the channel, then wait for it. A booking a chat must wait for (its
+        one message a second) leaves the moments before it to other chats: a busy chat does
+        not hold up the rest. Booking before sleeping keeps concurrent callers in line."""
         now = clock.now()
+        # Rounded up: 1/30 s rounded to the microsecond below would let 30 through in 0.99999 s.
+        gap = timedelta(microseconds=math.ceil(1e6 / per_second))
         turn = max(
             m
             for m in (now, self.channel_next.get(channel), self.chat_next.get((channel, chat)))
             if m is not None
         )
-        # Rounded up: 1/30 s rounded to the microsecond below would let 30 through in 0.99999 s.
-        self.channel_next[channel] = turn + timedelta(microseconds=math.ceil(1e6 / per_second))
+        slots = self.booked.setdefault(channel, [])
+        del slots[: bisect.bisect_left(slots, now - gap)]  # past ones cannot collide
+        i = bisect.bisect_left(slots, turn - gap)
+        while i < len(slots) and slots[i] < turn + gap:  # too close to a booking: after it
+            turn = max(turn, slots[i] + gap)
+            i += 1
+        bisect.insort(slots, turn)
         self.chat_next[(channel, chat)] = turn + timedelta(seconds=chat_interval)
         if turn > now:
             await sleep((turn - now).total_seconds())

@@ -9,6 +9,7 @@ from models import Channel, Outbox, OutboxStatus
 from tests.helpers import actor, outbox, register, staff
 from workflows.core.clock import FakeClock
 from workflows.notifications.notify import enqueue, staff_notice
+from workflows.outbox.limits import Limits
 from workflows.outbox.ports import Notice, PermanentFailure, RetryAfter
 from workflows.outbox.sender import Sender
 
@@ -84,6 +85,31 @@ async def test_pacing_respects_chat_and_bot_limits(sm, clock, muni):
     times = sorted(at for _, at, _ in port.sent)
     for i in range(len(times) - 30):
         assert (times[i + 30] - times[i]).total_seconds() >= 1.0 - 1e-6, "≤ 30 a second per bot"
+
+
+async def test_a_chat_waiting_for_its_turn_does_not_hold_up_other_chats(clock):
+    limits, turns = Limits(), []
+    start = clock.now()
+
+    async def book(chat: str) -> None:
+        async def note(seconds: float) -> None:  # the moment it would send
+            turns.append((chat, round(seconds, 3)))
+
+        await limits.acquire(
+            Channel.telegram, chat, per_second=30, chat_interval=1.0, clock=clock, sleep=note
+        )
+
+    await book("busy")  # now: no wait
+    await book("busy")  # its second message waits a second
+    for other in ("a", "b", "c"):
+        await book(other)  # the moments before it are free for other chats
+    assert turns == [("busy", 1.0), ("a", 0.033), ("b", 0.067), ("c", 0.1)]
+    await book("busy")  # and its third still waits for its own turn
+    assert turns[-1] == ("busy", 2.0)
+    assert clock.now() == start
+    booked = limits.booked[Channel.telegram]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(booked)]
+    assert min(gaps) >= 1 / 30, "still ≤ 30 a second per bot"
 
 
 async def test_retry_after_is_honoured_and_not_counted_as_a_failure(sm, clock, muni):
