@@ -19,7 +19,7 @@ from workflows.items.actions import HANDLERS
 from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.effects import ActionInput, Call, Effect
 from workflows.items.timers import replan
-from workflows.items.transitions import ACTION_RU, STATUS_RU, TABLE, Action, Who
+from workflows.items.transitions import ACTION_RU, KIND_DATIVE, STATUS_RU, TABLE, Action, Who
 from workflows.notifications.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.staff.cards import get_card_holders
 
@@ -108,15 +108,16 @@ async def apply_action(
     rule = TABLE[action]
     if version is not None and version != item.version:
         raise StaleVersion(
-            f"обращение {item.number} уже изменилось (версия {item.version}, у вас {version}); "
-            "обновите карточку"
+            f"По {KIND_DATIVE[item.kind]} {item.number} уже есть изменения: обновите карточку."
         )
     if item.status not in rule.sources:
         raise IllegalTransition(
-            f"нельзя «{ACTION_RU[action]}»: обращение {item.number} {STATUS_RU[item.status]}"
+            f"Нельзя «{ACTION_RU[action]}»: {item.number} сейчас {STATUS_RU[item.status]}."
         )
     if not relations(actor, item) & rule.who:
-        raise Forbidden(f"у вас нет права «{ACTION_RU[action]}» для обращения {item.number}")
+        raise Forbidden(
+            f"У вас нет права «{ACTION_RU[action]}» по {KIND_DATIVE[item.kind]} {item.number}."
+        )
     effect = await HANDLERS[action](Call(session, ctx, now, item, actor, data))
     if rule.target is not None:
         effect.changes["status"] = rule.target
@@ -128,7 +129,10 @@ async def apply_action(
         .values(**effect.changes, version=old_version + 1, updated_at=now)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleVersion(f"обращение {item.number} только что изменил кто-то другой; обновите")
+        raise StaleVersion(
+            f"По {KIND_DATIVE[item.kind]} {item.number} только что внёс изменения кто-то другой: "
+            "обновите карточку."
+        )
     # The row is already written; mark the object's new values as loaded, not dirty.
     for key, value in {**effect.changes, "version": old_version + 1, "updated_at": now}.items():
         set_committed_value(item, key, value)

@@ -101,6 +101,14 @@ KIND_RU: dict[ItemKind, str] = {
     ItemKind.incident: "инцидент",
 }
 
+# «по сообщению …», «по обращению …»: refusals name the item in the dative, which agrees
+# whatever the kind (no «уже изменилось» said of an incident).
+KIND_DATIVE: dict[ItemKind, str] = {
+    ItemKind.message: "сообщению",
+    ItemKind.appeal_59fz: "обращению",
+    ItemKind.incident: "инциденту",
+}
+
 STATUS_RU: dict[S, str] = {
     S.new: "новое, ждёт распределения",
     S.assigned: "назначено исполнителю",
