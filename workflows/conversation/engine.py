@@ -24,7 +24,6 @@ from workflows.conversation.parts import (
     Rich,
     Say,
     from_json,
-    rich,
     to_json,
 )
 from workflows.core.errors import DomainError
@@ -69,7 +68,9 @@ class Turn:
         columns: int = 2,
         keyboard: Keyboard | None = None,
     ) -> None:
-        segments = rich(text) if isinstance(text, str) else text
+        # A plain string is said as it is (a refusal's reason may hold anything); emphasis comes
+        # only from a catalogue template through rich().
+        segments = (text,) if isinstance(text, str) else text
         self.out.append(Say(segments, tuple(options), columns, keyboard))
 
     def go(self, state: str | None, **data: Any) -> None:
@@ -143,7 +144,7 @@ async def _turn(rt: Runtime, *, chat: Chat, event: Event, key: str, route: Handl
                 row.state,
                 {k: v for k, v in row.data.items() if not k.startswith("_")},
             )
-            turn.out = [Say(rich(sentence(e.reason)))]
+            turn.out = [Say((sentence(e.reason),))]
         row.state = turn.state
         row.data = {**turn.data, "_key": key, "_out": to_json(turn.out)}
         row.updated_at = rt.clock.now()
