@@ -4,6 +4,7 @@ Every step says what it expects, takes nothing else as its input, and offers a w
 import secrets
 from typing import Any
 
+from models.item import MAX_TEXT
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
     Choice,
@@ -97,8 +98,6 @@ async def describe_step(t: Turn) -> None:
 
 
 def _add_text(t: Turn, text: str, *, reply: str | None) -> bool:
-    from models.item import MAX_TEXT
-
     joined = (str(t.data.get("text", "")) + "\n" + text).strip()
     if len(joined) > MAX_TEXT:
         t.say(rich(tc.TOO_LONG, limit=MAX_TEXT), _done())

@@ -2,7 +2,7 @@
 (answer, question, reason, person, days). At a prompt, /cancel and its button cancel, and any
 other command is refused: it is never sent to a citizen as the answer."""
 
-from models import Role
+from models import Item, Municipality, Role
 from workflows.conversation.cards import CODES, OPEN, PING
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
@@ -25,7 +25,7 @@ from workflows.items.lifecycle import do_act
 from workflows.items.ping import check_ping
 from workflows.items.queries import get_items
 from workflows.items.transitions import STATUS_RU, Action
-from workflows.items.views import get_item_view
+from workflows.items.views import ItemView, get_item_view
 from workflows.staff.invites import check_redeem_invite
 from workflows.staff.lookups import get_assignable
 from workflows.texts import staff as ts
@@ -98,10 +98,8 @@ async def cancel_prompt(t: Turn, _: Choice) -> None:
 
 
 async def _number(t: Turn, item_id: int) -> str:
-    try:
-        return (await get_item_view(t.session, item_id=item_id)).item.number
-    except DomainError:
-        return "—"
+    item = await t.session.get(Item, item_id)
+    return item.number if item is not None else "—"
 
 
 async def inbox(t: Turn, choice: Choice) -> None:
@@ -114,7 +112,8 @@ async def inbox(t: Turn, choice: Choice) -> None:
         t.say(ts.INBOX_EMPTY)
         return
     now = t.rt.clock.now()
-    tz = (await get_item_view(t.session, item_id=items[0].id or 0)).ctx.municipality.tz
+    muni = await t.session.get(Municipality, items[0].municipality_id)
+    tz = muni.tz if muni else "Europe/Moscow"
     parts = list(rich(ts.INBOX_TITLE, total=total))
     for item in items:
         parts.append("\n")
@@ -143,48 +142,51 @@ async def press(t: Turn, choice: Choice) -> None:
     """A card's action: done at once, or a picker or a prompt for what it needs."""
     action = CODES[choice.act]
     item_id, version = choice.a, choice.b
-    refusal = await _precheck(t, item_id, version, action)
-    if refusal is not None:
-        t.say(refusal)
+    refusal, view = await _precheck(t, item_id, version, action)
+    if view is None:
+        t.say(refusal or ts.NOT_FOUND)
         t.out.append(Card(item_id, redraw=True))
         return
     if action in DIRECT:
         await _apply(t, item_id, action, version, ActionInput(), redraw=True)
     elif action in (Action.reassign, Action.assign):
-        await _offer_people(t, item_id, version)
+        await _offer_people(t, view, version)
     elif action in (Action.extend, Action.request_extension):
-        view = await get_item_view(t.session, item_id=item_id)
         options = [
             Option(ts.DAYS.format(days=d), Choice("pd", item_id, version, d)) for d in EXTEND_DAYS
         ]
         t.say(rich(ts.PICK_DAYS, number=view.item.number), [*options, CANCEL], columns=5)
     else:
-        await _prompt(t, item_id, version, action)
+        await _prompt(t, view.item.number, item_id, version, action)
 
 
-async def _prompt(t: Turn, item_id: int, version: int, action: Action, days: int = 0) -> None:
-    number = await _number(t, item_id)
+async def _prompt(
+    t: Turn, number: str, item_id: int, version: int, action: Action, days: int = 0
+) -> None:
     t.go(PROMPT, item=item_id, v=version, act=action.value, days=days or None)
     t.say(ts.PROMPT_FOR.format(number=number) + ts.PROMPTS[action] + ts.PROMPT_TAIL, [CANCEL])
 
 
-async def _precheck(t: Turn, item_id: int, version: int, action: Action) -> str | None:
-    """Why a press cannot lead anywhere (moved on, or not theirs), before asking for input."""
+async def _precheck(
+    t: Turn, item_id: int, version: int, action: Action
+) -> tuple[str | None, ItemView | None]:
+    """The item's view when the press can lead somewhere; otherwise why not (moved on, or not
+    theirs), said before any input is asked for."""
     actor = actor_of(t)
     try:
         item = await access_item(t.session, item_id=item_id, actor=actor)
     except DomainError:
-        return ts.NOT_FOUND
+        return ts.NOT_FOUND, None
     view = await get_item_view(t.session, item_id=item.id or 0)
     if view.item.version != version:
-        return ts.MOVED_ON.format(number=view.item.number)
+        return ts.MOVED_ON.format(number=view.item.number), None
     if action not in view.allowed(actor):
-        return ts.NOT_ALLOWED.format(number=view.item.number)
-    return None
+        return ts.NOT_ALLOWED.format(number=view.item.number), None
+    return None, view
 
 
-async def _offer_people(t: Turn, item_id: int, version: int) -> None:
-    view = await get_item_view(t.session, item_id=item_id)
+async def _offer_people(t: Turn, view: ItemView, version: int) -> None:
+    item_id = view.item.id or 0
     people = await get_assignable(t.session, municipality_id=view.item.municipality_id)
     options = [
         Option(shorten(p.name, 40), Choice("pp", item_id, version, p.id or 0))
@@ -201,7 +203,7 @@ async def picked_person(t: Turn, choice: Choice) -> None:
     view = await get_item_view(t.session, item_id=choice.a)
     action = Action.assign if view.item.status.value == "new" else Action.reassign
     error = await _apply(t, choice.a, action, choice.b, ActionInput(assignee_id=choice.c))
-    t.out.append(Edit(rich(error or ts.HANDED.format(number=view.item.number))))
+    t.out.append(Edit((error or ts.HANDED.format(number=view.item.number),)))
 
 
 async def picked_days(t: Turn, choice: Choice) -> None:
@@ -212,7 +214,7 @@ async def picked_days(t: Turn, choice: Choice) -> None:
         policy and policy.extension_needs_head and actor.role is not Role.head
     )
     action = Action.extend if direct else Action.request_extension
-    await _prompt(t, choice.a, choice.b, action, days=choice.c)
+    await _prompt(t, view.item.number, choice.a, choice.b, action, days=choice.c)
 
 
 async def typed(t: Turn) -> None:
