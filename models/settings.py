@@ -39,6 +39,20 @@ class Settings(BaseSettings):
     telegram_chat_interval: float = Field(
         default=1.05, ge=0, le=60, alias="MCU_TELEGRAM_CHAT_INTERVAL"
     )
+    # A VK community bot (community messages): its token, the community's id, and how events
+    # arrive — Callback API when VK_CALLBACK_URL is set (VK posts to /vk/callback/<group_id>),
+    # Bots Long Poll otherwise (no public address needed).
+    vk_token: SecretStr | None = Field(default=None, alias="VK_TOKEN")
+    vk_group_id: int | None = Field(default=None, gt=0, alias="VK_GROUP_ID")
+    vk_api_base: str = Field(default="https://api.vk.ru/method/", alias="VK_API_BASE")
+    vk_callback_url: str | None = Field(default=None, alias="VK_CALLBACK_URL")
+    vk_callback_secret: SecretStr | None = Field(default=None, alias="VK_CALLBACK_SECRET")
+    vk_confirmation_code: str | None = Field(default=None, max_length=64, alias="VK_CONFIRMATION")
+    vk_municipality: str | None = Field(default=None, alias="VK_MUNICIPALITY")
+    # VK's budget is 20 requests a second per community token (every method, not only sends):
+    # a little under it, shared by the outbox and the dialogs' replies.
+    vk_per_second: float = Field(default=19.0, gt=0, le=1000, alias="MCU_VK_PER_SECOND")
+    vk_timeout: float = Field(default=20.0, gt=0, le=300, alias="MCU_VK_TIMEOUT")
     # Chat workers per bot process: a chat's updates in order, different chats' in parallel.
     inbox_concurrency: int = Field(default=16, ge=1, le=256, alias="MCU_INBOX_CONCURRENCY")
     # A claimed update's lease, renewed while it is handled: after a crash (kill -9) the chat's

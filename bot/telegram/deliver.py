@@ -8,6 +8,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile
 
 from bot.telegram.cards import render_card
+from bot.telegram.files import telegram_file
 from bot.telegram.render import html, inline, standing
 from models import Channel
 from workflows.conversation.parts import Card, Edit, Output, Say, Unbutton, Upload
@@ -81,7 +82,7 @@ async def _card(
             return
         view = await get_item_view(s, item_id=out.item_id)
         photos = [
-            a.file_id
+            a
             for a in await get_attachments(s, item_id=out.item_id)
             if a.kind == "photo" and a.from_citizen
         ]
@@ -101,7 +102,9 @@ async def _card(
         return
     text, markup = render_card(view, actor, now, short=bool(photos))
     if photos:
-        sent = await bot.send_photo(chat_id, photos[0], caption=text, reply_markup=markup)
+        sent = await bot.send_photo(
+            chat_id, await telegram_file(rt, photos[0]), caption=text, reply_markup=markup
+        )
     else:
         sent = await bot.send_message(chat_id, text, reply_markup=markup)
     async with rt.sm() as s:

@@ -13,10 +13,11 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.telegram.cards import render_card
+from bot.telegram.files import telegram_file
 from bot.telegram.render import html, inline
-from bot.telegram.split import split_plain
-from models import Channel, Staff
-from workflows.conversation.parts import Choice, Option, rich
+from models import Attachment, Channel, Staff
+from workflows.conversation.notices import citizen_lines
+from workflows.conversation.parts import rich
 from workflows.core.actors import Actor
 from workflows.digest.schedule import get_digest_file
 from workflows.items.attachments import get_attachments
@@ -24,10 +25,7 @@ from workflows.items.views import ContextCache, get_item_view
 from workflows.jobs.runtime import Runtime
 from workflows.outbox.ports import Notice, PermanentFailure, RetryAfter, Send, send_parts
 from workflows.staff.cards import do_save_card, get_card
-from workflows.texts import citizen as tc
-from workflows.texts import notices as tn
 from workflows.texts.notices import TITLES
-from workflows.texts.words import iso_to_ru
 
 # Kinds that deserve a new message (a notification on the phone); the rest edit the card.
 ALERTS = frozenset(
@@ -95,9 +93,7 @@ class TelegramPort:
             view = await get_item_view(s, item_id=notice.item_id, cache=self.contexts)
             card = await get_card(s, item_id=notice.item_id, staff_id=staff.id or 0)
             photos = [
-                a.file_id
-                for a in await get_attachments(s, item_id=notice.item_id)
-                if a.kind == "photo"
+                a for a in await get_attachments(s, item_id=notice.item_id) if a.kind == "photo"
             ]
         now = self.rt.clock.now()
         headline, note = self._headline(notice)
@@ -120,7 +116,10 @@ class TelegramPort:
         )
         if photos:
             sent = await self.bot.send_photo(
-                notice.chat_id, photos[0], caption=text, reply_markup=markup
+                notice.chat_id,
+                await telegram_file(self.rt, photos[0]),
+                caption=text,
+                reply_markup=markup,
             )
         else:
             sent = await self.bot.send_message(notice.chat_id, text, reply_markup=markup)
@@ -181,50 +180,24 @@ class TelegramPort:
             )
 
     async def _citizen(self, notice: Notice) -> None:
+        """What the citizen is told (workflows/conversation/notices.py), message by message; a
+        retry goes on after the messages already delivered."""
         item_id = notice.item_id or 0
-        if notice.kind == "answered":
-            await self._answer(notice, item_id)
-            return
-        template = tn.CITIZEN.get(notice.kind)
-        if template is None:
-            return  # a notice citizens do not get in chat
-        p = notice.payload
-        fields = {
-            "number": str(p.get("number") or ""),
-            "due_date": iso_to_ru(str(p.get("due_date") or "—")),
-            "new_due_date": iso_to_ru(str(p.get("new_due_date") or "—")),
-            "question": str(p.get("question") or ""),
-            "into_number": str(p.get("into_number") or ""),
-        }
-        text = rich(template, **fields)
-        reason = p.get("reason")
-        if reason and notice.kind in ("extended", "redirected", "rejected"):
-            text += rich(tn.CITIZEN_REASON, reason=str(reason)[:1000])
-        options = (
-            (Option(tc.REPLY, Choice("det", item_id)),)
-            if notice.kind == "clarification_asked"
-            else ()
-        )
-        await self.bot.send_message(notice.chat_id, html(text), reply_markup=inline(options, 1))
-
-    async def _answer(self, notice: Notice, item_id: int) -> None:
-        """The answer in full (split if long), staff photos, then «Проблема решена?»."""
-        answer = str(notice.payload.get("answer", ""))
-        header = rich(tn.ANSWER_HEADER, number=str(notice.payload.get("number", "")))
-        texts = [html((*header, p) if i == 0 else (p,)) for i, p in enumerate(split_plain(answer))]
         async with self.rt.sm() as s:
             photos = [
-                a.file_id
+                a
                 for a in await get_attachments(s, item_id=item_id)
                 if a.kind == "photo" and not a.from_citizen
             ]
         chat, bot = notice.chat_id, self.bot
-        options = (
-            Option(tc.SOLVED, Choice("ok", item_id)),
-            Option(tc.UNSOLVED, Choice("no", item_id)),
-        )
-        question = html(rich(tn.SOLVED_QUESTION))
-        sends: list[Send] = [partial(bot.send_message, chat, text) for text in texts]
-        sends += [partial(bot.send_photo, chat, photo) for photo in photos[:3]]
-        sends.append(partial(bot.send_message, chat, question, reply_markup=inline(options, 2)))
-        await send_parts(notice, sends)  # a retry goes on after the messages already delivered
+        sends: list[Send] = []
+        for line in citizen_lines(notice.kind, notice.payload, item_id, len(photos)):
+            if line.photo is not None:
+                sends.append(partial(self._photo, chat, photos[line.photo]))
+            else:
+                markup = inline(line.options, 2)
+                sends.append(partial(bot.send_message, chat, html(line.text), reply_markup=markup))
+        await send_parts(notice, sends)
+
+    async def _photo(self, chat_id: str, attachment: Attachment) -> None:
+        await self.bot.send_photo(chat_id, await telegram_file(self.rt, attachment))

@@ -69,8 +69,17 @@ async def acknowledge(bot: Bot, updates: list[Update]) -> None:
 
 
 def attach_port(rt: Runtime, bot: Bot) -> None:
-    """Send the outbox's Telegram notices through this bot."""
+    """Send the outbox's Telegram notices through this bot, and fetch Telegram files with it
+    (a staff photo another channel sends on)."""
     rt.ports[Channel.telegram] = TelegramPort(bot, rt)
+
+    async def fetch(file_id: str) -> bytes:
+        content = await bot.download(file_id)
+        if content is None:
+            raise LookupError("Telegram не отдал файл")
+        return content.getvalue()
+
+    rt.fetchers[Channel.telegram] = fetch
 
 
 def inbox_key(update_id: str) -> str:

@@ -6,13 +6,13 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from bot.telegram.split import split_plain
 from models import Item, Outbox, OutboxStatus
 from tests.bot.harness import running_system, text_of
 from tests.bot.people import FAKE_JPEG
 from tests.bot.test_dialogs import bot_report
 from tests.helpers import act, actor, outbox
 from workflows.items.transitions import Action
+from workflows.texts.split import split_plain
 
 
 @pytest.mark.parametrize(

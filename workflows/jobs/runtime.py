@@ -1,7 +1,7 @@
 """What the jobs, the bots and the API run on: the database, the clock, the settings, the
 channel ports and the one outbox sender of the process."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -17,6 +17,7 @@ from workflows.outbox.sender import Sender
 # The composition root (the CLI) registers channel set-ups here, e.g. the Telegram port, so that
 # every runtime a process makes (arq builds its own) can deliver through them.
 RUNTIME_HOOKS: list[Callable[["Runtime"], None]] = []
+Fetch = Callable[[str], Awaitable[bytes]]
 
 
 @dataclass
@@ -28,6 +29,9 @@ class Runtime:
     clock: Clock
     settings: Settings
     ports: dict[Channel, ChannelPort] = field(default_factory=dict)
+    # How to get a file's content by its id in each channel (a citizen's photo from VK shown on
+    # a Telegram card, a staff photo from Telegram sent to a VK citizen).
+    fetchers: dict[Channel, Fetch] = field(default_factory=dict)
     _sender: Sender | None = None
 
     @classmethod
@@ -43,6 +47,12 @@ class Runtime:
         for hook in RUNTIME_HOOKS:
             hook(rt)
         return rt
+
+    async def fetch_file(self, channel: Channel, file_id: str) -> bytes:
+        fetch = self.fetchers.get(channel)
+        if fetch is None:
+            raise LookupError(f"файл из канала {channel} получить нечем")
+        return await fetch(file_id)
 
     @property
     def sender(self) -> Sender:

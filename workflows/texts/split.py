@@ -1,6 +1,6 @@
-"""Long texts cut into messages on paragraph or word boundaries, before any HTML is added."""
+"""Long texts cut into messages on paragraph or word boundaries, before any markup is added."""
 
-LIMIT = 3800  # under Telegram's 4,096, leaving room for a header line
+LIMIT = 3800  # under Telegram's and VK's 4,096, leaving room for a header line
 
 
 def split_plain(text: str, limit: int = LIMIT) -> list[str]:
