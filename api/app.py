@@ -10,7 +10,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import admin, items, webhooks
+from api import admin, items, vk, webhooks
 from api.dashboard import router as dashboard
 from api.open311 import router as open311
 from api.reports import router as reports
@@ -70,6 +70,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(items.router)
     app.include_router(admin.router)
     app.include_router(webhooks.router)
+    app.include_router(vk.router)
     app.include_router(reports.router)
     app.include_router(open311.router)
     app.include_router(dashboard.router)

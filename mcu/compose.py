@@ -6,20 +6,26 @@ import logging
 from aiogram import Bot
 
 from bot.telegram.runner import attach_port, build_dispatcher, dispatch_loop, make_bot, poll
+from bot.vk import runner as vk_runner
+from bot.vk.community import Communities
 from workflows.jobs.runtime import RUNTIME_HOOKS, Runtime
 
 log = logging.getLogger(__name__)
 BOTS: dict[int, Bot] = {}
+COMMUNITIES: dict[int, Communities] = {}
 
 
 def install_channels() -> None:
-    """Every runtime made from now on delivers Telegram notices through the bot, if configured."""
+    """Every runtime made from now on delivers Telegram notices through the bot, if configured,
+    and VK notices through the communities the setups and the environment name."""
 
     def hook(rt: Runtime) -> None:
         if rt.settings.telegram_token is not None:
             bot = make_bot(rt)
             BOTS[id(rt)] = bot
             attach_port(rt, bot)
+        communities = COMMUNITIES[id(rt)] = Communities(rt)
+        vk_runner.attach_port(rt, communities)
 
     if hook not in RUNTIME_HOOKS:
         RUNTIME_HOOKS.append(hook)
@@ -45,6 +51,25 @@ async def telegram_tasks(
             allowed_updates=["message", "callback_query"],
         )
         log.info("Telegram: вебхук %s", rt.settings.telegram_webhook_url)
+    return tasks
+
+
+async def vk_tasks(
+    rt: Runtime, *, stop: asyncio.Event, wake: asyncio.Event
+) -> list[asyncio.Task[None]]:
+    """The VK loops: the inbox processor, and a long poll for each community that does not
+    use the Callback API. None when no community is named."""
+    communities = COMMUNITIES.get(id(rt))
+    found = await communities.all() if communities is not None else []
+    if communities is None or not found:
+        return []
+    tasks = [asyncio.create_task(vk_runner.dispatch_loop(rt, communities, stop=stop, wake=wake))]
+    for c in found:
+        if c.callback:
+            log.info("VK: сообщество %s, Callback API: /vk/callback/%s", c.group_id, c.group_id)
+        else:
+            tasks.append(asyncio.create_task(vk_runner.long_poll(rt, c, stop=stop, wake=wake)))
+            log.info("VK: сообщество %s, Bots Long Poll", c.group_id)
     return tasks
 
 

@@ -37,7 +37,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
     import uvicorn
 
     from api.app import create_app
-    from mcu.compose import close_bots, install_channels, telegram_tasks
+    from mcu.compose import close_bots, install_channels, telegram_tasks, vk_tasks
     from workflows.jobs.loop import run_in_process
 
     settings = get_settings()
@@ -46,6 +46,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
     app_ = create_app(rt)
     wake = asyncio.Event()
     app_.state.inbox_wake = wake
+    vk_wake = app_.state.vk_wake = asyncio.Event()
     config = uvicorn.Config(
         app_,
         host=host or settings.api_host,
@@ -59,6 +60,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
         tasks.append(asyncio.create_task(run_in_process(rt, stop=stop)))
         polling = not settings.telegram_webhook_url
         tasks += await telegram_tasks(rt, stop=stop, wake=wake, polling=polling)
+        tasks += await vk_tasks(rt, stop=stop, wake=vk_wake)
     typer.echo(
         f"МЦУ запущен: http://{config.host}:{config.port}/docs "
         f"(база: {rt.engine.dialect.name}; остановка: Ctrl+C)"
@@ -95,27 +97,33 @@ def worker() -> None:
 
 
 def bot() -> None:
-    """Telegram-бот: приём обновлений (опрос или из входящих вебхука) и их обработка."""
+    """Боты Telegram и ВКонтакте: приём (опрос или из входящих вебхуков) и обработка."""
     setup_logging()
-    from mcu.compose import close_bots, install_channels, telegram_tasks
+    from mcu.compose import close_bots, install_channels, telegram_tasks, vk_tasks
 
     settings = get_settings()
-    if settings.telegram_token is None:
-        typer.secho("Ошибка: задайте TELEGRAM_TOKEN", fg="red", err=True)
-        raise typer.Exit(2)
     install_channels()
 
     async def go(rt: Runtime) -> None:
         async def body(stop: asyncio.Event) -> None:
-            wake = asyncio.Event()
+            wake, vk_wake = asyncio.Event(), asyncio.Event()
             tasks = await telegram_tasks(
                 rt, stop=stop, wake=wake, polling=not settings.telegram_webhook_url
             )
+            tasks += await vk_tasks(rt, stop=stop, wake=vk_wake)
+            if not tasks:
+                typer.secho(
+                    "Ошибка: не задан ни один бот: TELEGRAM_TOKEN, или VK_TOKEN и VK_GROUP_ID, "
+                    "или каналы в файле настройки муниципалитета (channels)",
+                    fg="red",
+                    err=True,
+                )
+                raise typer.Exit(2)
+            typer.echo("Боты запущены.")
             await stop.wait()
             await asyncio.gather(*tasks, return_exceptions=True)
             await close_bots()
 
-        typer.echo("Telegram-бот запущен.")
         await until_signal(body)
 
     run_step(go)

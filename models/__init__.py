@@ -1,7 +1,7 @@
 """Tables, enums, settings and the database session: imports nothing of ours above it."""
 
 from models.base import metadata
-from models.chat import Attachment, DialogState, StaffCard
+from models.chat import Attachment, ChannelBot, ChannelCursor, DialogState, StaffCard
 from models.citizen import Citizen, CitizenIdentity, Consent
 from models.enums import (
     ActorKind,
@@ -34,6 +34,8 @@ __all__ = [
     "Attachment",
     "CalendarOverride",
     "Channel",
+    "ChannelBot",
+    "ChannelCursor",
     "Citizen",
     "CitizenIdentity",
     "Consent",

@@ -11,13 +11,14 @@ from models.enums import Channel
 
 
 class Attachment(SQLModel, table=True):
-    """A photo, voice message or file sent with an item, kept as the channel's file id."""
+    """A photo, voice message or file sent with an item, kept as the channel's file id (VK's
+    are the URLs VK gave for them, which can be long)."""
 
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     item_id: int = Field(foreign_key="item.id", index=True, sa_type=BigId)
     channel: Channel
     kind: str = Field(max_length=16)  # photo, voice, document, video
-    file_id: str = Field(max_length=256)
+    file_id: str = Field(max_length=2048)
     from_citizen: bool = True
     added_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -43,3 +44,26 @@ class DialogState(SQLModel, table=True):
     state: str | None = Field(default=None, max_length=200)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JsonType)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChannelCursor(SQLModel, table=True):
+    """Where reading a channel's stream got to (a VK long poll's `ts`), so that a restart goes
+    on from there instead of losing what came meanwhile."""
+
+    key: str = Field(primary_key=True, max_length=128)
+    value: str = Field(max_length=256)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChannelBot(SQLModel, table=True):
+    """A bot a municipality's setup names: a Telegram bot or a VK community, with its secrets by
+    reference (`env:NAME` or `file:/path`), never their values. Several municipalities naming
+    the same bot (the same `key`) share it: it asks the citizen which one they write about."""
+
+    __table_args__ = (UniqueConstraint("municipality_id", "channel"),)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True, sa_type=BigId)
+    channel: Channel
+    key: str = Field(max_length=128, index=True)  # "vk:<group id>" or the token's reference
+    config: dict[str, Any] = Field(default_factory=dict, sa_type=JsonType)
+    active: bool = True

@@ -77,7 +77,7 @@ def attach_port(rt: Runtime, bot: Bot) -> None:
         content = await bot.download(file_id)
         if content is None:
             raise LookupError("Telegram не отдал файл")
-        return content.getvalue()
+        return bytes(content.read())
 
     rt.fetchers[Channel.telegram] = fetch
 

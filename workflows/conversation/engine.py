@@ -7,7 +7,7 @@ nothing: the state row remembers the last update's key and outputs."""
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -36,13 +36,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Chat:
-    """Where a turn happens: the channel, the chat to answer in, the person writing, and the
-    municipality this bot serves (None when the deployment cannot tell which)."""
+    """Where a turn happens: the channel, the chat to answer in, the person writing, the
+    municipality this bot serves (None when the deployment cannot tell which), and the bot
+    itself when a channel has several (a person has one conversation with each)."""
 
     channel: Channel
     chat_id: str
     user_id: str
     municipality_id: int | None
+    bot: str = ""
+    # A bot shared by several municipalities serves these; the citizen picks one (kept with
+    # the chat's state) and the turn then has it as municipality_id.
+    municipalities: tuple[int, ...] = ()
 
 
 @dataclass
@@ -98,6 +103,8 @@ class Step:
 
 
 def dialog_key(chat: Chat) -> str:
+    if chat.bot:
+        return f"{chat.channel}:{chat.bot}:{chat.chat_id}"
     return f"{chat.channel}:{chat.chat_id}"
 
 
@@ -122,6 +129,9 @@ async def _turn(rt: Runtime, *, chat: Chat, event: Event, key: str, route: Handl
         row = await _lock_row(s, dialog_key(chat), rt)
         if row.data.get("_key") == key:  # handled before: say the same again, change nothing
             return from_json(row.data.get("_out", []))
+        chosen = row.data.get("_muni")
+        if chat.municipality_id is None and chosen in chat.municipalities:
+            chat = replace(chat, municipality_id=chosen)
         turn = Turn(
             session=s,
             rt=rt,
@@ -145,8 +155,11 @@ async def _turn(rt: Runtime, *, chat: Chat, event: Event, key: str, route: Handl
                 {k: v for k, v in row.data.items() if not k.startswith("_")},
             )
             turn.out = [Say((sentence(e.reason),))]
+            turn.chat = chat  # a municipality picked in the failed step is not kept
         row.state = turn.state
         row.data = {**turn.data, "_key": key, "_out": to_json(turn.out)}
+        if chat.municipalities:
+            row.data["_muni"] = turn.chat.municipality_id
         row.updated_at = rt.clock.now()
         s.add(row)
         await s.commit()

@@ -1,7 +1,8 @@
 """Which step takes an event: staff and citizens have their own journeys; within each, the
 dialog's state decides, and commands are commands everywhere (never taken as free text)."""
 
-from workflows.conversation import citizen, report, staff
+from models import Channel
+from workflows.conversation import citizen, municipality, report, staff
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import Command, Pressed, Text
 from workflows.texts import citizen as tc
@@ -14,11 +15,15 @@ async def route(t: Turn) -> None:
     ev = t.event
     if isinstance(ev, Text) and ev.text.strip() == tc.CANCEL:  # the standing keyboard's button
         ev = t.event = Command("cancel")
-    if isinstance(ev, Command) and ev.name == "start" and len(ev.args) > 10:
+    joining = isinstance(ev, Command) and ev.name == "start" and len(ev.args) > 10
+    if isinstance(ev, Command) and joining and t.chat.channel is Channel.telegram:
+        # staff work in Telegram only: an invite opened in VK is an ordinary /start
         await staff.join(t, ev.args)  # an invite link: whoever opens it becomes that staff member
         return
     if t.staff is not None:
         await staff.route(t, STEPS.get(t.state or ""))
+        return
+    if not await municipality.settled(t):  # a shared bot: which municipality, first
         return
     step = STEPS.get(t.state or "")
     if step is not None and step.who != "citizen":

@@ -44,7 +44,21 @@ def get_chat_key(*, channel: Channel, payload: dict[str, Any]) -> str | None:
     a reader here gets one key for all its updates: handled one at a time, in order."""
     if channel is Channel.telegram:
         return _telegram_chat_key(payload)
+    if channel is Channel.vk:
+        return _vk_chat_key(payload)
     return str(channel)
+
+
+def _vk_chat_key(payload: dict[str, Any]) -> str | None:
+    """A VK event's conversation within its community: "<group id>:<peer id>"."""
+    obj, group = payload.get("object"), payload.get("group_id")
+    if not isinstance(obj, dict) or not isinstance(group, int):
+        return None
+    body = obj.get("message") if isinstance(obj.get("message"), dict) else obj
+    peer = body.get("peer_id") if isinstance(body, dict) else None
+    if not isinstance(peer, int):
+        peer = obj.get("user_id")  # events about a person (a join, a denial of messages)
+    return f"{group}:{peer}" if isinstance(peer, int) else None
 
 
 def _telegram_chat_key(payload: dict[str, Any]) -> str | None:
@@ -67,6 +81,17 @@ def _telegram_chat_key(payload: dict[str, Any]) -> str | None:
 def _id(entity: Any) -> str | None:
     value = entity.get("id") if isinstance(entity, dict) else None
     return str(value) if isinstance(value, int) else None
+
+
+def get_vk_update_id(payload: dict[str, Any]) -> str | None:
+    """A VK event's identity in the inbox: its community and VK's event_id (redeliveries share
+    it); None when the body is not a VK event."""
+    group, event = payload.get("group_id"), payload.get("event_id")
+    if not isinstance(group, int) or isinstance(group, bool) or not isinstance(event, str):
+        return None
+    if not 0 < len(event) <= 50:
+        return None
+    return f"{group}:{event}"
 
 
 def _table() -> Table:

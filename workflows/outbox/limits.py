@@ -7,8 +7,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from models import Channel
 from workflows.core.clock import Clock
+
+# What shares one budget: a channel (Channel is a str) or one bot of it ("vk:<group id>").
+Budget = str
 
 
 @dataclass
@@ -17,13 +19,13 @@ class Limits:
     each channel, and until when a channel is paused ("retry after"). Shared by the outbox
     sender and a channel's direct replies, so together they keep the budget."""
 
-    chat_next: dict[tuple[Channel, str], datetime] = field(default_factory=dict)
-    channel_next: dict[Channel, datetime] = field(default_factory=dict)
-    booked: dict[Channel, list[datetime]] = field(default_factory=dict)
+    chat_next: dict[tuple[Budget, str], datetime] = field(default_factory=dict)
+    channel_next: dict[Budget, datetime] = field(default_factory=dict)
+    booked: dict[Budget, list[datetime]] = field(default_factory=dict)
 
     async def acquire(
         self,
-        channel: Channel,
+        channel: Budget,
         chat: str,
         *,
         per_second: float,

@@ -13,9 +13,10 @@ log = logging.getLogger(__name__)
 class RetryAfter(Exception):
     """The channel asks to wait; not counted as a failed try."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, budget: str | None = None) -> None:
         super().__init__(f"retry after {seconds}s")
         self.seconds = seconds
+        self.budget = budget  # whose sends wait (one bot of the channel); None: the channel's
 
 
 class PermanentFailure(Exception):
@@ -32,6 +33,7 @@ class Notice:
     staff_id: int | None = None
     citizen_id: int | None = None
     item_id: int | None = None
+    municipality_id: int | None = None  # whose bot sends it, when a channel has several
     parts_sent: int = 0  # sent as several messages: how many an earlier try delivered
     on_part: Callable[[int], Awaitable[None]] | None = field(default=None, compare=False)
 

@@ -135,6 +135,7 @@ class Sender:
             row.staff_id,
             row.citizen_id,
             row.item_id,
+            municipality_id=row.municipality_id,
             parts_sent=row.parts_sent,
             on_part=part_sent,
         )
@@ -142,7 +143,7 @@ class Sender:
             await port.send(notice)
         except RetryAfter as e:
             until = self.clock.now() + timedelta(seconds=e.seconds)
-            self.limits.channel_next[row.channel] = until  # the whole bot is throttled
+            self.limits.channel_next[e.budget or row.channel] = until  # the bot is throttled
             await self._set(row, next_attempt_at=until, last_error=str(e))
             return 0
         except PermanentFailure as e:

@@ -11,6 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
     CalendarOverride,
+    Channel,
+    ChannelBot,
     DeadlinePolicy,
     Locality,
     Municipality,
@@ -23,6 +25,7 @@ from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
 from workflows.core.tx import committing
 from workflows.items.routing import keyword_lemmas
+from workflows.setup.bots import resolve_secret
 from workflows.setup.schema import NamedSpec, SetupSpec
 
 T = TypeVar("T", bound=SQLModel)
@@ -99,7 +102,42 @@ async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -
     await _apply_policies(session, report, mid, spec, sectors)
     await _apply_routing(session, report, mid, spec, sectors, localities, staff)
     await _apply_calendar(session, report, mid, spec, year)
+    await _apply_channels(session, report, mid, spec)
     return report
+
+
+async def _apply_channels(
+    session: AsyncSession, report: ApplyReport, mid: int, spec: SetupSpec
+) -> None:
+    """The municipality's bots, by reference to their secrets; a channel the file no longer
+    names is switched off. A reference this process cannot resolve is a warning (the bot
+    process may have its own environment), not an error."""
+    named: dict[Channel, tuple[str, dict[str, Any]]] = {}
+    tg, vk = spec.channels.telegram, spec.channels.vk
+    if tg is not None:
+        named[Channel.telegram] = (f"tg:{tg.token}", tg.model_dump(exclude_none=True))
+    if vk is not None:
+        named[Channel.vk] = (f"vk:{vk.group_id}", vk.model_dump(exclude_none=True))
+    for channel, (key, config) in named.items():
+        await _upsert(
+            session,
+            report,
+            ChannelBot,
+            {"municipality_id": mid, "channel": channel},
+            {"key": key, "config": config, "active": True},
+            "каналов",
+        )
+        for field_name in ("token", "secret", "webhook_secret"):
+            ref = config.get(field_name)
+            if ref:
+                try:
+                    resolve_secret(ref, what=f"channels.{channel}.{field_name}")
+                except Invalid as e:
+                    report.warnings.append(f"{e.reason} (бот не запустится, пока его нет)")
+    for row in await session.exec(select(ChannelBot).where(ChannelBot.municipality_id == mid)):
+        if row.channel not in named and row.active:
+            row.active = False
+            report.counts["каналов отключено"] += 1
 
 
 async def _apply_municipality(session: AsyncSession, report: ApplyReport, spec: SetupSpec) -> int:

@@ -123,6 +123,49 @@ class CalendarSpec(Strict):
     overrides: list[OverrideSpec] = Field(default_factory=list)
 
 
+SECRET_REF = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:/\S{1,500})$")
+
+
+def _secret_ref(value: str | None) -> str | None:
+    if value is not None and not SECRET_REF.match(value):
+        raise ValueError(
+            "секреты в файле настройки не хранятся: укажите env:ИМЯ_ПЕРЕМЕННОЙ или file:/путь"
+        )
+    return value
+
+
+class TelegramChannelSpec(Strict):
+    """The municipality's Telegram bot. Municipalities naming the same token share the bot."""
+
+    token: str
+    webhook_secret: str | None = None
+
+    _refs = field_validator("token", "webhook_secret")(_secret_ref)
+
+
+class VkChannelSpec(Strict):
+    """The municipality's VK community. Municipalities naming the same group share it."""
+
+    group_id: int = Field(gt=0, lt=2**31)
+    token: str
+    callback: bool = False  # events by Callback API (/vk/callback/<group_id>); else Long Poll
+    secret: str | None = None
+    confirmation: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,64}$")
+
+    _refs = field_validator("token", "secret")(_secret_ref)
+
+    @model_validator(mode="after")
+    def _callback_needs(self) -> "VkChannelSpec":
+        if self.callback and (self.secret is None or self.confirmation is None):
+            raise ValueError("для Callback API нужны secret и confirmation")
+        return self
+
+
+class ChannelsSpec(Strict):
+    telegram: TelegramChannelSpec | None = None
+    vk: VkChannelSpec | None = None
+
+
 class SetupSpec(Strict):
     municipality: MunicipalitySpec
     sectors: list[NamedSpec] = Field(default_factory=list)
@@ -131,6 +174,7 @@ class SetupSpec(Strict):
     policies: list[PolicySpec] = Field(default_factory=list)
     routing: list[RuleSpec] = Field(default_factory=list)
     calendar: CalendarSpec = CalendarSpec()
+    channels: ChannelsSpec = ChannelsSpec()
 
     @model_validator(mode="after")
     def _references(self) -> "SetupSpec":

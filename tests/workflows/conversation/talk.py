@@ -10,7 +10,7 @@ from sqlmodel import select
 from models import Channel, DialogState, Staff
 from models.db import make_sessionmaker
 from models.settings import Settings
-from workflows.conversation.engine import Chat, converse
+from workflows.conversation.engine import Chat, converse, dialog_key
 from workflows.conversation.parts import (
     Choice,
     Command,
@@ -70,7 +70,7 @@ class Talk:
         async with self.rt.sm() as s:
             row = (
                 await s.exec(
-                    select(DialogState).where(DialogState.key == f"telegram:{self.chat.chat_id}")
+                    select(DialogState).where(DialogState.key == dialog_key(self.chat))
                 )
             ).first()
         if row is None:
@@ -79,7 +79,7 @@ class Talk:
 
     async def set_state(self, state: str | None, data: dict[str, Any]) -> None:
         async with self.rt.sm() as s:
-            row = await s.get(DialogState, f"telegram:{self.chat.chat_id}")
+            row = await s.get(DialogState, dialog_key(self.chat))
             assert row is not None
             row.state, row.data = state, dict(data)
             s.add(row)

@@ -1,0 +1,111 @@
+"""The bots a setup names: secrets only by reference (never in the file), resolved from the
+environment or a file; municipalities naming the same bot share it; the environment's bot runs
+unless a setup names the same one; a bot whose secret is missing is named, the rest run."""
+
+import pytest
+from sqlmodel import select
+
+from models import Channel, ChannelBot
+from models.settings import Settings
+from tests.fixtures import TEST_SETUP
+from workflows.core.errors import Invalid
+from workflows.setup.apply import check_apply_setup, parse_setup
+from workflows.setup.bots import get_bot_specs, resolve_secret
+
+
+def with_channels(setup: str, channels: str, code: str = "testmo", prefix: str = "ТСТ") -> str:
+    text = setup.replace("code: testmo", f"code: {code}").replace("ТСТ", prefix)
+    return text + "\nchannels:\n" + channels
+
+
+VK = "  vk: {group_id: 501, token: 'env:T_VK_TOKEN'}\n"
+TG = "  telegram: {token: 'env:T_TG_TOKEN'}\n"
+
+
+def test_a_secret_in_the_file_itself_is_refused_without_echoing_it():
+    leaked = "  telegram: {token: '123456:AAF-real-token'}\n"
+    with pytest.raises(Invalid) as err:
+        parse_setup(with_channels(TEST_SETUP, leaked))
+    assert "env:ИМЯ_ПЕРЕМЕННОЙ или file:/путь" in err.value.reason
+    assert "AAF-real-token" not in err.value.reason
+    callback = "  vk: {group_id: 501, token: 'env:X', callback: true}\n"
+    with pytest.raises(Invalid, match="secret и confirmation"):
+        parse_setup(with_channels(TEST_SETUP, callback))
+    with pytest.raises(Invalid, match="group_id"):
+        parse_setup(with_channels(TEST_SETUP, "  vk: {group_id: -5, token: 'env:X'}\n"))
+
+
+def test_references_resolve_from_the_environment_or_a_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("T_SECRET", "  value-1  ")
+    assert resolve_secret("env:T_SECRET", what="x").get_secret_value() == "value-1"
+    path = tmp_path / "token"
+    path.write_text("value-2\nignored\n")
+    assert resolve_secret(f"file:{path}", what="x").get_secret_value() == "value-2"
+    monkeypatch.delenv("T_MISSING", raising=False)
+    for ref, message in (
+        ("env:T_MISSING", "T_MISSING не задана"),
+        (f"file:{tmp_path}/absent", "не прочитан"),
+        ("plain", "env:ИМЯ или file:/путь"),
+    ):
+        with pytest.raises(Invalid, match=message):
+            resolve_secret(ref, what="x")
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(Invalid, match="пуст"):
+        resolve_secret(f"file:{tmp_path}/empty", what="x")
+
+
+async def test_municipalities_naming_one_bot_share_it(sm, clock, monkeypatch):
+    monkeypatch.setenv("T_VK_TOKEN", "vk-token")
+    monkeypatch.setenv("T_TG_TOKEN", "1:tg-token")
+    async with sm() as s:
+        a = await check_apply_setup(s, text=with_channels(TEST_SETUP, VK + TG), clock=clock)
+        b = await check_apply_setup(
+            s, text=with_channels(TEST_SETUP, VK, "second", "ВТР"), clock=clock
+        )
+    assert not a.warnings and a.counts["каналов создано"] == 2
+    settings = Settings.model_validate({"MCU_ENV": "test"})
+    async with sm() as s:
+        specs, problems = await get_bot_specs(s, settings)
+    assert problems == []
+    vk = [x for x in specs if x.channel is Channel.vk]
+    assert len(vk) == 1 and vk[0].group_id == 501
+    assert set(vk[0].municipality_codes) == {"testmo", "second"}
+    assert vk[0].token.get_secret_value() == "vk-token"
+    [tg] = [x for x in specs if x.channel is Channel.telegram]
+    assert tg.municipality_codes == ("testmo",)
+    assert b.municipality_id != a.municipality_id
+
+    # The file no longer names Telegram: that bot is switched off, VK stays.
+    async with sm() as s:
+        again = await check_apply_setup(s, text=with_channels(TEST_SETUP, VK), clock=clock)
+        rows = list(await s.exec(select(ChannelBot).order_by(ChannelBot.id)))
+    assert again.counts["каналов отключено"] == 1
+    assert [(r.channel, r.active) for r in rows] == [
+        (Channel.telegram, False),
+        (Channel.vk, True),
+        (Channel.vk, True),
+    ]
+    assert all("tg-token" not in str(r.config) and "vk-token" not in str(r.config) for r in rows)
+
+
+async def test_a_missing_secret_is_named_and_the_other_bots_run(sm, clock, monkeypatch):
+    monkeypatch.delenv("T_VK_TOKEN", raising=False)
+    monkeypatch.setenv("T_TG_TOKEN", "1:tg-token")
+    async with sm() as s:
+        report = await check_apply_setup(s, text=with_channels(TEST_SETUP, VK + TG), clock=clock)
+    assert any("T_VK_TOKEN не задана" in w for w in report.warnings), report.warnings
+    env = Settings.model_validate(
+        {"MCU_ENV": "test", "VK_TOKEN": "env-vk", "VK_GROUP_ID": 777, "TELEGRAM_TOKEN": "2:x"}
+    )
+    async with sm() as s:
+        specs, problems = await get_bot_specs(s, env)
+    assert len(problems) == 1 and "T_VK_TOKEN" in problems[0]
+    keys = sorted(x.key for x in specs)
+    assert keys == ["tg:env", "tg:env:T_TG_TOKEN", "vk:777"], "the environment's bots run too"
+
+    same = env.model_copy(update={"telegram_token": env.telegram_token.__class__("1:tg-token")})
+    async with sm() as s:
+        specs, _ = await get_bot_specs(s, same)
+    assert [x.key for x in specs if x.channel is Channel.telegram] == ["tg:env:T_TG_TOKEN"], (
+        "the environment naming a setup's bot again is that one bot"
+    )
