@@ -49,7 +49,14 @@ def upgrade() -> None:
         sa.Column(
             "channel",
             sa.Enum(
-                "telegram", "vk", "api", "paper", "pos", "cli", "console", "system",
+                "telegram",
+                "vk",
+                "api",
+                "paper",
+                "pos",
+                "cli",
+                "console",
+                "system",
                 name="channel",
                 create_type=False,
             ),

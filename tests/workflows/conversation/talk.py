@@ -69,9 +69,7 @@ class Talk:
     async def state(self) -> tuple[str | None, dict[str, Any]]:
         async with self.rt.sm() as s:
             row = (
-                await s.exec(
-                    select(DialogState).where(DialogState.key == dialog_key(self.chat))
-                )
+                await s.exec(select(DialogState).where(DialogState.key == dialog_key(self.chat)))
             ).first()
         if row is None:
             return None, {}
