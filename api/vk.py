@@ -6,37 +6,23 @@ does not retry it forever."""
 
 import hmac
 import json
-import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 
+from api.bots import vk_community
 from api.deps import Rt
 from models import Channel
 from workflows.intake.inbox import do_save_update, get_vk_update_id
-from workflows.jobs.runtime import Runtime
-from workflows.setup.bots import BotSpec, get_bot_specs
 
 router = APIRouter(tags=["vk"])
 MAX_EVENT = 1_000_000
-SPECS_TTL = 30.0  # seconds the endpoint trusts its list of communities (a setup may change)
-_cache: dict[int, tuple[float, dict[int, BotSpec]]] = {}
-
-
-async def communities(rt: Runtime) -> dict[int, BotSpec]:
-    kept = _cache.get(id(rt))
-    if kept is None or time.monotonic() - kept[0] > SPECS_TTL:
-        async with rt.sm() as s:
-            specs, _ = await get_bot_specs(s, rt.settings)
-        found = {s.group_id: s for s in specs if s.channel is Channel.vk and s.group_id is not None}
-        kept = _cache[id(rt)] = (time.monotonic(), found)
-    return kept[1]
 
 
 @router.post("/vk/callback/{group_id}", include_in_schema=False)
 async def callback(group_id: int, request: Request, rt: Rt) -> PlainTextResponse:
-    spec = (await communities(rt)).get(group_id)
+    spec = await vk_community(rt, group_id)
     if spec is None:
         raise HTTPException(403, "это сообщество здесь не обслуживается")
     raw = await request.body()

@@ -6,10 +6,13 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
+from pydantic import SecretStr
 
+from api.bots import telegram_bot
 from api.deps import Rt
 from models import Channel
 from workflows.intake.inbox import do_save_update
+from workflows.jobs.runtime import Runtime
 
 router = APIRouter(tags=["telegram"])
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -18,7 +21,22 @@ MAX_UPDATE = 1_000_000
 
 @router.post("/telegram/webhook", include_in_schema=False)
 async def webhook(request: Request, rt: Rt) -> dict[str, Any]:
-    secret = rt.settings.telegram_webhook_secret
+    """The environment's bot (TELEGRAM_TOKEN, TELEGRAM_WEBHOOK_SECRET)."""
+    return await _intake(request, rt, rt.settings.telegram_webhook_secret, prefix="")
+
+
+@router.post("/telegram/webhook/{bot_id}", include_in_schema=False)
+async def bot_webhook(bot_id: int, request: Request, rt: Rt) -> dict[str, Any]:
+    """A bot a municipality's setup names, by its id, with its own secret."""
+    spec = await telegram_bot(rt, bot_id)
+    if spec is None:
+        raise HTTPException(404, "этот бот здесь не обслуживается")
+    return await _intake(request, rt, spec.secret, prefix=f"{bot_id}:")
+
+
+async def _intake(
+    request: Request, rt: Runtime, secret: SecretStr | None, *, prefix: str
+) -> dict[str, Any]:
     given = request.headers.get(SECRET_HEADER, "")
     if secret is None or not hmac.compare_digest(
         given.encode(), secret.get_secret_value().encode()
@@ -35,7 +53,7 @@ async def webhook(request: Request, rt: Rt) -> dict[str, Any]:
     new = await do_save_update(
         rt.engine,
         channel=Channel.telegram,
-        update_id=str(update_id),
+        update_id=f"{prefix}{update_id}",
         payload=update,
         now=rt.clock.now(),
     )

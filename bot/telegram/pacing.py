@@ -23,8 +23,8 @@ POSTING = ("Send", "Edit", "Copy", "Forward")
 
 
 class PacingMiddleware(BaseRequestMiddleware):
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
+    def __init__(self, rt: Runtime, budget: str = Channel.telegram) -> None:
+        self.rt, self.budget = rt, budget  # one budget per bot
 
     async def __call__(
         self,
@@ -45,7 +45,7 @@ class PacingMiddleware(BaseRequestMiddleware):
                 # Telegram throttled the bot: everyone waits; the retry queues for a turn again.
                 log.warning("Telegram просит подождать %s с", e.retry_after)
                 until = self.rt.clock.now() + timedelta(seconds=e.retry_after)
-                self.rt.sender.limits.channel_next[Channel.telegram] = until
+                self.rt.sender.limits.channel_next[self.budget] = until
                 await asyncio.sleep(e.retry_after)
         raise AssertionError("unreachable")
 
@@ -53,7 +53,7 @@ class PacingMiddleware(BaseRequestMiddleware):
         port = self.rt.ports.get(Channel.telegram)
         if port is not None:
             await self.rt.sender.limits.acquire(
-                Channel.telegram,
+                self.budget,
                 chat,
                 per_second=port.per_second,
                 chat_interval=port.chat_interval(chat),

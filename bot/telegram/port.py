@@ -14,6 +14,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.telegram.cards import render_card
 from bot.telegram.files import telegram_file
+from bot.telegram.fleet import Fleet
 from bot.telegram.render import html, inline
 from models import Attachment, Channel, Staff
 from workflows.conversation.notices import citizen_lines
@@ -47,8 +48,8 @@ class TelegramPort:
 
     self_paced = True  # every request is paced by PacingMiddleware, replies to citizens too
 
-    def __init__(self, bot: Bot, rt: Runtime) -> None:
-        self.bot, self.rt = bot, rt
+    def __init__(self, bot: Bot | None, rt: Runtime, fleet: Fleet | None = None) -> None:
+        self.bot, self.rt, self.fleet = bot, rt, fleet
         self.contexts = ContextCache()
         self.per_second = rt.settings.telegram_per_second
 
@@ -57,12 +58,27 @@ class TelegramPort:
         base = self.rt.settings.telegram_chat_interval
         return 3 * base if chat_id.startswith("-") else base
 
+    async def bot_for(self, municipality_id: int | None) -> Bot:
+        """The bot of the notice's municipality: a setup's own, else the environment's (else
+        the only bot there is)."""
+        if self.fleet is not None:
+            own = await self.fleet.serving(municipality_id)
+            if own is not None:
+                return own.bot
+        if self.bot is not None:
+            return self.bot
+        bots = await self.fleet.all() if self.fleet is not None else []
+        if len(bots) == 1:
+            return bots[0].bot
+        raise PermanentFailure("нет бота Telegram для этого муниципалитета")
+
     async def send(self, notice: Notice) -> None:
+        bot = await self.bot_for(notice.municipality_id)
         try:
             if notice.staff_id is not None:
-                await self._staff(notice)
+                await self._staff(bot, notice)
             else:
-                await self._citizen(notice)
+                await self._citizen(bot, notice)
         except TelegramRetryAfter as e:
             raise RetryAfter(float(e.retry_after)) from e
         except (TelegramForbiddenError, TelegramNotFound) as e:
@@ -72,13 +88,13 @@ class TelegramPort:
                 return  # the card already shows this: nothing to do
             raise PermanentFailure(str(e)) from e  # a bad request will not get better
 
-    async def _staff(self, notice: Notice) -> None:
+    async def _staff(self, bot: Bot, notice: Notice) -> None:
         async with self.rt.sm() as s:
             staff = await s.get(Staff, notice.staff_id)
         if staff is None:
             raise PermanentFailure("сотрудник удалён")
         if notice.kind == "digest":
-            await self._digest(notice)
+            await self._digest(bot, notice)
             return
         if notice.item_id is None:  # not about one item (a dead letter, say): plain text
             body = rich(
@@ -86,7 +102,7 @@ class TelegramPort:
                 title=TITLES.get(notice.kind, notice.kind),
                 text=notice.payload.get("text", ""),
             )
-            await self.bot.send_message(notice.chat_id, html(body))
+            await bot.send_message(notice.chat_id, html(body))
             return
         actor = Actor.of_staff(staff, channel=Channel.telegram)
         async with self.rt.sm() as s:
@@ -107,7 +123,7 @@ class TelegramPort:
                 note=note,
                 short=card.has_photo,
             )
-            await self._edit(card.chat_id, card.message_id, card.has_photo, text, markup)
+            await self._edit(bot, card.chat_id, card.message_id, card.has_photo, text, markup)
             return
         if notice.kind == "refresh":
             return
@@ -115,14 +131,14 @@ class TelegramPort:
             view, actor, now, headline=headline, note=note, short=bool(photos)
         )
         if photos:
-            sent = await self.bot.send_photo(
+            sent = await bot.send_photo(
                 notice.chat_id,
                 await telegram_file(self.rt, photos[0]),
                 caption=text,
                 reply_markup=markup,
             )
         else:
-            sent = await self.bot.send_message(notice.chat_id, text, reply_markup=markup)
+            sent = await bot.send_message(notice.chat_id, text, reply_markup=markup)
         async with self.rt.sm() as s:
             await do_save_card(
                 s,
@@ -136,20 +152,20 @@ class TelegramPort:
             )
             await s.commit()
 
-    async def _digest(self, notice: Notice) -> None:
+    async def _digest(self, bot: Bot, notice: Notice) -> None:
         """The weekly note: its text (our own HTML, names escaped), then each chart and the
         workbook as separate outbox rows, so a failed upload is retried alone."""
         p = notice.payload
         if p.get("part") == "text":
-            await self.bot.send_message(notice.chat_id, p["text"])
+            await bot.send_message(notice.chat_id, p["text"])
             return
         async with self.rt.sm() as s:
             file = await get_digest_file(s, file_id=int(p["file_id"]))
         upload = BufferedInputFile(file.content, filename=file.name)
         if file.mime.startswith("image/"):
-            await self.bot.send_photo(notice.chat_id, upload)
+            await bot.send_photo(notice.chat_id, upload)
         else:
-            await self.bot.send_document(notice.chat_id, upload)
+            await bot.send_document(notice.chat_id, upload)
 
     @staticmethod
     def _headline(notice: Notice) -> tuple[str, str | None]:
@@ -164,6 +180,7 @@ class TelegramPort:
 
     async def _edit(
         self,
+        bot: Bot,
         chat_id: str,
         message_id: int,
         has_photo: bool,
@@ -171,15 +188,15 @@ class TelegramPort:
         markup: InlineKeyboardMarkup | None,
     ) -> None:
         if has_photo:
-            await self.bot.edit_message_caption(
+            await bot.edit_message_caption(
                 chat_id=chat_id, message_id=message_id, caption=text, reply_markup=markup
             )
         else:
-            await self.bot.edit_message_text(
+            await bot.edit_message_text(
                 text, chat_id=chat_id, message_id=message_id, reply_markup=markup
             )
 
-    async def _citizen(self, notice: Notice) -> None:
+    async def _citizen(self, bot: Bot, notice: Notice) -> None:
         """What the citizen is told (workflows/conversation/notices.py), message by message; a
         retry goes on after the messages already delivered."""
         item_id = notice.item_id or 0
@@ -189,15 +206,15 @@ class TelegramPort:
                 for a in await get_attachments(s, item_id=item_id)
                 if a.kind == "photo" and not a.from_citizen
             ]
-        chat, bot = notice.chat_id, self.bot
+        chat = notice.chat_id
         sends: list[Send] = []
         for line in citizen_lines(notice.kind, notice.payload, item_id, len(photos)):
             if line.photo is not None:
-                sends.append(partial(self._photo, chat, photos[line.photo]))
+                sends.append(partial(self._photo, bot, chat, photos[line.photo]))
             else:
                 markup = inline(line.options, 2)
                 sends.append(partial(bot.send_message, chat, html(line.text), reply_markup=markup))
         await send_parts(notice, sends)
 
-    async def _photo(self, chat_id: str, attachment: Attachment) -> None:
-        await self.bot.send_photo(chat_id, await telegram_file(self.rt, attachment))
+    async def _photo(self, bot: Bot, chat_id: str, attachment: Attachment) -> None:
+        await bot.send_photo(chat_id, await telegram_file(self.rt, attachment))

@@ -3,30 +3,22 @@ requests a second, shared by replies and notices), the municipalities it serves,
 Callback API needs (secret, confirmation code)."""
 
 import asyncio
-import logging
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlmodel import select
-
+from bot.registry import Registry, Served
 from bot.vk.transport import VkClient
-from models import Channel, Municipality
+from models import Channel
 from workflows.jobs.runtime import Runtime
-from workflows.setup.bots import get_bot_specs
-
-log = logging.getLogger(__name__)
-REFRESH = 30.0  # seconds between looks at the bots' list (a setup may name a new community)
+from workflows.setup.bots import BotSpec
 
 
 @dataclass
-class Community:
-    group_id: int
-    client: VkClient
-    municipality_codes: tuple[str, ...] = ()  # empty: the deployment's only municipality
+class Community(Served):
+    group_id: int = 0
+    client: VkClient | None = None
     secret: str | None = None
     confirmation: str | None = None
     callback: bool = False  # events by Callback API (else this process long-polls)
-    served: tuple[int, ...] = field(default=())  # municipality ids, once looked up
 
     @property
     def budget(self) -> str:
@@ -37,18 +29,10 @@ class Community:
         """The community's part of a dialog's key (a person talks to each community apart)."""
         return str(self.group_id)
 
-    async def municipalities(self, rt: Runtime) -> tuple[int, ...]:
-        """The municipalities it serves (looked up until there are some: a setup applied after
-        start-up is seen at once)."""
-        if not self.served:
-            async with rt.sm() as s:
-                rows = list(await s.exec(select(Municipality)))
-            if self.municipality_codes:
-                ids = [m.id for m in rows if m.code in self.municipality_codes]
-            else:
-                ids = [m.id for m in rows] if len(rows) == 1 else []
-            self.served = tuple(i for i in ids if i is not None)
-        return self.served
+    @property
+    def api(self) -> VkClient:
+        assert self.client is not None, "a community is made with its client"
+        return self.client
 
 
 def make_client(rt: Runtime, token: str, group_id: int) -> VkClient:
@@ -70,48 +54,21 @@ def make_client(rt: Runtime, token: str, group_id: int) -> VkClient:
     )
 
 
-class Communities:
-    """The deployment's VK communities, looked up from the bots' list (the setups' and the
-    environment's) and refreshed every 30 s; each keeps its client (and budget) for good."""
+class Communities(Registry[Community]):
+    """The deployment's VK communities."""
 
     def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self._by_id: dict[int, Community] = {}
-        self._at = -REFRESH
+        def make(spec: BotSpec) -> Community | None:
+            if spec.group_id is None:
+                return None
+            client = make_client(rt, spec.token.get_secret_value(), spec.group_id)
+            return Community(group_id=spec.group_id, client=client)
 
-    async def all(self) -> list[Community]:
-        if time.monotonic() - self._at > REFRESH:
-            async with self.rt.sm() as s:
-                specs, problems = await get_bot_specs(s, self.rt.settings)
-            for line in problems:
-                log.error("бот не запущен: %s", line)
-            seen = set()
-            for spec in specs:
-                if spec.channel is not Channel.vk or spec.group_id is None:
-                    continue
-                seen.add(spec.group_id)
-                known = self._by_id.get(spec.group_id)
-                if known is None:
-                    client = make_client(self.rt, spec.token.get_secret_value(), spec.group_id)
-                    known = self._by_id[spec.group_id] = Community(spec.group_id, client)
-                known.municipality_codes = spec.municipality_codes
-                known.secret = spec.secret.get_secret_value() if spec.secret else None
-                known.confirmation = spec.confirmation
-                known.callback = spec.callback
-                known.served = ()  # looked up again
-            for gone in set(self._by_id) - seen:
-                del self._by_id[gone]
-            self._at = time.monotonic()
-        return list(self._by_id.values())
+        def update(c: Community, spec: BotSpec) -> None:
+            c.secret = spec.secret.get_secret_value() if spec.secret else None
+            c.confirmation, c.callback = spec.confirmation, spec.callback
+
+        super().__init__(rt, Channel.vk, make, update)
 
     async def get(self, group_id: int) -> Community | None:
-        await self.all()
-        return self._by_id.get(group_id)
-
-    async def of_municipality(self, municipality_id: int | None) -> Community | None:
-        """The community that serves a municipality (the only one, if there is only one)."""
-        communities = await self.all()
-        for c in communities:
-            if municipality_id in await c.municipalities(self.rt):
-                return c
-        return communities[0] if len(communities) == 1 else None
+        return next((c for c in await self.all() if c.group_id == group_id), None)

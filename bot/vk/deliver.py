@@ -18,7 +18,7 @@ SNACKBAR_LIMIT = 90
 
 
 async def deliver(community: Community, incoming: Incoming, outputs: list[Output]) -> None:
-    client, peer = community.client, incoming.peer_id
+    client, peer = community.api, incoming.peer_id
     n = 0
 
     async def send(text: str, keyboard: str | None = None, attachment: str | None = None) -> None:
@@ -79,7 +79,7 @@ async def _answer_press(
     if event_data is not None:
         values["event_data"] = event_data
     try:
-        await community.client.call("messages.sendMessageEventAnswer", values)
+        await community.api.call("messages.sendMessageEventAnswer", values)
     except ApiError as e:  # too late (the press expired): say it as a message instead
         log.info("VK: нажатие не подтверждено (ошибка %s)", e.code)
         return outputs
@@ -101,7 +101,7 @@ async def _edit(
         "keyboard": keyboards[0] if keyboards else json.dumps({"inline": True, "buttons": []}),
     }
     try:
-        await community.client.call("messages.edit", values, chat=str(incoming.peer_id))
+        await community.api.call("messages.edit", values, chat=str(incoming.peer_id))
     except ApiError as e:
         log.info("VK: сообщение не изменено (ошибка %s), отправляю новое", e.code)
         return False

@@ -80,7 +80,7 @@ class _Part:
 
     async def __call__(self) -> None:
         peer = int(self.notice.chat_id)
-        client = self.community.client
+        client = self.community.api
         if self.line.photo is not None:
             photo = self.photos[self.line.photo]
             content = await self.rt.fetch_file(photo.channel, photo.file_id)
@@ -113,7 +113,7 @@ class _Part:
             values["keyboard"] = keyboard
         if attachment:
             values["attachment"] = attachment
-        await self.community.client.call("messages.send", values, chat=str(peer))
+        await self.community.api.call("messages.send", values, chat=str(peer))
 
 
 def _mapped(e: ApiError, community: Community) -> Exception:

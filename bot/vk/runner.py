@@ -140,7 +140,7 @@ async def long_poll(
 async def _open(rt: Runtime, community: Community, cursor_key: str, wait: int) -> Any:
     """A long poll server for the community, from the saved cursor when there is one."""
     poller = await asyncio.to_thread(
-        VkBotLongPoll, community.client.session(), community.group_id, wait
+        VkBotLongPoll, community.api.session(), community.group_id, wait
     )
     saved = await _cursor(rt, cursor_key)
     if saved is not None:

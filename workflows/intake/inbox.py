@@ -147,8 +147,19 @@ async def get_unprocessed(session: AsyncSession, *, channel: Channel, limit: int
     return list(rows)
 
 
-async def get_last_update_id(session: AsyncSession, *, channel: Channel) -> int | None:
-    """The highest numeric update id saved (update ids are stored as text: compare as numbers)."""
-    query = select(func.max(cast(Inbox.update_id, BigInteger))).where(Inbox.channel == channel)
+async def get_last_update_id(
+    session: AsyncSession, *, channel: Channel, prefix: str = ""
+) -> int | None:
+    """The highest numeric update id saved (update ids are stored as text: compare as numbers).
+    With a prefix ("<bot id>:"), among that bot's; without, among ids that have none."""
+    if prefix:
+        number = func.substr(Inbox.update_id, len(prefix) + 1)
+        query = select(func.max(cast(number, BigInteger))).where(
+            Inbox.channel == channel, col(Inbox.update_id).startswith(prefix, autoescape=True)
+        )
+    else:
+        query = select(func.max(cast(Inbox.update_id, BigInteger))).where(
+            Inbox.channel == channel, col(Inbox.update_id).not_like("%:%")
+        )
     value = (await session.exec(query)).one()
     return int(value) if value is not None else None
