@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.vk.vk_rules import VkError, invalid
+from tests.bot.vk.vk_rules import VkError, invalid
 
 # Keyboards (dev.vk.com/api/bots/development/keyboard): a standard keyboard is at most
 # 5 buttons x 10 rows and 40 buttons, an inline one 5 x 6 and 10 buttons.

@@ -19,9 +19,9 @@ from vk_api.bot_longpoll import VkBotEventType, VkBotLongPoll
 from vk_api.exceptions import ApiError
 from vk_api.keyboard import VkKeyboard, VkKeyboardColor
 
-from tests.vk.client import vk_for
-from tests.vk.emulator import Limits, ManualClock, UserHandle, VkApiEmulator
-from tests.vk.vk_media import TINY_PNG, png
+from tests.bot.vk.client import vk_for
+from tests.bot.vk.emulator import Limits, ManualClock, UserHandle, VkApiEmulator
+from tests.bot.vk.vk_media import TINY_PNG, png
 
 GROUP = 218_000_001
 TOKEN = "vk1.a.community-token"

@@ -4,7 +4,7 @@ Usage::
 
     async with VkApiEmulator() as emu:
         group = emu.add_group(1001, "vk1.a.TOKEN")
-        vk = vk_for(emu, "vk1.a.TOKEN")  # tests/vk/client.py
+        vk = vk_for(emu, "vk1.a.TOKEN")  # tests/bot/vk/client.py
         user = emu.user(42, "Иван")
         await user.write(1001, "Привет")
         await asyncio.to_thread(vk.method, "messages.send", {...})  # vk_api is synchronous
@@ -24,11 +24,11 @@ from typing import TypeVar
 import aiohttp
 from aiohttp import web
 
-from tests.vk.people import UserHandle
-from tests.vk.vk_events import RETRY_HEADER, CallbackSender
-from tests.vk.vk_http import ApiServer
-from tests.vk.vk_rules import Limits, Stats, VkError
-from tests.vk.vk_state import (
+from tests.bot.vk.people import UserHandle
+from tests.bot.vk.vk_events import RETRY_HEADER, CallbackSender
+from tests.bot.vk.vk_http import ApiServer
+from tests.bot.vk.vk_rules import Limits, Stats, VkError
+from tests.bot.vk.vk_state import (
     CallbackServer,
     Env,
     GroupState,

@@ -9,11 +9,11 @@ import json
 
 from aiohttp import web
 
-from tests.vk.vk_events import a_check
-from tests.vk.vk_methods import METHODS
-from tests.vk.vk_rules import Params, VkError, check_version
-from tests.vk.vk_state import Env, GroupState, Json
-from tests.vk.vk_uploads import accept_upload
+from tests.bot.vk.vk_events import a_check
+from tests.bot.vk.vk_methods import METHODS
+from tests.bot.vk.vk_rules import Params, VkError, check_version
+from tests.bot.vk.vk_state import Env, GroupState, Json
+from tests.bot.vk.vk_uploads import accept_upload
 
 MAX_UPLOAD = 200 * 1024 * 1024
 PHOTO_FIELDS = ("photo", "file0", "file")  # VK documents `photo`; vk_api's VkUpload sends file0

@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tests.vk.vk_keyboard import check_event_data, check_keyboard
-from tests.vk.vk_rules import Params, SlidingWindow, VkError, check_random_id, invalid
-from tests.vk.vk_state import Conversation, GroupState, Json
+from tests.bot.vk.vk_keyboard import check_event_data, check_keyboard
+from tests.bot.vk.vk_rules import Params, SlidingWindow, VkError, check_random_id, invalid
+from tests.bot.vk.vk_state import Conversation, GroupState, Json
 
 Handler = Callable[[GroupState, Params], Any]
 METHODS: dict[str, Handler] = {}

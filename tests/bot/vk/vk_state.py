@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.vk.vk_media import mime_for
-from tests.vk.vk_rules import Limits, SlidingWindow, Stats, VkError
+from tests.bot.vk.vk_media import mime_for
+from tests.bot.vk.vk_rules import Limits, SlidingWindow, Stats, VkError
 
 Json = dict[str, Any]
 API_VERSION = "5.199"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 
 import aiohttp
 
-from tests.vk.vk_state import CallbackServer, Delivery, Env, GroupState, Json, wait_event
+from tests.bot.vk.vk_state import CallbackServer, Delivery, Env, GroupState, Json, wait_event
 
 RETRY_HEADER = "X-Retry-Counter"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from tests.vk.vk_media import (
+from tests.bot.vk.vk_media import (
     attachment,
     attachment_ref,
     audio_message_object,
@@ -14,9 +14,9 @@ from tests.vk.vk_media import (
     image_ext,
     photo_object,
 )
-from tests.vk.vk_methods import api_method
-from tests.vk.vk_rules import Params, VkError, invalid
-from tests.vk.vk_state import GroupState, Json
+from tests.bot.vk.vk_methods import api_method
+from tests.bot.vk.vk_rules import Params, VkError, invalid
+from tests.bot.vk.vk_state import GroupState, Json
 
 UPLOAD_SERVER = 850136  # the "server" number upload answers carry
 DOC_UPLOAD_TYPES = ("doc", "audio_message")

@@ -9,7 +9,7 @@ import vk_api
 from requests.adapters import HTTPAdapter
 
 if TYPE_CHECKING:
-    from tests.vk.emulator import VkApiEmulator
+    from tests.bot.vk.emulator import VkApiEmulator
 
 VK_PREFIXES = ("https://api.vk.ru/method/", "https://api.vk.com/method/")
 

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from tests.vk.vk_media import (
+from tests.bot.vk.vk_media import (
     FAKE_OGG,
     TINY_PNG,
     attachment,
@@ -18,10 +18,10 @@ from tests.vk.vk_media import (
     image_ext,
     photo_object,
 )
-from tests.vk.vk_state import Conversation, GroupState, Json, MessageEventRecord, Person, public
+from tests.bot.vk.vk_state import Conversation, GroupState, Json, MessageEventRecord, Person, public
 
 if TYPE_CHECKING:
-    from tests.vk.emulator import VkApiEmulator
+    from tests.bot.vk.emulator import VkApiEmulator
 
 MessageRef = Json | int  # a message dict or its conversation_message_id
 
