@@ -1,7 +1,9 @@
-"""The composition root: which channels a process runs, wired to the domain's runtime."""
+"""The composition root: which channels a process runs, wired to the domain's runtime — the
+environment's Telegram bot, the bots the setups name, and the VK communities."""
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from aiogram import Bot
 
@@ -12,55 +14,89 @@ from bot.vk.community import Communities
 from workflows.jobs.runtime import RUNTIME_HOOKS, Runtime
 
 log = logging.getLogger(__name__)
-BOTS: dict[int, Bot] = {}
-COMMUNITIES: dict[int, Communities] = {}
-FLEETS: dict[int, Fleet] = {}
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+@dataclass
+class Channels:
+    """A runtime's bots: the environment's Telegram bot, the setups' Telegram bots, the VK
+    communities (the latter two looked up from the database when needed)."""
+
+    bot: Bot | None
+    fleet: Fleet
+    communities: Communities
+
+    async def close(self) -> None:
+        if self.bot is not None:
+            await self.bot.session.close()
+        await self.fleet.close()
+
+
+CHANNELS: dict[int, Channels] = {}
+
+
+def attach_channels(rt: Runtime) -> Channels:
+    """Deliver the runtime's notices through its bots."""
+    bot = make_bot(rt) if rt.settings.telegram_token is not None else None
+    channels = Channels(bot, Fleet(rt), Communities(rt))
+    attach_port(rt, bot, channels.fleet)
+    vk_runner.attach_port(rt, channels.communities)
+    return channels
 
 
 def install_channels() -> None:
-    """Every runtime made from now on delivers Telegram notices through the bot, if configured,
-    and VK notices through the communities the setups and the environment name."""
+    """Every runtime made from now on delivers notices through the deployment's bots."""
 
     def hook(rt: Runtime) -> None:
-        bot = make_bot(rt) if rt.settings.telegram_token is not None else None
-        if bot is not None:
-            BOTS[id(rt)] = bot
-        fleet = FLEETS[id(rt)] = Fleet(rt)
-        attach_port(rt, bot, fleet)
-        communities = COMMUNITIES[id(rt)] = Communities(rt)
-        vk_runner.attach_port(rt, communities)
+        CHANNELS[id(rt)] = attach_channels(rt)
 
     if hook not in RUNTIME_HOOKS:
         RUNTIME_HOOKS.append(hook)
 
 
-async def telegram_tasks(
-    rt: Runtime, *, stop: asyncio.Event, wake: asyncio.Event, polling: bool
+async def channel_tasks(
+    rt: Runtime,
+    channels: Channels | None = None,
+    *,
+    stop: asyncio.Event,
+    wake: asyncio.Event,
+    vk_wake: asyncio.Event,
 ) -> list[asyncio.Task[None]]:
-    """The bots' loops: intake by polling (or the API's webhooks) for the environment's bot
-    and every bot the setups name, and one inbox processor for all of them."""
-    bot, fleet = BOTS.get(id(rt)), FLEETS.get(id(rt))
-    extra = await fleet.all() if fleet is not None else []
-    if bot is None and not extra:
+    """Every bot's loops: intake (polling, Long Poll, or the API's webhooks) and the inbox
+    processors. Empty when the deployment names no bot."""
+    ch = channels or CHANNELS.get(id(rt))
+    if ch is None:
+        return []
+    return await _telegram(rt, ch, stop=stop, wake=wake) + await _vk(
+        rt, ch, stop=stop, wake=vk_wake
+    )
+
+
+async def _telegram(
+    rt: Runtime, ch: Channels, *, stop: asyncio.Event, wake: asyncio.Event
+) -> list[asyncio.Task[None]]:
+    extra = await ch.fleet.all()
+    if ch.bot is None and not extra:
         return []
     dp = build_dispatcher(rt)
-    tasks = [asyncio.create_task(dispatch_loop(rt, bot, dp, stop=stop, wake=wake, fleet=fleet))]
+    tasks = [
+        asyncio.create_task(dispatch_loop(rt, ch.bot, dp, stop=stop, wake=wake, fleet=ch.fleet))
+    ]
     url = rt.settings.telegram_webhook_url
-    allowed = ["message", "callback_query"]
-    if bot is not None:
-        if polling:
-            tasks.append(asyncio.create_task(poll(rt, bot, stop=stop, wake=wake)))
+    if ch.bot is not None:
+        if not url:
+            tasks.append(asyncio.create_task(poll(rt, ch.bot, stop=stop, wake=wake)))
             log.info("Telegram: опрос getUpdates (вебхук не задан)")
         else:
             secret = rt.settings.telegram_webhook_secret
-            await bot.set_webhook(
-                str(url),
+            await ch.bot.set_webhook(
+                url,
                 secret_token=secret.get_secret_value() if secret else None,
-                allowed_updates=allowed,
+                allowed_updates=ALLOWED_UPDATES,
             )
             log.info("Telegram: вебхук %s", url)
     for tg in extra:
-        if polling:
+        if not url:
             tasks.append(
                 asyncio.create_task(poll(rt, tg.bot, stop=stop, wake=wake, prefix=tg.prefix))
             )
@@ -68,22 +104,21 @@ async def telegram_tasks(
         elif tg.webhook_secret is None:
             log.error("Telegram: у бота %s нет webhook_secret, вебхук не включён", tg.bot_id)
         else:
-            own = f"{str(url).rstrip('/')}/{tg.bot_id}"
-            await tg.bot.set_webhook(own, secret_token=tg.webhook_secret, allowed_updates=allowed)
+            own = f"{url.rstrip('/')}/{tg.bot_id}"
+            await tg.bot.set_webhook(
+                own, secret_token=tg.webhook_secret, allowed_updates=ALLOWED_UPDATES
+            )
             log.info("Telegram: бот %s, вебхук %s", tg.bot_id, own)
     return tasks
 
 
-async def vk_tasks(
-    rt: Runtime, *, stop: asyncio.Event, wake: asyncio.Event
+async def _vk(
+    rt: Runtime, ch: Channels, *, stop: asyncio.Event, wake: asyncio.Event
 ) -> list[asyncio.Task[None]]:
-    """The VK loops: the inbox processor, and a long poll for each community that does not
-    use the Callback API. None when no community is named."""
-    communities = COMMUNITIES.get(id(rt))
-    found = await communities.all() if communities is not None else []
-    if communities is None or not found:
+    found = await ch.communities.all()
+    if not found:
         return []
-    tasks = [asyncio.create_task(vk_runner.dispatch_loop(rt, communities, stop=stop, wake=wake))]
+    tasks = [asyncio.create_task(vk_runner.dispatch_loop(rt, ch.communities, stop=stop, wake=wake))]
     for c in found:
         if c.callback:
             log.info("VK: сообщество %s, Callback API: /vk/callback/%s", c.group_id, c.group_id)
@@ -94,9 +129,6 @@ async def vk_tasks(
 
 
 async def close_bots() -> None:
-    for bot in BOTS.values():
-        await bot.session.close()
-    for fleet in FLEETS.values():
-        await fleet.close()
-    BOTS.clear()
-    FLEETS.clear()
+    for ch in CHANNELS.values():
+        await ch.close()
+    CHANNELS.clear()

@@ -37,7 +37,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
     import uvicorn
 
     from api.app import create_app
-    from mcu.compose import close_bots, install_channels, telegram_tasks, vk_tasks
+    from mcu.compose import channel_tasks, close_bots, install_channels
     from workflows.jobs.loop import run_in_process
 
     settings = get_settings()
@@ -58,9 +58,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
     tasks = [asyncio.create_task(server.serve())]
     if with_jobs:
         tasks.append(asyncio.create_task(run_in_process(rt, stop=stop)))
-        polling = not settings.telegram_webhook_url
-        tasks += await telegram_tasks(rt, stop=stop, wake=wake, polling=polling)
-        tasks += await vk_tasks(rt, stop=stop, wake=vk_wake)
+        tasks += await channel_tasks(rt, stop=stop, wake=wake, vk_wake=vk_wake)
     typer.echo(
         f"МЦУ запущен: http://{config.host}:{config.port}/docs "
         f"(база: {rt.engine.dialect.name}; остановка: Ctrl+C)"
@@ -99,18 +97,14 @@ def worker() -> None:
 def bot() -> None:
     """Боты Telegram и ВКонтакте: приём (опрос или из входящих вебхуков) и обработка."""
     setup_logging()
-    from mcu.compose import close_bots, install_channels, telegram_tasks, vk_tasks
+    from mcu.compose import channel_tasks, close_bots, install_channels
 
-    settings = get_settings()
     install_channels()
 
     async def go(rt: Runtime) -> None:
         async def body(stop: asyncio.Event) -> None:
             wake, vk_wake = asyncio.Event(), asyncio.Event()
-            tasks = await telegram_tasks(
-                rt, stop=stop, wake=wake, polling=not settings.telegram_webhook_url
-            )
-            tasks += await vk_tasks(rt, stop=stop, wake=vk_wake)
+            tasks = await channel_tasks(rt, stop=stop, wake=wake, vk_wake=vk_wake)
             if not tasks:
                 typer.secho(
                     "Ошибка: не задан ни один бот: TELEGRAM_TOKEN, или VK_TOKEN и VK_GROUP_ID, "

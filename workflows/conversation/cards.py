@@ -6,7 +6,7 @@ from datetime import datetime
 from models import Role
 from workflows.conversation.parts import Choice, Option, Rich, rich
 from workflows.core.actors import Actor
-from workflows.items.transitions import KIND_RU, STATUS_RU, Action
+from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU, Action
 from workflows.items.views import ItemView
 from workflows.texts import staff as ts
 from workflows.texts.words import count, local_date, shorten
@@ -63,7 +63,10 @@ def card_text(
     out += rich(
         ts.CARD_HEAD, number=item.number, kind=KIND_RU[item.kind], status=STATUS_RU[item.status]
     )
-    lines = [ts.CARD_SECTOR.format(sector=view.sector or ts.CARD_NO_SECTOR)]
+    lines = [
+        ts.CARD_SECTOR.format(sector=view.sector or ts.CARD_NO_SECTOR),
+        ts.CARD_CHANNEL.format(channel=CHANNEL_RU[item.channel]),
+    ]
     place = ", ".join(p for p in (view.locality, item.place_text) if p)
     if place:
         lines.append(ts.CARD_PLACE.format(place=shorten(place, 300)))

@@ -57,6 +57,7 @@ NOT_A_WEEK = "«{text}» — не неделя."
 # ---- the card -------------------------------------------------------------------------------
 CARD_HEAD = "*{number}* · {kind} · {status}"
 CARD_SECTOR = "Блок: {sector}"
+CARD_CHANNEL = "Канал: {channel}"
 CARD_NO_SECTOR = "не указан"
 CARD_PLACE = "Место: {place}"
 CARD_COORDS = "Координаты: {lat:.5f}, {lon:.5f}"
