@@ -11,7 +11,15 @@ from bot.vk.community import Community
 from bot.vk.events import Incoming
 from bot.vk.render import inline_keyboards, reply_random_id, standing, texts
 from bot.vk.uploads import upload_attachment
-from workflows.conversation.parts import Edit, Output, Pressed, Say, Unbutton, Upload, plain
+from workflows.conversation.parts import (
+    Edit,
+    Output,
+    Pressed,
+    Say,
+    Unbutton,
+    Upload,
+    plain,
+)
 
 log = logging.getLogger(__name__)
 SNACKBAR_LIMIT = 90
@@ -66,9 +74,9 @@ async def _answer_press(
     without options (a refusal, an old button) is shown as a snackbar instead of a message."""
     event_data = None
     rest = outputs
-    if len(outputs) == 1 and isinstance(only := outputs[0], Say) and not only.options:
+    if len(outputs) == 1 and isinstance(only := outputs[0], Say) and only.brief:
         text = plain(only.text)
-        if len(text) <= SNACKBAR_LIMIT and only.keyboard is None:
+        if len(text) <= SNACKBAR_LIMIT and not only.options:
             event_data = json.dumps({"type": "show_snackbar", "text": text}, ensure_ascii=False)
             rest = []
     values: dict[str, object] = {

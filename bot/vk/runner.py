@@ -145,6 +145,8 @@ async def _open(rt: Runtime, community: Community, cursor_key: str, wait: int) -
     saved = await _cursor(rt, cursor_key)
     if saved is not None:
         poller.ts = saved  # go on from where the last run stopped
+    else:
+        await _save_cursor(rt, cursor_key, str(poller.ts))  # from now on nothing is missed
     return poller
 
 

@@ -96,10 +96,10 @@ async def pressed_anywhere(t: Turn, ev: Pressed) -> None:
     handler = CHOICES.get(ev.choice.act)
     if handler is None:
         staff_only = ev.choice.act in STAFF_CHOICES
-        t.say(ts.STAFF_BUTTON_ONLY if staff_only else tc.STALE_BUTTON, keyboard=_menu(t))
+        t.refuse(ts.STAFF_BUTTON_ONLY if staff_only else tc.STALE_BUTTON, keyboard=_menu(t))
         return
     if t.citizen is None and ev.choice.act != "consent":
-        t.say(tc.CONSENT_FIRST)
+        t.refuse(tc.CONSENT_FIRST)
         return
     await handler(t, ev.choice)
 
@@ -147,7 +147,7 @@ async def mine(t: Turn) -> None:
 async def open_item(t: Turn, choice: Choice) -> None:
     item = await _own(t, choice.a)
     if item is None:
-        t.say(tc.NOT_YOURS)
+        t.refuse(tc.NOT_YOURS)
         return
     if t.state == DETAILS:
         t.end()
@@ -166,7 +166,9 @@ async def open_item(t: Turn, choice: Choice) -> None:
 async def details(t: Turn, choice: Choice) -> None:
     item = await _own(t, choice.a)
     if item is None or item.status not in OPEN:
-        t.say(tc.NOT_YOURS if item is None else rich(tc.NO_LONGER, reason=STATUS_RU[item.status]))
+        t.refuse(
+            tc.NOT_YOURS if item is None else rich(tc.NO_LONGER, reason=STATUS_RU[item.status])
+        )
         return
     t.go(DETAILS, item=item.id)
     t.say(rich(tc.ASK_DETAILS, number=item.number), [Option(tc.CANCEL, Choice("cancel"))])
@@ -180,7 +182,7 @@ async def details_step(t: Turn) -> None:
     item = await _own(t, int(t.data.get("item") or 0))
     t.end()
     if item is None:
-        t.say(tc.NOT_YOURS, keyboard=Keyboard.menu)
+        t.refuse(tc.NOT_YOURS, keyboard=Keyboard.menu)
         return
     action = Action.clarify if item.status is ItemStatus.clarification else Action.add_details
     error = await _act(t, item, action, ActionInput(text=ev.text))
@@ -190,7 +192,7 @@ async def details_step(t: Turn) -> None:
 async def feedback(t: Turn, choice: Choice) -> None:
     item = await _own(t, choice.a)
     if item is None:
-        t.say(tc.NOT_YOURS)
+        t.refuse(tc.NOT_YOURS)
         return
     t.out.append(Unbutton())
     if choice.act == "ok":
@@ -208,7 +210,7 @@ async def feedback(t: Turn, choice: Choice) -> None:
         if error is None:
             t.say(tc.RATED)
     if error is not None:
-        t.say(error)
+        t.refuse(error)
 
 
 async def _act(t: Turn, item: Item, action: Action, data: ActionInput) -> Rich | None:
@@ -263,7 +265,7 @@ async def sent_before(t: Turn, choice: Choice) -> None:
     if item is not None:
         t.say(rich(tc.ALREADY_SENT, number=item.number), keyboard=Keyboard.menu)
     else:
-        t.say(tc.DRAFT_GONE, keyboard=Keyboard.menu)
+        t.refuse(tc.DRAFT_GONE, keyboard=Keyboard.menu)
 
 
 CHOICES = {

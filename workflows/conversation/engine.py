@@ -78,6 +78,11 @@ class Turn:
         segments = (text,) if isinstance(text, str) else text
         self.out.append(Say(segments, tuple(options), columns, keyboard))
 
+    def refuse(self, text: Rich | str, *, keyboard: Keyboard | None = None) -> None:
+        """A refusal (of a press, mostly): said as a brief message."""
+        segments = (text,) if isinstance(text, str) else text
+        self.out.append(Say(segments, (), 2, keyboard, brief=True))
+
     def go(self, state: str | None, **data: Any) -> None:
         """Move to a state; data given is merged into the dialog's data."""
         self.state = state
@@ -154,7 +159,7 @@ async def _turn(rt: Runtime, *, chat: Chat, event: Event, key: str, route: Handl
                 row.state,
                 {k: v for k, v in row.data.items() if not k.startswith("_")},
             )
-            turn.out = [Say((sentence(e.reason),))]
+            turn.out = [Say((sentence(e.reason),), brief=True)]
             turn.chat = chat  # a municipality picked in the failed step is not kept
         row.state = turn.state
         row.data = {**turn.data, "_key": key, "_out": to_json(turn.out)}

@@ -115,12 +115,15 @@ class Option:
 
 @dataclass(frozen=True)
 class Say:
-    """A new message: text, options under it, and optionally a standing keyboard."""
+    """A new message: text, options under it, and optionally a standing keyboard. A `brief`
+    one is a refusal of a press (an old button, someone else's item): a channel may show it
+    as a passing notice on the button instead (VK's snackbar)."""
 
     text: Rich
     options: tuple[Option, ...] = ()
     columns: int = 2
     keyboard: Keyboard | None = None
+    brief: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ def to_json(outputs: list[Output]) -> list[dict[str, Any]]:
                     ],
                     "columns": o.columns,
                     "keyboard": getattr(o, "keyboard", None),
+                    "brief": getattr(o, "brief", False),
                 }
             )
         elif isinstance(o, Card):
@@ -191,7 +195,7 @@ def from_json(kept: list[dict[str, Any]]) -> list[Output]:
             options = tuple(Option(lb, Choice(act, a, b, c)) for lb, act, a, b, c in k["options"])
             if k["t"] == "Say":
                 kb = Keyboard(k["keyboard"]) if k.get("keyboard") else None
-                out.append(Say(text, options, k["columns"], kb))
+                out.append(Say(text, options, k["columns"], kb, bool(k.get("brief"))))
             else:
                 out.append(Edit(text, options, k["columns"]))
         elif k["t"] == "Card":

@@ -192,7 +192,9 @@ class Sender:
         payload = {
             "number": row.payload.get("number"),
             "reason": error,
-            "text": f"уведомление «{row.kind}» для {row.chat_id} (#{row.id})",
+            # Whom: a role, never a citizen's chat or profile id (personal data stays off chats).
+            "text": f"уведомление «{row.kind}» "
+            f"{'жителю' if row.citizen_id else 'сотруднику'} (#{row.id})",
         }
         await do_alert_operators(
             session,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from mcu.compose import Channels, attach_channels, channel_tasks
-from models import Channel
+from models import Channel, ChannelCursor
 from models.db import make_sessionmaker
 from models.settings import Settings
 from tests.bot.emulator import BotApiEmulator
@@ -133,6 +133,8 @@ async def running_vk(
                 confirmation_code=CONFIRMATION,
             )
         tasks += await channel_tasks(rt, channels, stop=stop, wake=wake, vk_wake=vk_wake)
+        if not callback:
+            await listening(rt, GROUP)
         system = VkSystem(TelegramSide(tg, rt, clock), vk, rt, channels, base)
         try:
             yield system
@@ -144,3 +146,13 @@ async def running_vk(
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await channels.close()
+
+
+async def listening(rt: Runtime, group_id: int, timeout: float = 10.0) -> None:
+    """Wait until the community's long poll holds its cursor (events from then on are read)."""
+    for _ in range(int(timeout / 0.02)):
+        async with rt.sm() as s:
+            if await s.get(ChannelCursor, f"vk:longpoll:{group_id}") is not None:
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"long poll of {group_id} did not start")
