@@ -86,15 +86,24 @@ async def running_vk(
     *,
     callback: bool = False,
     telegram: bool = True,
+    vk_env: bool = True,
+    bots: tuple[str, ...] = (),
+    groups: tuple[tuple[int, str], ...] = (),
     start: datetime | None = None,
     **settings: Any,
 ) -> AsyncIterator[VkSystem]:
+    """`telegram`/`vk_env`: the environment names a Telegram bot / a VK community; `bots` and
+    `groups` are more bots and communities the emulators know (for setups to name)."""
     tg = BotApiEmulator(bot_per_second=None, private_chat_burst=None, group_per_minute=None)
     await tg.start()
     tg.add_bot(TG_TOKEN, username="mcu_test_bot")
+    for token in bots:
+        tg.add_bot(token, username=f"mcu_bot_{token.split(':')[0]}")
     vk = VkApiEmulator()
     await vk.start()
     vk.add_group(GROUP, VK_TOKEN, "Администрация Тестового округа")
+    for group_id, token in groups:
+        vk.add_group(group_id, token, f"Сообщество {group_id}")
     values: dict[str, Any] = {
         "MCU_ENV": "test",
         "MCU_POLL_SECONDS": 0.2,
@@ -103,9 +112,9 @@ async def running_vk(
         "TELEGRAM_API_BASE": tg.base_url,
         "TELEGRAM_WEBHOOK_SECRET": TG_SECRET,
         "VK_API_BASE": vk.api_base,
-        "VK_TOKEN": VK_TOKEN,
-        "VK_GROUP_ID": GROUP,
     }
+    if vk_env:
+        values |= {"VK_TOKEN": VK_TOKEN, "VK_GROUP_ID": GROUP}
     if telegram:
         values["TELEGRAM_TOKEN"] = TG_TOKEN
     if callback:
@@ -134,7 +143,8 @@ async def running_vk(
             )
         tasks += await channel_tasks(rt, channels, stop=stop, wake=wake, vk_wake=vk_wake)
         if not callback:
-            await listening(rt, GROUP)
+            for c in await channels.communities.all():
+                await listening(rt, c.group_id)
         system = VkSystem(TelegramSide(tg, rt, clock), vk, rt, channels, base)
         try:
             yield system
