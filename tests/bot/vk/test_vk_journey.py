@@ -46,9 +46,13 @@ async def test_vk_report_to_a_telegram_card_and_back(engine, sm, muni, callback)
         card = await sys.tg.edited(water, card["message_id"], "в работе")
         await water.press(card, "✍️ Ответить")
         await sys.tg.expect(water, "Напишите ответ гражданину")
-        await water.send_text("Трубу заменили, вода есть")
+        await water.send_photo(caption="Трубу заменили, вода есть")  # the work done, on a photo
         await sys.expect(resident, "Трубу заменили")
         question = await sys.expect(resident, "Проблема решена?")
+        photos = [m for m in resident.messages(GROUP) if m.get("attachments")]
+        assert len(photos) == 1, "the officer's Telegram photo, uploaded the VK way"
+        assert photos[0]["attachments"][0]["type"] == "photo"
+        assert group_requests(sys, "photos.saveMessagesPhoto") == 1
         await resident.press_callback_button(GROUP, question, "👍 Да, решена")
         stars = await sys.expect(resident, "Оцените")
         await resident.press_callback_button(GROUP, stars, "⭐⭐⭐⭐⭐")
@@ -67,4 +71,12 @@ async def test_vk_report_to_a_telegram_card_and_back(engine, sm, muni, callback)
         files = list(await s.exec(select(Attachment).order_by(Attachment.id)))
     assert item.channel is Channel.vk and item.status is ItemStatus.closed
     assert item.solved is True and item.rating == 5
-    assert [(f.kind, f.channel) for f in files] == [("photo", Channel.vk), ("voice", Channel.vk)]
+    assert [(f.kind, f.channel, f.from_citizen) for f in files] == [
+        ("photo", Channel.vk, True),
+        ("voice", Channel.vk, True),
+        ("photo", Channel.telegram, False),
+    ]
+
+
+def group_requests(sys, method: str) -> int:
+    return int(sys.vk.stats.requests.get(method, 0))
