@@ -11,7 +11,8 @@ TIMER_MAX_ATTEMPTS = 5  # a timer that fails this many times is parked and the o
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An empty variable (docker compose passes `${X:-}` as "") means "not set".
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     env: Literal["development", "production", "test"] = Field(
         default="development", alias="MCU_ENV"
