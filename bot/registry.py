@@ -8,9 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from sqlmodel import select
-
-from models import Channel, Municipality
+from models import Channel
+from workflows.conversation.engine import Chat, get_served_municipalities
 from workflows.jobs.runtime import Runtime
 from workflows.setup.bots import BotSpec, get_bot_specs
 
@@ -20,26 +19,39 @@ REFRESH = 30.0  # seconds between looks at the bots' list (a setup may name a ne
 
 @dataclass
 class Served:
-    """The municipalities a bot serves: by the setups' codes, or (none named) the deployment's
-    only one. Looked up until there are some, so a setup applied after start-up is seen."""
+    """The municipalities a bot serves: by the setups' codes, or (none named) all of the
+    deployment's. Looked up again every 30 s, so a setup applied after start-up is seen."""
 
     municipality_codes: tuple[str, ...] = ()
     served: tuple[int, ...] = field(default=())
+    served_at: float = -REFRESH
 
     async def municipalities(self, rt: Runtime) -> tuple[int, ...]:
-        if not self.served:
+        if not self.served or time.monotonic() - self.served_at > REFRESH:
             async with rt.sm() as s:
-                rows = list(await s.exec(select(Municipality)))
-            if self.municipality_codes:
-                ids = [m.id for m in rows if m.code in self.municipality_codes]
-            else:
-                ids = [m.id for m in rows] if len(rows) == 1 else []
-            self.served = tuple(i for i in ids if i is not None)
+                self.served = await get_served_municipalities(s, codes=self.municipality_codes)
+            self.served_at = time.monotonic()
         return self.served
 
     def serve(self, codes: tuple[str, ...]) -> None:
         if codes != self.municipality_codes:
             self.municipality_codes, self.served = codes, ()
+
+    def chat(self, channel: Channel, chat_id: str, user_id: str, served: tuple[int, ...]) -> Chat:
+        """Where a turn happens with this bot: its one municipality, or the choice of several."""
+        return Chat(
+            channel,
+            chat_id,
+            user_id,
+            served[0] if len(served) == 1 else None,
+            bot=self.dialog,
+            municipalities=served if len(served) > 1 else (),
+        )
+
+    @property
+    def dialog(self) -> str:
+        """The bot's part of a dialog's key ("" for the environment's Telegram bot)."""
+        return ""
 
 
 B = TypeVar("B", bound=Served)

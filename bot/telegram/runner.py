@@ -54,7 +54,7 @@ def build_dispatcher(rt: Runtime) -> Dispatcher:
     """One router: every message and press goes to the conversation core (its state is ours,
     in the database, so aiogram's own FSM storage stays unused)."""
     dp = Dispatcher(rt=rt)
-    dp.include_router(handlers.build())
+    dp.include_router(handlers.build(rt))
     return dp
 
 

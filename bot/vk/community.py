@@ -25,7 +25,7 @@ class Community(Served):
         return f"vk:{self.group_id}"
 
     @property
-    def bot(self) -> str:
+    def dialog(self) -> str:
         """The community's part of a dialog's key (a person talks to each community apart)."""
         return str(self.group_id)
 

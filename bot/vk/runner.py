@@ -16,7 +16,7 @@ from bot.vk.deliver import deliver
 from bot.vk.events import read_event
 from bot.vk.port import VkPort
 from models import Channel, ChannelCursor
-from workflows.conversation.engine import Chat, converse
+from workflows.conversation.engine import converse
 from workflows.intake.claims import ClaimedUpdate
 from workflows.intake.inbox import do_save_update, get_vk_update_id
 from workflows.intake.workers import run_inbox_workers
@@ -68,14 +68,7 @@ async def handle_saved(rt: Runtime, communities: Communities, raw: dict[str, Any
         )
         return
     served = await community.municipalities(rt)
-    chat = Chat(
-        Channel.vk,
-        str(incoming.peer_id),
-        str(incoming.user_id),
-        served[0] if len(served) == 1 else None,
-        bot=community.bot,
-        municipalities=served if len(served) > 1 else (),
-    )
+    chat = community.chat(Channel.vk, str(incoming.peer_id), str(incoming.user_id), served)
     outputs = await converse(rt, chat=chat, event=incoming.event, key=incoming.key)
     await deliver(community, incoming, outputs)
 

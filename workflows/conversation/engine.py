@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Citizen, DialogState, Municipality, Staff
@@ -189,11 +189,13 @@ async def _staff_of(session: AsyncSession, chat: Chat) -> Staff | None:
     return None
 
 
-async def get_served_municipality(
-    session: AsyncSession, *, code: str | None
-) -> Municipality | None:
-    """The municipality a bot serves: the one named in settings, or the only one there is."""
-    rows = list(await session.exec(select(Municipality)))
-    if code:
-        return next((m for m in rows if m.code == code), None)
-    return rows[0] if len(rows) == 1 else None
+async def get_served_municipalities(
+    session: AsyncSession, *, codes: tuple[str, ...] = ()
+) -> tuple[int, ...]:
+    """The municipalities a bot serves: those its setup (or settings) name by code, or, naming
+    none, every municipality of the deployment (one: the bot is that municipality's; several:
+    it asks the citizen which one)."""
+    query = select(Municipality).order_by(col(Municipality.id))
+    if codes:
+        query = query.where(col(Municipality.code).in_(codes))
+    return tuple(m.id for m in await session.exec(query) if m.id is not None)

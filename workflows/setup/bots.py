@@ -122,7 +122,7 @@ def _spec(bot: ChannelBot, codes: tuple[str, ...]) -> BotSpec:
     c: dict[str, Any] = bot.config
     what = f"{bot.channel} ({', '.join(codes)})"
     token = resolve_secret(str(c.get("token", "")), what=f"{what}: token")
-    secret_ref = c.get("secret")
+    secret_ref = c.get("secret") or c.get("webhook_secret")  # VK's callback, Telegram's webhook
     secret = resolve_secret(str(secret_ref), what=f"{what}: secret") if secret_ref else None
     confirmation = c.get("confirmation")
     return BotSpec(
