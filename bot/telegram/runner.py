@@ -9,10 +9,7 @@ idempotent per update: an update is handled again only if its worker died before
 outcome (the lease ran out), and then with the same key."""
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
@@ -22,6 +19,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Update
 from pydantic import SecretStr
 
+from bot.loops import run_chats, sleep_or_stop, unless_stopped
 from bot.telegram import handlers
 from bot.telegram.fleet import Fleet, TgBot
 from bot.telegram.pacing import PacingMiddleware
@@ -29,7 +27,6 @@ from bot.telegram.port import TelegramPort
 from models import Channel
 from workflows.intake.claims import ClaimedUpdate
 from workflows.intake.inbox import do_save_update, get_last_update_id
-from workflows.intake.workers import run_inbox_workers
 from workflows.jobs.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -122,14 +119,14 @@ async def poll(
     offset = last + 1 if last is not None else None
     while not stop.is_set():
         try:
-            updates = await _unless_stopped(
+            updates = await unless_stopped(
                 bot.get_updates(offset=offset, timeout=20, allowed_updates=ALLOWED_UPDATES), stop
             )
             if updates is None:
                 return  # asked to stop during the long poll: nothing was fetched
         except Exception:
             log.exception("getUpdates failed")
-            await _sleep_or_stop(stop, 3)
+            await sleep_or_stop(stop, 3)
             continue
         for u in updates:
             payload = u.model_dump(mode="json", exclude_none=True, by_alias=True)
@@ -168,30 +165,4 @@ async def dispatch_loop(
                 "TELEGRAM_TOKEN не задан: обновление бота из окружения некому обработать"
             )
 
-    await run_inbox_workers(
-        rt.engine,
-        channel=Channel.telegram,
-        handle=handle,
-        clock=rt.clock,
-        concurrency=concurrency or rt.settings.inbox_concurrency,
-        lease=timedelta(seconds=rt.settings.inbox_lease_seconds),
-        stop=stop,
-        wake=wake,
-    )
-
-
-async def _unless_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
-    """Await `call`, or give it up when `stop` is set (a long poll must not delay shutdown)."""
-    task = asyncio.ensure_future(call)
-    stopper = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    if task.done():
-        return task.result()
-    task.cancel()
-    return None
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    await run_chats(rt, Channel.telegram, handle, stop=stop, wake=wake, concurrency=concurrency)

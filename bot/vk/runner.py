@@ -3,14 +3,13 @@ or the Callback endpoint saved to the inbox before anything else, then handled b
 through the conversation core, and the outbox's VK port."""
 
 import asyncio
-import contextlib
 import logging
-from datetime import timedelta
 from typing import Any
 
 from sqlmodel import select
 from vk_api.bot_longpoll import VkBotLongPoll
 
+from bot.loops import run_chats, sleep_or_stop, unless_stopped
 from bot.vk.community import Communities, Community
 from bot.vk.deliver import deliver
 from bot.vk.events import read_event
@@ -19,7 +18,6 @@ from models import Channel, ChannelCursor
 from workflows.conversation.engine import converse
 from workflows.intake.claims import ClaimedUpdate
 from workflows.intake.inbox import do_save_update, get_vk_update_id
-from workflows.intake.workers import run_inbox_workers
 from workflows.jobs.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -86,16 +84,7 @@ async def dispatch_loop(
     async def handle(claimed: ClaimedUpdate) -> None:
         await handle_saved(rt, communities, claimed.payload)
 
-    await run_inbox_workers(
-        rt.engine,
-        channel=Channel.vk,
-        handle=handle,
-        clock=rt.clock,
-        concurrency=concurrency or rt.settings.inbox_concurrency,
-        lease=timedelta(seconds=rt.settings.inbox_lease_seconds),
-        stop=stop,
-        wake=wake,
-    )
+    await run_chats(rt, Channel.vk, handle, stop=stop, wake=wake, concurrency=concurrency)
 
 
 async def long_poll(
@@ -114,7 +103,7 @@ async def long_poll(
         try:
             if poller is None:
                 poller = await _open(rt, community, cursor_key, wait)
-            events = await _unless_stopped(asyncio.to_thread(poller.check), stop)
+            events = await unless_stopped(asyncio.to_thread(poller.check), stop)
             if events is None:
                 return
             fresh = False
@@ -126,8 +115,7 @@ async def long_poll(
         except Exception as e:
             log.warning("VK long poll сообщества %s: %s", community.group_id, type(e).__name__)
             poller = None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=3)
+            await sleep_or_stop(stop, 3)
 
 
 async def _open(rt: Runtime, community: Community, cursor_key: str, wait: int) -> Any:
@@ -156,15 +144,3 @@ async def _save_cursor(rt: Runtime, key: str, value: str) -> None:
         row.value, row.updated_at = value, rt.clock.now()
         s.add(row)
         await s.commit()
-
-
-async def _unless_stopped(call: Any, stop: asyncio.Event) -> Any:
-    """Await `call`, or give it up when `stop` is set (a long poll must not delay shutdown)."""
-    task = asyncio.ensure_future(call)
-    stopper = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    if task.done():
-        return task.result()
-    task.cancel()
-    return None

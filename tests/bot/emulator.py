@@ -25,6 +25,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 
+from tests.bot.loopback import ManualClock, wait_event
 from tests.bot.people import GroupHandle, UserHandle
 from tests.bot.tg_methods import METHODS, Described
 from tests.bot.tg_rules import ApiError, Limits, Params, Stats, Upload
@@ -33,12 +34,10 @@ from tests.bot.tg_state import (
     Chat,
     Env,
     Json,
-    ManualClock,
     Person,
     WebhookConfig,
     WebhookDelivery,
     update_allowed,
-    wait_event,
 )
 
 __all__ = [

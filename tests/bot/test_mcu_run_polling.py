@@ -1,52 +1,28 @@
 """`mcu run` with a token and no webhook URL serves citizens and staff by polling."""
 
-import asyncio
-import os
 import re
-import signal
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.harness import TOKEN, text_of
-from tests.test_embedded import ROOT, free_port
+from tests.test_embedded import embedded_env, mcu_running
 
 
 @pytest.mark.slow
 async def test_mcu_run_polls_telegram(tmp_path: Path) -> None:
     async with BotApiEmulator() as emu:
         emu.add_bot(TOKEN, username="bezhta_bot")
-        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-        env.update(
-            DATABASE_URL=f"sqlite:///{tmp_path}/mcu.db",
+        env = embedded_env(
+            tmp_path,
             TELEGRAM_TOKEN=TOKEN,
             TELEGRAM_API_BASE=emu.base_url,
             TELEGRAM_BOT_USERNAME="bezhta_bot",
             MCU_POLL_SECONDS="0.5",
         )
-        port = free_port()
-        log = (tmp_path / "mcu.log").open("wb")
-        proc = subprocess.Popen(
-            ["mcu", "run", "--setup", str(ROOT / "setup" / "bezhta.yaml"), "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            async with httpx.AsyncClient() as client:
-                for _ in range(300):
-                    try:
-                        if (
-                            await client.get(f"http://127.0.0.1:{port}/healthz")
-                        ).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    await asyncio.sleep(0.1)
+        async with mcu_running(tmp_path, env):
             citizen = emu.user(7001, first_name="Житель")
             await citizen.start()
             greeting = await emu.wait_until(citizen.last_from_bot, 20)
@@ -67,8 +43,4 @@ async def test_mcu_run_polls_telegram(tmp_path: Path) -> None:
             await officer.start(payload=code.group(1))
             joined = await emu.wait_until(officer.last_from_bot, 20)
             assert "подключены" in text_of(joined)
-        finally:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(20)
-            log.close()
     assert TOKEN not in (tmp_path / "mcu.log").read_text()  # the token never reaches the log

@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from tests.bot.loopback import wait_event
 from tests.bot.tg_rules import ApiError, Params, bad_request, check_reply_markup, format_text
-from tests.bot.tg_state import BotState, Chat, Json, WebhookConfig, public, wait_event
+from tests.bot.tg_state import BotState, Chat, Json, WebhookConfig, public
 
 Handler = Callable[[BotState, Params], Awaitable[Any]]
 METHODS: dict[str, tuple[str, Handler]] = {}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.bot.loopback import Signal
 from tests.bot.tg_rules import ApiError, Limits, SlidingWindow, Stats, Upload, bad_request
 
 Json = dict[str, Any]
@@ -46,46 +47,6 @@ FILE_FOLDERS = {
     "video": ("videos", ".mp4", "video/mp4"),
     "sticker": ("stickers", ".webp", "image/webp"),
 }
-
-
-class Signal:
-    """A broadcast "something changed"; take waiter() before checking, then await it."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def fire(self) -> None:
-        """Wake everyone waiting now."""
-        self._event.set()
-        self._event = asyncio.Event()
-
-    def waiter(self) -> asyncio.Event:
-        """The event the next fire() sets."""
-        return self._event
-
-
-async def wait_event(event: asyncio.Event, timeout: float) -> bool:
-    """Wait for an event up to timeout seconds; False on timeout."""
-    try:
-        await asyncio.wait_for(event.wait(), max(timeout, 0))
-    except TimeoutError:
-        return False
-    return True
-
-
-class ManualClock:
-    """A monotonic clock tests move by hand, for rate limits without sleeping."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        """Current reading."""
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move time forward."""
-        self.now += seconds
 
 
 @dataclass

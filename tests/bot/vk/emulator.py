@@ -24,6 +24,7 @@ from typing import TypeVar
 import aiohttp
 from aiohttp import web
 
+from tests.bot.loopback import ManualClock, wait_event
 from tests.bot.vk.people import UserHandle
 from tests.bot.vk.vk_events import RETRY_HEADER, CallbackSender
 from tests.bot.vk.vk_http import ApiServer
@@ -33,9 +34,7 @@ from tests.bot.vk.vk_state import (
     Env,
     GroupState,
     Json,
-    ManualClock,
     Person,
-    wait_event,
 )
 
 __all__ = ["GroupState", "Limits", "ManualClock", "Stats", "UserHandle", "VkApiEmulator", "VkError"]

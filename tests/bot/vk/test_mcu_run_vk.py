@@ -2,17 +2,13 @@
 (SQLite, jobs in process): Bots Long Poll, the whole report to a number, a clean stop."""
 
 import asyncio
-import os
-import signal
-import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.bot.vk.emulator import VkApiEmulator
 from tests.bot.vk.harness import GROUP, VK_TOKEN
-from tests.test_embedded import ROOT, free_port
+from tests.test_embedded import embedded_env, mcu_running
 
 
 async def until(predicate, timeout: float = 20.0):
@@ -27,38 +23,14 @@ async def until(predicate, timeout: float = 20.0):
 async def test_mcu_run_serves_vk_residents_with_a_vk_token_alone(tmp_path: Path) -> None:
     async with VkApiEmulator() as emu:
         emu.add_group(GROUP, VK_TOKEN, "Бежтинский участок")
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("REDIS_URL", "DATABASE_URL") and not k.startswith(("TELEGRAM_", "VK_"))
-        }
-        env.update(
-            DATABASE_URL=f"sqlite:///{tmp_path}/mcu.db",
+        env = embedded_env(
+            tmp_path,
             VK_TOKEN=VK_TOKEN,
             VK_GROUP_ID=str(GROUP),
             VK_API_BASE=emu.api_base,
             MCU_POLL_SECONDS="0.5",
         )
-        port = free_port()
-        log = (tmp_path / "mcu.log").open("wb")
-        proc = subprocess.Popen(
-            ["mcu", "run", "--setup", str(ROOT / "setup" / "bezhta.yaml"), "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            async with httpx.AsyncClient() as client:
-                for _ in range(300):
-                    try:
-                        if (
-                            await client.get(f"http://127.0.0.1:{port}/healthz")
-                        ).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    await asyncio.sleep(0.1)
+        async with mcu_running(tmp_path, env) as run:
             group = emu.group(GROUP)
             await until(lambda: group.stats.requests.get("groups.getLongPollServer"))
             await asyncio.sleep(0.5)  # the long poll's first check is under way
@@ -86,11 +58,7 @@ async def test_mcu_run_serves_vk_residents_with_a_vk_token_alone(tmp_path: Path)
             await resident.press_callback_button(GROUP, summary, "✅ Отправить")
             registered = await until(said("зарегистрировано под номером"))
             assert "БЖТ-" in registered["text"]
-        finally:
-            proc.send_signal(signal.SIGINT)
-            code = proc.wait(30)
-            log.close()
-    text = (tmp_path / "mcu.log").read_text()
-    assert code in (0, 130), text[-2000:]  # stopped by Ctrl+C, within the wait
+    text = run.log.read_text()
+    assert run.proc.returncode in (0, 130), text[-2000:]  # stopped by Ctrl+C, within the wait
     assert VK_TOKEN not in text, "the token never reaches the log"
     assert "Bots Long Poll" in text

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 
 import aiohttp
 
-from tests.bot.vk.vk_state import CallbackServer, Delivery, Env, GroupState, Json, wait_event
+from tests.bot.loopback import wait_event
+from tests.bot.vk.vk_state import CallbackServer, Delivery, Env, GroupState, Json
 
 RETRY_HEADER = "X-Retry-Counter"
 
