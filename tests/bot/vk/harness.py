@@ -70,6 +70,35 @@ class VkSystem:
         seen.update((m["id"], m["text"]) for m in user.messages(group))
         return message
 
+    async def draft(
+        self,
+        resident: UserHandle,
+        text: str,
+        *,
+        sector: str = "ЖКХ",
+        place: str = "село Тестовое",
+        group: int = GROUP,
+    ) -> dict[str, Any]:
+        """The report dialog up to its summary (not sent yet)."""
+        await resident.press_text_button(group, None, "📝 Сообщить о проблеме")
+        topics = await self.expect(resident, "О чём ваше сообщение", group=group)
+        await resident.press_callback_button(group, topics, sector)
+        await self.expect(resident, "Опишите проблему", group=group)
+        await resident.write(group, text)
+        done = await self.expect(resident, "Записал", group=group)
+        await resident.press_callback_button(group, done, "Готово ➡️")
+        places = await self.expect(resident, "Где это?", group=group)
+        await resident.press_callback_button(group, places, place)
+        return await self.expect(resident, "Проверьте", group=group)
+
+    async def report(self, resident: UserHandle, text: str, **where: Any) -> str:
+        """The whole report dialog; returns the number the resident was given."""
+        group = where.get("group", GROUP)
+        summary = await self.draft(resident, text, **where)
+        await resident.press_callback_button(group, summary, "✅ Отправить")
+        registered = await self.expect(resident, "зарегистрировано под номером", group=group)
+        return str(registered["text"].split("номером ")[1].split(".")[0])
+
     async def consented(self, uid: int, *, group: int = GROUP) -> UserHandle:
         """A resident who pressed «Начать» and gave consent."""
         user = self.resident(uid)

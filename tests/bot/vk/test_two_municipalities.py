@@ -39,23 +39,6 @@ async def staff_of(sys: VkSystem, municipality_id: int, code: str, uid: int, tok
     return user
 
 
-async def report(sys: VkSystem, uid: int, group: int, text: str) -> str:
-    resident = await sys.consented(uid, group=group)
-    await resident.press_text_button(group, None, "📝 Сообщить о проблеме")
-    topics = await sys.expect(resident, "О чём ваше сообщение", group=group)
-    await resident.press_callback_button(group, topics, "ЖКХ")
-    await sys.expect(resident, "Опишите проблему", group=group)
-    await resident.write(group, text)
-    done = await sys.expect(resident, "Записал", group=group)
-    await resident.press_callback_button(group, done, "Готово ➡️")
-    places = await sys.expect(resident, "Где это?", group=group)
-    await resident.press_callback_button(group, places, "село Тестовое")
-    summary = await sys.expect(resident, "Проверьте", group=group)
-    await resident.press_callback_button(group, summary, "✅ Отправить")
-    registered = await sys.expect(resident, "зарегистрировано под номером", group=group)
-    return registered["text"].split("номером ")[1].split(".")[0]
-
-
 async def test_each_municipality_has_its_own_bots_and_staff(engine, sm, clock, monkeypatch):
     for name, value in (
         ("T2_TG_A", BOT_A),
@@ -81,14 +64,15 @@ async def test_each_municipality_has_its_own_bots_and_staff(engine, sm, clock, m
     ) as sys:
         water_a = await staff_of(sys, a.municipality_id, "water", 9001, BOT_A)
         water_b = await staff_of(sys, b.municipality_id, "water", 9002, BOT_B)
-        number_a = await report(sys, 7001, GROUP_A, "Нет воды у школы")
-        number_b = await report(sys, 7002, GROUP_B, "Нет воды у больницы")
+        resident_a = await sys.consented(7001, group=GROUP_A)
+        number_a = await sys.report(resident_a, "Нет воды у школы", group=GROUP_A)
+        resident_b = await sys.consented(7002, group=GROUP_B)
+        number_b = await sys.report(resident_b, "Нет воды у больницы", group=GROUP_B)
         assert number_a.startswith("СЕВ-") and number_b.startswith("ЮГ-")
         card_a = await sys.tg.expect(water_a, number_a)
         card_b = await sys.tg.expect(water_b, number_b)
         assert "у школы" in text_of(card_a) and "у больницы" in text_of(card_b)
         await water_a.press(card_a, "✅ Взять")
-        resident_a = sys.resident(7001)
         await sys.expect(resident_a, "взято в работу", group=GROUP_A)
 
         seen_a = " ".join(text_of(m) for m in water_a.bot_messages())

@@ -88,16 +88,7 @@ async def test_the_endpoint_refuses_what_is_not_ours_and_saves_nothing(engine, s
 async def test_one_event_delivered_five_times_is_one_item_and_one_reply(engine, sm, muni):
     async with running_vk(engine, callback=True) as sys:
         resident = await sys.consented(7001)
-        await resident.press_text_button(GROUP, None, "📝 Сообщить о проблеме")
-        topics = await sys.expect(resident, "О чём ваше сообщение")
-        await resident.press_callback_button(GROUP, topics, "ЖКХ")
-        await sys.expect(resident, "Опишите проблему")
-        await resident.write(GROUP, "Упало дерево на провода")
-        done = await sys.expect(resident, "Записал")
-        await resident.press_callback_button(GROUP, done, "Готово ➡️")
-        places = await sys.expect(resident, "Где это?")
-        await resident.press_callback_button(GROUP, places, "село Тестовое")
-        summary = await sys.expect(resident, "Проверьте")
+        summary = await sys.draft(resident, "Упало дерево на провода")
         send = next(
             b["action"]
             for row in summary["keyboard"]["buttons"]
@@ -160,22 +151,7 @@ async def test_forged_and_oversize_payloads_do_nothing_but_are_answered(engine, 
 async def test_a_long_answer_is_split_and_a_denial_is_dead_lettered(engine, sm, muni):
     async with running_vk(engine) as sys:
         resident = await sys.consented(7001)
-        await resident.press_text_button(GROUP, None, "📝 Сообщить о проблеме")
-        await resident.press_callback_button(
-            GROUP, await sys.expect(resident, "О чём ваше сообщение"), "ЖКХ"
-        )
-        await sys.expect(resident, "Опишите проблему")
-        await resident.write(GROUP, "Нет воды на улице")
-        await resident.press_callback_button(
-            GROUP, await sys.expect(resident, "Записал"), "Готово ➡️"
-        )
-        await resident.press_callback_button(
-            GROUP, await sys.expect(resident, "Где это?"), "село Тестовое"
-        )
-        await resident.press_callback_button(
-            GROUP, await sys.expect(resident, "Проверьте"), "✅ Отправить"
-        )
-        await sys.expect(resident, "зарегистрировано")
+        await sys.report(resident, "Нет воды на улице")
         async with sm() as s:
             item = (await s.exec(select(Item))).one()
         water = await actor(sm, "water")

@@ -43,16 +43,7 @@ async def test_mine_timeline_details_flood_and_erasure(engine, sm, muni):
         assert number in text_of(reply)
 
         # A second report within the hour: refused for now, the draft kept with «Отправить».
-        await resident.press_text_button(GROUP, None, "📝 Сообщить о проблеме")
-        topics = await sys.expect(resident, "О чём ваше сообщение")
-        await resident.press_callback_button(GROUP, topics, "Дороги")
-        await sys.expect(resident, "Опишите проблему")
-        await resident.write(GROUP, "Яма у моста")
-        done = await sys.expect(resident, "Записал")
-        await resident.press_callback_button(GROUP, done, "Готово ➡️")
-        places = await sys.expect(resident, "Где это?")
-        await resident.press_callback_button(GROUP, places, "село Тестовое")
-        summary = await sys.expect(resident, "Проверьте")
+        summary = await sys.draft(resident, "Яма у моста", sector="Дороги")
         await resident.press_callback_button(GROUP, summary, "✅ Отправить")
         flood = await sys.expect(resident, "Черновик сохранён")
         labels = [b["action"].get("label") for row in flood["keyboard"]["buttons"] for b in row]
