@@ -16,6 +16,7 @@ from workflows.conversation.parts import (
 )
 
 PAYLOAD_LIMIT = 255  # VK's limit for a button's payload
+URL_LIMIT = 2048  # a file is kept by its URL (attachment.file_id)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def message_event(message: dict[str, Any]) -> Event:
         return Command(head.lower()[:64], args.strip())
     for a in message.get("attachments") or ():
         file = _file(a)
-        if file is not None:
+        if file is not None and len(file[1]) <= URL_LIMIT:
             return File(file[0], file[1], text)
     if isinstance(geo := message.get("geo"), dict):
         c = geo.get("coordinates") or {}

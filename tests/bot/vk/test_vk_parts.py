@@ -64,6 +64,8 @@ def test_a_message_becomes_text_command_file_or_place():
     assert read_event(new_message(attachments=[voice])).event == File("voice", "http://x/v.ogg")
     geo = {"type": "point", "coordinates": {"latitude": 42.1, "longitude": 46.1}}
     assert read_event(new_message(geo=geo)).event == Place(42.1, 46.1)
+    huge = {"type": "doc", "doc": {"url": "http://x/" + "a" * 3000}}
+    assert read_event(new_message(attachments=[huge])).event == Other("doc"), "not kept"
     sticker = {"type": "sticker", "sticker": {"sticker_id": 1}}
     assert read_event(new_message(attachments=[sticker])).event == Other("sticker")
 
