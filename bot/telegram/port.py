@@ -58,9 +58,9 @@ class TelegramPort:
         base = self.rt.settings.telegram_chat_interval
         return 3 * base if chat_id.startswith("-") else base
 
-    async def bot_for(self, municipality_id: int | None) -> Bot:
+    async def bot_for(self, municipality_id: int | None) -> Bot | None:
         """The bot of the notice's municipality: a setup's own, else the environment's (else
-        the only bot there is)."""
+        the only bot there is); None when there is none."""
         if self.fleet is not None:
             own = await self.fleet.serving(municipality_id)
             if own is not None:
@@ -68,12 +68,16 @@ class TelegramPort:
         if self.bot is not None:
             return self.bot
         bots = await self.fleet.all() if self.fleet is not None else []
-        if len(bots) == 1:
-            return bots[0].bot
-        raise PermanentFailure("нет бота Telegram для этого муниципалитета")
+        return bots[0].bot if len(bots) == 1 else None
 
     async def send(self, notice: Notice) -> None:
         bot = await self.bot_for(notice.municipality_id)
+        if bot is None:  # no Telegram bot for it (none configured yet): said on the console
+            console = self.rt.ports.get(Channel.console)
+            if console is None:
+                raise PermanentFailure("нет бота Telegram для этого муниципалитета")
+            await console.send(notice)
+            return
         try:
             if notice.staff_id is not None:
                 await self._staff(bot, notice)
