@@ -5,7 +5,7 @@ import sys
 import time
 import traceback
 
-MODULES = ("bench.escalation", "bench.telegram", "bench.reports", "bench.intake")
+MODULES = ("bench.escalation", "bench.telegram", "bench.vk", "bench.reports", "bench.intake")
 
 
 def run_module(name: str) -> int:

@@ -118,14 +118,15 @@ class Server:
     log: Path
 
 
-def server_env(db_url: str) -> dict[str, str]:
-    """The environment of a server process: ours, less any MCU/Telegram/Redis setting."""
+def server_env(db_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a server process: ours, less any MCU/Telegram/VK/Redis setting,
+    plus `extra` (bench.vk names its community there)."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("MCU_", "TELEGRAM_")) and k not in ("DATABASE_URL", "REDIS_URL")
+        if not k.startswith(("MCU_", "TELEGRAM_", "VK_")) and k not in ("DATABASE_URL", "REDIS_URL")
     }
-    env.update(DATABASE_URL=db_url, TELEGRAM_WEBHOOK_SECRET=SECRET, MCU_ENV="test")
+    env.update(DATABASE_URL=db_url, TELEGRAM_WEBHOOK_SECRET=SECRET, MCU_ENV="test", **(extra or {}))
     return env
 
 
@@ -158,9 +159,14 @@ async def stop_process(proc: "subprocess.Popen[bytes]") -> None:
 
 @contextlib.asynccontextmanager
 async def served(
-    who: Contender, db_url: str, logdir: Path, profile: Path | None = None
+    who: Contender,
+    db_url: str,
+    logdir: Path,
+    profile: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[Server]:
-    """Start `python -m bench.telegram_serve` for one contender; stopped on exit."""
+    """Start `python -m bench.telegram_serve` for one contender (`env` added to its
+    environment); stopped on exit."""
     port = free_port()
     cmd = [sys.executable, "-m", "bench.telegram_serve", who.key, "--port", str(port)]
     if profile is not None:
@@ -168,7 +174,7 @@ async def served(
     log = logdir / f"{who.key}-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=server_env(db_url), stdout=out, stderr=subprocess.STDOUT
+            cmd, cwd=ROOT, env=server_env(db_url, env), stdout=out, stderr=subprocess.STDOUT
         )
     try:
         base = f"http://127.0.0.1:{port}"

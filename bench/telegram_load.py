@@ -1,6 +1,7 @@
-"""Load for the webhook intake bench: realistic Telegram message updates, each with its own
+"""Load for the webhook intake benches: realistic Telegram message updates, each with its own
 update_id, POSTed by many concurrent clients for a fixed time. wrk (with a generated Lua script)
-when it is installed (`apt-get install wrk`), else a Python generator on aiohttp."""
+when it is installed (`apt-get install wrk`), else a Python generator on aiohttp (`post_load`,
+which bench.vk also feeds its VK events through, for a time or a number of requests)."""
 
 import asyncio
 import itertools
@@ -9,6 +10,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,22 +203,46 @@ async def wrk_load(
 async def python_load(
     url: str, *, seconds: float, connections: int, first_id: int, secret: str
 ) -> LoadResult:
-    """`connections` aiohttp clients posting until the time is up; every request is awaited."""
+    """`connections` aiohttp clients posting Telegram updates until the time is up."""
+    headers = {SECRET_HEADER: secret, "Content-Type": "application/json"}
+    return await post_load(
+        url,
+        body=update_body,
+        headers=headers,
+        connections=connections,
+        first_id=first_id,
+        seconds=seconds,
+    )
+
+
+async def post_load(
+    url: str,
+    *,
+    body: Callable[[int], bytes],
+    headers: dict[str, str],
+    connections: int,
+    first_id: int,
+    seconds: float | None = None,
+    total: int | None = None,
+) -> LoadResult:
+    """`connections` aiohttp clients posting `body(n)` for n from first_id, each request
+    awaited, until `seconds` are up or `total` requests have been sent (whichever is given)."""
+    if seconds is None and total is None:
+        raise ValueError("post_load needs seconds or total")
     ids = itertools.count(first_id)
     latencies: list[float] = []
     counts = {"ok": 0, "dup": 0, "bad": 0, "generated": 0}
-    headers = {SECRET_HEADER: secret, "Content-Type": "application/json"}
     connector = aiohttp.TCPConnector(limit=connections)
     t0 = time.monotonic()
-    deadline = t0 + seconds
+    deadline = t0 + seconds if seconds is not None else float("inf")
 
     async def client(session: aiohttp.ClientSession) -> None:
-        while time.monotonic() < deadline:
-            body = update_body(next(ids))
+        while time.monotonic() < deadline and (total is None or counts["generated"] < total):
+            data = body(next(ids))
             counts["generated"] += 1
             start = time.monotonic()
             try:
-                async with session.post(url, data=body, headers=headers) as resp:
+                async with session.post(url, data=data, headers=headers) as resp:
                     reply = await resp.read()
             except aiohttp.ClientError:
                 counts["bad"] += 1

@@ -50,7 +50,11 @@ def make_client(rt: Runtime, token: str, group_id: int) -> VkClient:
         )
 
     return VkClient(
-        token, api_base=rt.settings.vk_api_base, timeout=rt.settings.vk_timeout, pace=pace
+        token,
+        api_base=rt.settings.vk_api_base,
+        timeout=rt.settings.vk_timeout,
+        pace=pace,
+        per_second=rt.settings.vk_per_second,
     )
 
 

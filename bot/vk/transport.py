@@ -4,6 +4,9 @@ off the event loop (vk_api is synchronous)."""
 
 import asyncio
 import logging
+import math
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -52,15 +55,53 @@ def vk_session(token: str, *, api_base: str, timeout: float) -> vk_api.VkApi:
     return vk
 
 
+class Spacing:
+    """Calls of one token leave at least `gap` seconds apart, timed in the thread that sends
+    them, just before the request. The budget books turns `gap` apart, but a call can leave
+    late (the event loop busy when its turn came, the thread waiting for the GIL) and the
+    next one on time: 20 turns at 19 a second span one second, so a call late by more than
+    one gap puts 21 into VK's sliding second (error 6). Late calls push the next ones back."""
+
+    def __init__(self, per_second: float) -> None:
+        self.gap = 1.0 / per_second
+        self._lock = threading.Lock()
+        self._last = -math.inf
+
+    def wait(self) -> float:
+        """Block until the next call may leave; the moment it does (monotonic)."""
+        with self._lock:
+            now = time.monotonic()
+            if now < self._last + self.gap:
+                time.sleep(self._last + self.gap - now)
+                now = time.monotonic()
+            self._last = now
+            return now
+
+
 class VkClient:
     """Calls VK's methods for one community token, each waiting for its turn in the budget
-    (`pace`, given the chat a send goes to), from a small pool of sessions in threads."""
+    (`pace`, given the chat a send goes to), from a small pool of sessions in threads; with
+    `per_second`, calls also leave at least 1/per_second apart (Spacing)."""
 
-    def __init__(self, token: str, *, api_base: str, timeout: float, pace: Pace) -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        api_base: str,
+        timeout: float,
+        pace: Pace,
+        per_second: float | None = None,
+    ) -> None:
         self.pace = pace
+        self.spacing = Spacing(per_second) if per_second else None
         self._pool: asyncio.Queue[vk_api.VkApi] = asyncio.Queue()
         for _ in range(POOL):
             self._pool.put_nowait(vk_session(token, api_base=api_base, timeout=timeout))
+
+    def _method(self, vk: vk_api.VkApi, method: str, values: dict[str, Any]) -> Any:
+        if self.spacing is not None:
+            self.spacing.wait()
+        return vk.method(method, values)
 
     async def call(self, method: str, values: dict[str, Any], *, chat: str | None = None) -> Any:
         """One method call; VK's "too many requests" is waited out here (it is our pacing's
@@ -69,7 +110,7 @@ class VkClient:
             await self.pace(chat)
             vk = await self._pool.get()
             try:
-                return await asyncio.to_thread(vk.method, method, values)
+                return await asyncio.to_thread(self._method, vk, method, values)
             except ApiError as e:
                 if e.code != TOO_MANY_REQUESTS or attempt == 2:
                     raise
