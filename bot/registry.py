@@ -2,6 +2,7 @@
 environment's), looked at again every 30 s: a bot keeps its client and pacing budget for good,
 a new one is made, one no longer named is dropped. Each knows the municipalities it serves."""
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -71,30 +72,38 @@ class Registry(Generic[B]):
         self.rt, self.channel, self.make, self.update = rt, channel, make, update
         self._bots: dict[str, B] = {}
         self._at = -REFRESH
+        self._refreshing = asyncio.Lock()  # many chat workers ask at once: one looks
+        self._told: set[str] = set()  # problems already logged (not again every 30 s)
 
     async def all(self) -> list[B]:
         if time.monotonic() - self._at > REFRESH:
-            async with self.rt.sm() as s:
-                specs, problems = await get_bot_specs(s, self.rt.settings)
-            for line in problems:
-                log.error("бот не запущен: %s", line)
-            named: set[str] = set()
-            for spec in specs:
-                if spec.channel is not self.channel:
-                    continue
-                kept = self._bots.get(spec.key)
-                if kept is None:
-                    made = self.make(spec)
-                    if made is None:
-                        continue
-                    kept = self._bots[spec.key] = made
-                self.update(kept, spec)
-                kept.serve(spec.municipality_codes)
-                named.add(spec.key)
-            for gone in set(self._bots) - named:
-                del self._bots[gone]
-            self._at = time.monotonic()
+            async with self._refreshing:
+                if time.monotonic() - self._at > REFRESH:
+                    await self._refresh()
         return list(self._bots.values())
+
+    async def _refresh(self) -> None:
+        async with self.rt.sm() as s:
+            specs, problems = await get_bot_specs(s, self.rt.settings)
+        for line in set(problems) - self._told:
+            log.error("бот не запущен: %s", line)
+        self._told = set(problems)
+        named: set[str] = set()
+        for spec in specs:
+            if spec.channel is not self.channel:
+                continue
+            kept = self._bots.get(spec.key)
+            if kept is None:
+                made = self.make(spec)
+                if made is None:
+                    continue
+                kept = self._bots[spec.key] = made
+            self.update(kept, spec)
+            kept.serve(spec.municipality_codes)
+            named.add(spec.key)
+        for gone in set(self._bots) - named:
+            del self._bots[gone]
+        self._at = time.monotonic()
 
     async def of_municipality(self, municipality_id: int | None) -> B | None:
         """The bot that serves a municipality (the only one, if there is only one)."""
