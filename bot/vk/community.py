@@ -34,6 +34,23 @@ class Community(Served):
         assert self.client is not None, "a community is made with its client"
         return self.client
 
+    async def send(
+        self,
+        peer_id: int,
+        text: str,
+        *,
+        random_id: int,
+        keyboard: str | None = None,
+        attachment: str | None = None,
+    ) -> None:
+        """One message to a conversation (VK drops a repeated random_id)."""
+        values: dict[str, object] = {"peer_id": peer_id, "message": text, "random_id": random_id}
+        if keyboard is not None:
+            values["keyboard"] = keyboard
+        if attachment:
+            values["attachment"] = attachment
+        await self.api.call("messages.send", values, chat=str(peer_id))
+
 
 def make_client(rt: Runtime, token: str, group_id: int) -> VkClient:
     """A client whose every call waits for its turn in the community's budget."""

@@ -31,17 +31,11 @@ async def deliver(community: Community, incoming: Incoming, outputs: list[Output
 
     async def send(text: str, keyboard: str | None = None, attachment: str | None = None) -> None:
         nonlocal n
-        values: dict[str, object] = {
-            "peer_id": peer,
-            "random_id": reply_random_id(incoming.key, n),
-            "message": text,
-        }
-        if keyboard is not None:
-            values["keyboard"] = keyboard
-        if attachment:
-            values["attachment"] = attachment
+        random_id = reply_random_id(incoming.key, n)
         n += 1
-        await client.call("messages.send", values, chat=str(peer))
+        await community.send(
+            peer, text, random_id=random_id, keyboard=keyboard, attachment=attachment
+        )
 
     if incoming.event_id is not None:
         outputs = await _answer_press(community, incoming, outputs)

@@ -104,16 +104,10 @@ class _Part:
         keyboard: str | None = None,
         attachment: str | None = None,
     ) -> None:
-        values: dict[str, object] = {
-            "peer_id": peer,
-            "message": text,
-            "random_id": outbox_random_id(self.notice.outbox_id, self.n, piece_no),
-        }
-        if keyboard:
-            values["keyboard"] = keyboard
-        if attachment:
-            values["attachment"] = attachment
-        await self.community.api.call("messages.send", values, chat=str(peer))
+        random_id = outbox_random_id(self.notice.outbox_id, self.n, piece_no)
+        await self.community.send(
+            peer, text, random_id=random_id, keyboard=keyboard, attachment=attachment
+        )
 
 
 def _mapped(e: ApiError, community: Community) -> Exception:
