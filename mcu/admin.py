@@ -6,7 +6,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlmodel import select
+from sqlmodel import col, select
 
 from mcu.common import (
     CLI_ADMIN,
@@ -16,7 +16,7 @@ from mcu.common import (
     run_step,
     setup_logging,
 )
-from models import Channel, ItemKind, Role, Staff
+from models import Channel, ChannelBot, ItemKind, Role, Staff
 from models.settings import get_settings
 from workflows.core.errors import DomainError
 from workflows.items.register import NewItem, check_register_item
@@ -55,9 +55,18 @@ def invite(
 ) -> None:
     """Одноразовая ссылка-приглашение, привязывающая Telegram сотрудника."""
 
-    async def go(rt: Runtime) -> tuple[str, str]:
+    async def go(rt: Runtime) -> tuple[str, str, str | None]:
         m = await get_municipality(rt, municipality)
         async with rt.sm() as s:
+            own = (
+                await s.exec(
+                    select(ChannelBot).where(
+                        ChannelBot.municipality_id == m.id,
+                        ChannelBot.channel == Channel.telegram,
+                        col(ChannelBot.active).is_(True),
+                    )
+                )
+            ).first()
             staff = (
                 await s.exec(
                     select(Staff).where(Staff.municipality_id == m.id, Staff.code == staff_code)
@@ -65,12 +74,12 @@ def invite(
             ).first()
             if staff is None:
                 raise DomainError(f"сотрудник «{staff_code}» не найден в «{municipality}»")
-            return staff.name, await check_create_invite(
-                s, staff_id=staff.id or 0, now=rt.clock.now()
-            )
+            code = await check_create_invite(s, staff_id=staff.id or 0, now=rt.clock.now())
+            # The municipality's own bot, when its setup names one; else the environment's.
+            return staff.name, code, own.config.get("username") if own else None
 
-    name, code = run_step(go)
-    bot = get_settings().telegram_bot_username
+    name, code, own_bot = run_step(go)
+    bot = own_bot or get_settings().telegram_bot_username
     typer.echo(f"Приглашение для «{name}» (действует 3 дня, одноразовое):")
     typer.echo(f"  https://t.me/{bot}?start={code}" if bot else f"  /start {code}")
 

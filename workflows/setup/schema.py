@@ -139,6 +139,7 @@ class TelegramChannelSpec(Strict):
 
     token: str
     webhook_secret: str | None = None
+    username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{5,32}$")  # for invites
 
     _refs = field_validator("token", "webhook_secret")(_secret_ref)
 

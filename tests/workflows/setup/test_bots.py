@@ -109,3 +109,32 @@ async def test_a_missing_secret_is_named_and_the_other_bots_run(sm, clock, monke
     assert [x.key for x in specs if x.channel is Channel.telegram] == ["tg:env:T_TG_TOKEN"], (
         "the environment naming a setup's bot again is that one bot"
     )
+
+
+def test_an_invite_names_the_municipality_s_own_bot(tmp_path):
+    """`mcu invite` links to the bot the municipality's setup names (its `username`)."""
+    import os
+    import subprocess
+
+    from tests.test_embedded import ROOT
+
+    setup = (ROOT / "setup" / "bezhta.yaml").read_text() + (
+        '\nchannels:\n  telegram: {token: "env:T4_TG", username: "bezhta_own_bot"}\n'
+    )
+    (tmp_path / "setup.yaml").write_text(setup)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "VK_", "DATABASE_URL", "REDIS_URL", "T4_"))
+    }
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path}/mcu.db", TELEGRAM_BOT_USERNAME="env_bot")
+    outputs = [
+        subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+        for cmd in (
+            ["mcu", "migrate"],
+            ["mcu", "setup", "apply", str(tmp_path / "setup.yaml")],
+            ["mcu", "invite", "water", "--municipality", "bezhta"],
+        )
+    ]
+    assert "T4_TG не задана" in outputs[1].stdout, "the missing secret is a warning"
+    assert "https://t.me/bezhta_own_bot?start=" in outputs[2].stdout
