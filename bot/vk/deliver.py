@@ -9,7 +9,7 @@ from vk_api.exceptions import ApiError
 
 from bot.vk.community import Community
 from bot.vk.events import Incoming
-from bot.vk.render import inline_keyboards, reply_random_id, standing, texts
+from bot.vk.render import inline_keyboards, option_buttons, reply_random_id, standing, texts
 from bot.vk.uploads import upload_attachment
 from workflows.conversation.parts import (
     Edit,
@@ -42,7 +42,10 @@ async def deliver(community: Community, incoming: Incoming, outputs: list[Output
     for out in outputs:
         if isinstance(out, Say | Edit):
             pieces = texts(out.text)
-            keyboards = inline_keyboards(out.options, out.columns)
+            if incoming.inline:
+                keyboards = inline_keyboards(out.options, out.columns)
+            else:  # an old app: the options as buttons under the input field
+                keyboards = [option_buttons(out.options, out.columns)] if out.options else []
             if isinstance(out, Edit) and await _edit(community, incoming, pieces, keyboards):
                 continue
             last_keyboard = keyboards[0] if keyboards else None

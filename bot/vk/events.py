@@ -30,6 +30,7 @@ class Incoming:
     event: Event
     key: str
     event_id: str | None = None  # a pressed callback button's, for sendMessageEventAnswer
+    inline: bool = True  # the resident's app shows inline keyboards (old ones do not)
 
 
 def read_event(raw: dict[str, Any]) -> Incoming | None:
@@ -44,7 +45,9 @@ def read_event(raw: dict[str, Any]) -> Incoming | None:
         if not isinstance(peer, int) or not isinstance(sender, int) or sender <= 0:
             return None  # from a community or a forged event: nobody to answer
         key = f"vm{group_id}:{peer}:{message.get('conversation_message_id') or message.get('id')}"
-        return Incoming(group_id, peer, sender, message_event(message), key)
+        info = obj.get("client_info")
+        inline = not isinstance(info, dict) or info.get("inline_keyboard") is not False
+        return Incoming(group_id, peer, sender, message_event(message), key, inline=inline)
     if kind == "message_event":
         peer, user, event_id = obj.get("peer_id"), obj.get("user_id"), obj.get("event_id")
         if not isinstance(peer, int) or not isinstance(user, int) or not isinstance(event_id, str):

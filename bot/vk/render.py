@@ -49,6 +49,22 @@ def inline_keyboards(options: tuple[Option, ...], columns: int) -> list[str]:
     return keyboards
 
 
+STANDING_BUTTONS, STANDING_ROWS = 40, 10
+
+
+def option_buttons(options: tuple[Option, ...], columns: int) -> str:
+    """Options for an app without inline keyboards: text buttons under the input field, each
+    carrying its option as payload (pressing one sends its label and the payload)."""
+    chunk = options[:STANDING_BUTTONS]
+    width = min(ROW_BUTTONS, max(columns, 1, math.ceil(len(chunk) / STANDING_ROWS)))
+    buttons = [
+        {"action": {"type": "text", "label": label(o.label), "payload": payload(o.choice)}}
+        for o in chunk
+    ]
+    rows = [buttons[i : i + width] for i in range(0, len(buttons), width)]
+    return _dump({"one_time": True, "buttons": rows})
+
+
 def standing(keyboard: Keyboard) -> str:
     """The keyboard under the input field: the menu, «send my location», or none."""
     if keyboard is Keyboard.menu:
