@@ -30,6 +30,7 @@ class Channels:
         if self.bot is not None:
             await self.bot.session.close()
         await self.fleet.close()
+        self.communities.close()
 
 
 CHANNELS: dict[int, Channels] = {}

@@ -91,5 +91,10 @@ class Communities(Registry[Community]):
 
         super().__init__(rt, Channel.vk, make, update)
 
+    def close(self) -> None:
+        """Let the communities' threads go (at shutdown)."""
+        for c in self._bots.values():
+            c.api.close()
+
     async def get(self, group_id: int) -> Community | None:
         return next((c for c in await self.all() if c.group_id == group_id), None)

@@ -4,6 +4,7 @@ through the conversation core, and the outbox's VK port."""
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlmodel import select
@@ -98,12 +99,32 @@ async def long_poll(
     """Bots Long Poll: each event saved before the cursor (`ts`) moves past it; the cursor is
     kept in the database, so a restart goes on from where it stopped."""
     cursor_key = f"vk:longpoll:{community.group_id}"
+    # A thread of its own: a check waits up to `wait` seconds, and the loop's default executor
+    # (6 threads on 2 cores) is shared with everything else.
+    thread = ThreadPoolExecutor(1, thread_name_prefix=f"vk-lp-{community.group_id}")
+    try:
+        await _poll(rt, community, cursor_key, thread, stop=stop, wake=wake, wait=wait)
+    finally:
+        thread.shutdown(wait=False, cancel_futures=True)
+
+
+async def _poll(
+    rt: Runtime,
+    community: Community,
+    cursor_key: str,
+    thread: ThreadPoolExecutor,
+    *,
+    stop: asyncio.Event,
+    wake: asyncio.Event,
+    wait: int,
+) -> None:
+    loop = asyncio.get_running_loop()
     poller: Any = None
     while not stop.is_set():
         try:
             if poller is None:
-                poller = await _open(rt, community, cursor_key, wait)
-            events = await unless_stopped(asyncio.to_thread(poller.check), stop)
+                poller = await _open(rt, community, cursor_key, wait, thread)
+            events = await unless_stopped(loop.run_in_executor(thread, poller.check), stop)
             if events is None:
                 return
             fresh = False
@@ -118,10 +139,12 @@ async def long_poll(
             await sleep_or_stop(stop, 3)
 
 
-async def _open(rt: Runtime, community: Community, cursor_key: str, wait: int) -> Any:
+async def _open(
+    rt: Runtime, community: Community, cursor_key: str, wait: int, thread: ThreadPoolExecutor
+) -> Any:
     """A long poll server for the community, from the saved cursor when there is one."""
-    poller = await asyncio.to_thread(
-        VkBotLongPoll, community.api.session(), community.group_id, wait
+    poller = await asyncio.get_running_loop().run_in_executor(
+        thread, VkBotLongPoll, community.api.session(), community.group_id, wait
     )
     saved = await _cursor(rt, cursor_key)
     if saved is not None:

@@ -8,7 +8,8 @@ import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import requests
 import vk_api
@@ -18,6 +19,7 @@ from vk_api.exceptions import ApiError, ApiHttpError
 log = logging.getLogger(__name__)
 API_VERSION = "5.199"
 VK_HOSTS = ("https://api.vk.ru/method/", "https://api.vk.com/method/")
+T = TypeVar("T")
 TOO_MANY_REQUESTS = 6
 # vk_api posts one request at a time per session (a lock around each call): a few sessions
 # per token let replies and notices go out side by side within the token's budget.
@@ -95,6 +97,9 @@ class VkClient:
         self.pace = pace
         self.spacing = Spacing(per_second) if per_second else None
         self._pool: asyncio.Queue[vk_api.VkApi] = asyncio.Queue()
+        # Threads of its own, one per session: the loop's default executor is small (6 threads
+        # on 2 cores) and shared — long polls and other communities must not starve the sends.
+        self._threads = ThreadPoolExecutor(POOL, thread_name_prefix="vk")
         for _ in range(POOL):
             self._pool.put_nowait(vk_session(token, api_base=api_base, timeout=timeout))
 
@@ -110,7 +115,7 @@ class VkClient:
             await self.pace(chat)
             vk = await self._pool.get()
             try:
-                return await asyncio.to_thread(self._method, vk, method, values)
+                return await self._in_thread(self._method, vk, method, values)
             except ApiError as e:
                 if e.code != TOO_MANY_REQUESTS or attempt == 2:
                     raise
@@ -130,9 +135,15 @@ class VkClient:
                 response.raise_for_status()
                 return response.json()
 
-            return await asyncio.to_thread(post)
+            return await self._in_thread(post)
         finally:
             self._pool.put_nowait(vk)
+
+    async def _in_thread(self, call: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, call, *args)
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     def session(self) -> vk_api.VkApi:
         """A session for the long poll (its checks go through a session of their own)."""

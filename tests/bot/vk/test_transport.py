@@ -44,3 +44,30 @@ async def test_without_spacing_the_same_calls_get_error_6() -> None:
         )
         assert emu.stats.errors[6] > 0, "the emulator refuses the 21st in a second"
         assert all(not isinstance(r, BaseException) for r in results), "waited out and retried"
+
+
+def test_calls_do_not_wait_for_the_loops_default_executor() -> None:
+    """Long polls of many communities may hold every thread of the loop's small default
+    executor; a community's calls run in threads of their own and still go through."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(1))
+        released = threading.Event()
+        hog = loop.run_in_executor(None, released.wait)  # the only default thread is taken
+        try:
+            async with VkApiEmulator() as emu:
+                emu.add_group(GROUP, TOKEN)
+                client = VkClient(TOKEN, api_base=emu.api_base, timeout=10, pace=no_turns)
+                found = await asyncio.wait_for(
+                    client.call("groups.getById", {"group_id": GROUP}), 20
+                )
+                client.close()
+            assert found, "the call went through while the default executor was busy"
+        finally:
+            released.set()
+            await hog
+
+    asyncio.run(main())
