@@ -3,10 +3,14 @@ environment's Telegram bot, the bots the setups name, and the VK communities."""
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot
 
+from bot.loops import sleep_or_stop
+from bot.registry import REFRESH
 from bot.telegram.fleet import Fleet
 from bot.telegram.runner import attach_port, build_dispatcher, dispatch_loop, make_bot, poll
 from bot.vk import runner as vk_runner
@@ -62,71 +66,116 @@ async def channel_tasks(
     stop: asyncio.Event,
     wake: asyncio.Event,
     vk_wake: asyncio.Event,
+    watch: bool = False,
 ) -> list[asyncio.Task[None]]:
-    """Every bot's loops: intake (polling, Long Poll, or the API's webhooks) and the inbox
-    processors. Empty when the deployment names no bot."""
+    """Every bot's loops — intake (polling, Long Poll, or the API's webhooks) and the inbox
+    processors — under one task that looks again every 30 s and starts the bots a setup
+    named since. Empty when the deployment names no bot (unless `watch`: `mcu run` waits for
+    a setup to name one)."""
     ch = channels or CHANNELS.get(id(rt))
     if ch is None:
         return []
-    return await _telegram(rt, ch, stop=stop, wake=wake) + await _vk(
-        rt, ch, stop=stop, wake=vk_wake
-    )
-
-
-async def _telegram(
-    rt: Runtime, ch: Channels, *, stop: asyncio.Event, wake: asyncio.Event
-) -> list[asyncio.Task[None]]:
-    extra = await ch.fleet.all()
-    if ch.bot is None and not extra:
+    intake = Intake(rt, ch, stop=stop, wake=wake, vk_wake=vk_wake)
+    await intake.look()
+    if not intake.children and not watch:
         return []
-    dp = build_dispatcher(rt)
-    tasks = [
-        asyncio.create_task(dispatch_loop(rt, ch.bot, dp, stop=stop, wake=wake, fleet=ch.fleet))
-    ]
-    url = rt.settings.telegram_webhook_url
-    if ch.bot is not None:
-        if not url:
-            tasks.append(asyncio.create_task(poll(rt, ch.bot, stop=stop, wake=wake)))
-            log.info("Telegram: опрос getUpdates (вебхук не задан)")
-        else:
-            secret = rt.settings.telegram_webhook_secret
-            await ch.bot.set_webhook(
-                url,
-                secret_token=secret.get_secret_value() if secret else None,
-                allowed_updates=ALLOWED_UPDATES,
-            )
-            log.info("Telegram: вебхук %s", url)
-    for tg in extra:
-        if not url:
-            tasks.append(
-                asyncio.create_task(poll(rt, tg.bot, stop=stop, wake=wake, prefix=tg.prefix))
-            )
-            log.info("Telegram: бот %s, опрос getUpdates", tg.bot_id)
-        elif tg.webhook_secret is None:
-            log.error("Telegram: у бота %s нет webhook_secret, вебхук не включён", tg.bot_id)
-        else:
-            own = f"{url.rstrip('/')}/{tg.bot_id}"
-            await tg.bot.set_webhook(
-                own, secret_token=tg.webhook_secret, allowed_updates=ALLOWED_UPDATES
-            )
-            log.info("Telegram: бот %s, вебхук %s", tg.bot_id, own)
-    return tasks
+    return [asyncio.create_task(intake.run())]
 
 
-async def _vk(
-    rt: Runtime, ch: Channels, *, stop: asyncio.Event, wake: asyncio.Event
-) -> list[asyncio.Task[None]]:
-    found = await ch.communities.all()
-    if not found:
-        return []
-    tasks = [asyncio.create_task(vk_runner.dispatch_loop(rt, ch.communities, stop=stop, wake=wake))]
-    for c in found:
-        if c.callback:
-            log.info("VK: сообщество %s, Callback API: /vk/callback/%s", c.group_id, c.group_id)
-        else:
-            tasks.append(asyncio.create_task(vk_runner.long_poll(rt, c, stop=stop, wake=wake)))
-            log.info("VK: сообщество %s, Bots Long Poll", c.group_id)
-    return tasks
+class Intake:
+    """The loops of a process's bots, started as the bots appear; stopped together."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        ch: Channels,
+        *,
+        stop: asyncio.Event,
+        wake: asyncio.Event,
+        vk_wake: asyncio.Event,
+    ) -> None:
+        self.rt, self.ch, self.stop, self.wake, self.vk_wake = rt, ch, stop, wake, vk_wake
+        self.children: list[asyncio.Task[None]] = []
+        self.started: set[str] = set()
+
+    def _start(self, key: str, loop: Coroutine[Any, Any, None]) -> None:
+        self.started.add(key)
+        self.children.append(asyncio.create_task(loop))
+
+    async def run(self) -> None:
+        try:
+            while not self.stop.is_set():
+                await sleep_or_stop(self.stop, REFRESH)
+                if self.stop.is_set():
+                    break
+                try:
+                    await self.look()
+                except Exception as e:  # a bad setup must not stop the bots already running
+                    log.error("боты не проверены: %s", type(e).__name__)
+        finally:
+            await asyncio.gather(*self.children, return_exceptions=True)
+
+    async def look(self) -> None:
+        await self._telegram()
+        await self._vk()
+
+    async def _telegram(self) -> None:
+        rt, ch, stop, wake = self.rt, self.ch, self.stop, self.wake
+        extra = [tg for tg in await ch.fleet.all() if tg.key not in self.started]
+        if (ch.bot is None or "tg:env" in self.started) and not extra:
+            return
+        if "tg:dispatch" not in self.started:
+            dp = build_dispatcher(rt)
+            self._start(
+                "tg:dispatch",
+                dispatch_loop(rt, ch.bot, dp, stop=stop, wake=wake, fleet=ch.fleet),
+            )
+        url = rt.settings.telegram_webhook_url
+        if ch.bot is not None and "tg:env" not in self.started:
+            if not url:
+                self._start("tg:env", poll(rt, ch.bot, stop=stop, wake=wake))
+                log.info("Telegram: опрос getUpdates (вебхук не задан)")
+            else:
+                secret = rt.settings.telegram_webhook_secret
+                await ch.bot.set_webhook(
+                    url,
+                    secret_token=secret.get_secret_value() if secret else None,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                self.started.add("tg:env")
+                log.info("Telegram: вебхук %s", url)
+        for tg in extra:
+            if not url:
+                self._start(tg.key, poll(rt, tg.bot, stop=stop, wake=wake, prefix=tg.prefix))
+                log.info("Telegram: бот %s, опрос getUpdates", tg.bot_id)
+            elif tg.webhook_secret is None:
+                self.started.add(tg.key)  # said once
+                log.error("Telegram: у бота %s нет webhook_secret, вебхук не включён", tg.bot_id)
+            else:
+                own = f"{url.rstrip('/')}/{tg.bot_id}"
+                await tg.bot.set_webhook(
+                    own, secret_token=tg.webhook_secret, allowed_updates=ALLOWED_UPDATES
+                )
+                self.started.add(tg.key)
+                log.info("Telegram: бот %s, вебхук %s", tg.bot_id, own)
+
+    async def _vk(self) -> None:
+        rt, ch, stop, wake = self.rt, self.ch, self.stop, self.vk_wake
+        found = [c for c in await ch.communities.all() if f"vk:{c.group_id}" not in self.started]
+        if not found:
+            return
+        if "vk:dispatch" not in self.started:
+            self._start(
+                "vk:dispatch", vk_runner.dispatch_loop(rt, ch.communities, stop=stop, wake=wake)
+            )
+        for c in found:
+            key = f"vk:{c.group_id}"
+            if c.callback:
+                self.started.add(key)
+                log.info("VK: сообщество %s, Callback API: /vk/callback/%s", c.group_id, c.group_id)
+            else:
+                self._start(key, vk_runner.long_poll(rt, c, stop=stop, wake=wake))
+                log.info("VK: сообщество %s, Bots Long Poll", c.group_id)
 
 
 async def close_bots() -> None:

@@ -2,6 +2,8 @@
 in its setup (secrets by reference to the environment): a resident of each reaches their own
 staff only, through their own bots; a staff member of one never sees the other's items."""
 
+import asyncio
+
 from sqlmodel import select
 
 from models import Item, Staff
@@ -89,3 +91,36 @@ async def test_each_municipality_has_its_own_bots_and_staff(engine, sm, clock, m
     async with sm() as s:
         items = {i.number: i.municipality_id for i in await s.exec(select(Item))}
     assert items == {number_a: a.municipality_id, number_b: b.municipality_id}
+
+
+async def test_a_community_named_after_start_up_is_served(engine, sm, clock, monkeypatch):
+    """One bot process serves the bots the setups name while it runs (looked for every
+    REFRESH seconds; shortened here)."""
+    import bot.registry
+    import mcu.compose
+
+    monkeypatch.setattr(bot.registry, "REFRESH", 0.3)
+    monkeypatch.setattr(mcu.compose, "REFRESH", 0.3)
+    monkeypatch.setenv("T2_TG_A", BOT_A)
+    monkeypatch.setenv("T2_VK_A", "vk-token-a")
+    async with running_vk(
+        engine, vk_env=False, bots=(BOT_A,), groups=((GROUP_A, "vk-token-a"),)
+    ) as sys:
+        async with sm() as s:
+            applied = await check_apply_setup(
+                s, text=setup_of("north", "СЕВ", "Северный округ", "A"), clock=clock
+            )
+        assert not applied.warnings
+        resident = sys.resident(7001)
+        for _ in range(100):  # until its long poll holds a cursor
+            if sys.vk.group(GROUP_A).stats.requests.get("groups.getLongPollServer"):
+                break
+            await asyncio.sleep(0.1)
+        from tests.bot.vk.harness import listening
+
+        await listening(sys.rt, GROUP_A)
+        await resident.write(GROUP_A, "Начать", {"command": "start"})
+        greeting = await sys.expect(resident, "Северный округ", group=GROUP_A)
+        assert "Здравствуйте" in greeting["text"]
+        officer = await staff_of(sys, applied.municipality_id, "water", 9001, BOT_A)
+        assert officer.bot_messages(), "the setup's Telegram bot runs too"
