@@ -47,9 +47,9 @@ from bench.support import (
     Progress,
     ShiftedClock,
     percentile,
+    print_report,
     private_redis,
     temp_database,
-    write_json,
 )
 from models import Channel
 from models.db import make_engine, make_sessionmaker
@@ -852,14 +852,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the bench, print the report and write bench/out/escalation.json."""
     args = parse_args(argv)
     figures = asyncio.run(run(args))
-    path = write_json("escalation", figures)
-    lines = ["", "=== escalation bench ==="]
-    if "lateness" in figures:
-        lines += report_lateness(figures["lateness"])
-    if "find_due" in figures:
-        lines += report_find(figures["find_due"])
-    lines.append(f"total {figures['seconds']} s; figures in {path}")
-    print("\n".join(line.rstrip() for line in lines))
+    print_report("escalation", figures, [("lateness", report_lateness), ("find_due", report_find)])
     return 0
 
 

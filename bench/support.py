@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -149,4 +149,20 @@ def write_json(name: str, data: dict[str, Any]) -> Path:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUT_DIR / f"{name}.json"
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    return path
+
+
+def print_report(
+    name: str,
+    figures: dict[str, Any],
+    sections: Sequence[tuple[str, Callable[[dict[str, Any]], list[str]]]],
+) -> Path:
+    """Write bench/out/<name>.json and print each measured figure's section, then the total."""
+    path = write_json(name, figures)
+    lines = ["", f"=== {name} bench ==="]
+    for key, report in sections:
+        if key in figures:
+            lines += report(figures[key])
+    lines.append(f"total {figures['seconds']} s; figures in {path}")
+    print("\n".join(line.rstrip() for line in lines))
     return path

@@ -56,7 +56,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench import telegram_serve
 from bench.loader import ITEM_COLUMNS, Muni, apply_test_setup, copy_chunks, item_row
-from bench.support import Progress, free_port, temp_database, write_json
+from bench.support import Progress, free_port, print_report, temp_database
 from bench.telegram_load import (
     SECRET_HEADER,
     LoadResult,
@@ -1081,14 +1081,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the bench, print the report and write bench/out/telegram.json."""
     args = parse_args(argv)
     figures = asyncio.run(run(args))
-    path = write_json("telegram", figures)
-    lines = ["", "=== telegram bench ==="]
-    if "intake" in figures:
-        lines += report_intake(figures["intake"])
-    if "notify" in figures:
-        lines += report_notify(figures["notify"])
-    lines.append(f"total {figures['seconds']} s; figures in {path}")
-    print("\n".join(line.rstrip() for line in lines))
+    print_report("telegram", figures, [("intake", report_intake), ("notify", report_notify)])
     return 0
 
 

@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.loader import apply_test_setup
-from bench.support import Progress, temp_database, write_json
+from bench.support import Progress, print_report, temp_database
 from bench.vk_callback import LABELS, callback_bench
 from bench.vk_notices import BUDGET, GOAL, notices_bench
 from models.db import make_engine, make_sessionmaker
@@ -164,14 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the bench, print the report and write bench/out/vk.json."""
     args = parse_args(argv)
     figures = asyncio.run(run(args))
-    path = write_json("vk", figures)
-    lines = ["", "=== vk bench ==="]
-    if "notices" in figures:
-        lines += report_notices(figures["notices"])
-    if "callback" in figures:
-        lines += report_callback(figures["callback"])
-    lines.append(f"total {figures['seconds']} s; figures in {path}")
-    print("\n".join(line.rstrip() for line in lines))
+    print_report("vk", figures, [("notices", report_notices), ("callback", report_callback)])
     return 0
 
 

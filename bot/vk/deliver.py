@@ -16,7 +16,6 @@ from workflows.conversation.parts import (
     Output,
     Pressed,
     Say,
-    Unbutton,
     Upload,
     plain,
 )
@@ -58,10 +57,8 @@ async def deliver(community: Community, incoming: Incoming, outputs: list[Output
         elif isinstance(out, Upload):
             attachment = await upload_attachment(client, peer, out.name, out.mime, out.content)
             await send("", attachment=attachment)
-        # Cards are for staff, who work in Telegram; a pressed message keeps its buttons
-        # (pressing one again is answered as an old choice).
-        elif isinstance(out, Unbutton):
-            continue
+        # Nothing else is said in VK: cards are for staff, who work in Telegram, and a pressed
+        # message keeps its buttons (Unbutton; pressing one again is refused as an old choice).
 
 
 async def _answer_press(
