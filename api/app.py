@@ -8,10 +8,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import admin, items, vk, webhooks
 from api.dashboard import router as dashboard
+from api.edge import Edge
 from api.open311 import router as open311
 from api.reports import router as reports
 from workflows.core.errors import (
@@ -33,23 +33,6 @@ def problem(status: int, error: str, reason: str, **headers: str) -> JSONRespons
     return JSONResponse(
         {"error": error, "reason": reason}, status_code=status, headers=headers or None
     )
-
-
-class BodyLimit:
-    """Refuse oversize bodies before they are read into memory."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.limit):
-                await problem(413, "too_large", f"тело запроса больше {self.limit} байт")(
-                    scope, receive, send
-                )
-                return
-        await self.app(scope, receive, send)
 
 
 def _validation_reason(exc: RequestValidationError) -> str:
@@ -74,7 +57,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(open311.router)
     app.include_router(dashboard.router)
-    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(Edge, limit=MAX_BODY)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:

@@ -5,7 +5,6 @@ ours is refused with a 4xx and nothing saved; what we only ignore is answered `o
 does not retry it forever."""
 
 import hmac
-import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -13,6 +12,7 @@ from fastapi.responses import PlainTextResponse
 
 from api.bots import vk_community
 from api.deps import Rt
+from api.edge import parse_json
 from models import Channel
 from workflows.intake.inbox import do_save_update, get_vk_update_id
 
@@ -28,11 +28,9 @@ async def callback(group_id: int, request: Request, rt: Rt) -> PlainTextResponse
     raw = await request.body()
     if len(raw) > MAX_EVENT:
         raise HTTPException(413, "событие слишком большое")
-    try:
-        body: Any = json.loads(raw)
-    except ValueError as e:
-        raise HTTPException(400, "это не событие ВКонтакте") from e
-    if not isinstance(body, dict) or body.get("group_id") != group_id:
+    body: Any = parse_json(raw, what="это не событие ВКонтакте")
+    given_group = body.get("group_id") if isinstance(body, dict) else None
+    if type(given_group) is not int or given_group != group_id:
         raise HTTPException(403, "событие другого сообщества")
     if body.get("type") == "confirmation":
         if not spec.confirmation:

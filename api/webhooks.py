@@ -2,7 +2,6 @@
 Processing happens after, from the inbox, so an update acknowledged is never lost."""
 
 import hmac
-import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -10,6 +9,7 @@ from pydantic import SecretStr
 
 from api.bots import telegram_bot
 from api.deps import Rt
+from api.edge import parse_json
 from models import Channel
 from workflows.intake.inbox import do_save_update
 from workflows.jobs.runtime import Runtime
@@ -17,6 +17,7 @@ from workflows.jobs.runtime import Runtime
 router = APIRouter(tags=["telegram"])
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE = 1_000_000
+MAX_ID = 2**53  # Telegram's ids fit a double; beyond, not an update
 
 
 @router.post("/telegram/webhook", include_in_schema=False)
@@ -45,11 +46,12 @@ async def _intake(
     raw = await request.body()
     if len(raw) > MAX_UPDATE:
         raise HTTPException(413, "обновление слишком большое")
-    try:
-        update = json.loads(raw)
-        update_id = int(update["update_id"])
-    except (ValueError, KeyError, TypeError) as e:
-        raise HTTPException(400, "это не обновление Telegram") from e
+    update = parse_json(raw)
+    update_id = update.get("update_id") if isinstance(update, dict) else None
+    # Strictly a Telegram update: an object with a whole-number id in range (not `true`, not
+    # "7", not 70 digits).
+    if type(update_id) is not int or not 0 <= update_id < MAX_ID:
+        raise HTTPException(400, "это не обновление Telegram")
     new = await do_save_update(
         rt.engine,
         channel=Channel.telegram,

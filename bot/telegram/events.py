@@ -13,13 +13,14 @@ from workflows.conversation.parts import (
     Place,
     Pressed,
     Text,
+    typed,
 )
 
 
 def message_event(message: Message) -> Event:
-    caption = (message.caption or "").strip()
+    caption = typed(message.caption or "").strip()
     if message.text is not None:
-        text = message.text
+        text = typed(message.text)
         is_command = any(
             e.type == "bot_command" and e.offset == 0 for e in message.entities or ()
         ) or (text.startswith("/") and len(text) > 1 and text[1:2].isalpha())

@@ -13,6 +13,7 @@ from workflows.conversation.parts import (
     Place,
     Pressed,
     Text,
+    typed,
 )
 
 PAYLOAD_LIMIT = 255  # VK's limit for a button's payload
@@ -59,7 +60,7 @@ def read_event(raw: dict[str, Any]) -> Incoming | None:
 
 
 def message_event(message: dict[str, Any]) -> Event:
-    text = str(message.get("text") or "").strip()
+    text = typed(str(message.get("text") or "")).strip()
     payload = _payload(message.get("payload"))
     if payload.get("command") == "start":  # VK's «Начать» button
         return Command("start")

@@ -36,6 +36,12 @@ def plain(segments: Rich) -> str:
 # ---- input events --------------------------------------------------------------------------
 
 
+def typed(text: str) -> str:
+    """What a person typed, as a channel hands it over, without NUL characters (nothing can
+    store them, and no one means them): every channel's mapper passes text through here."""
+    return text.replace("\x00", "")
+
+
 @dataclass(frozen=True)
 class Choice:
     """A pressed option: a short action code and up to three numbers (fits any channel's

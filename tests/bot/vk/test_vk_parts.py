@@ -46,6 +46,7 @@ def new_message(**message: object) -> dict[str, object]:
 
 def test_a_message_becomes_text_command_file_or_place():
     assert read_event(new_message(text="Нет воды")).event == Text("Нет воды")
+    assert read_event(new_message(text="Нет\x00 воды")).event == Text("Нет воды"), "no NUL"
     assert read_event(new_message(text="/start")).event == Command("start")
     start = new_message(text="Начать", payload=json.dumps({"command": "start"}))
     assert read_event(start).event == Command("start")
