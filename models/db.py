@@ -26,8 +26,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine with the pragmas and pool settings each backend needs."""
+    """An async engine with the pragmas and pool settings each backend needs. Statement
+    parameters never appear in errors or logs (they hold citizens' names, addresses, texts)."""
     url = normalize_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
