@@ -37,6 +37,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
     import uvicorn
 
     from api.app import create_app
+    from api.logs import mask_access_log
     from mcu.compose import channel_tasks, close_bots, install_channels
     from workflows.jobs.loop import run_in_process
 
@@ -54,6 +55,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
         log_level="info",
     )
     server = uvicorn.Server(config)
+    mask_access_log()  # after uvicorn configured its loggers
     stop = asyncio.Event()
     tasks = [asyncio.create_task(server.serve())]
     if with_jobs:

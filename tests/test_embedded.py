@@ -124,6 +124,12 @@ def test_embedded_run_routes_reminds_and_escalates(tmp_path: Path) -> None:
         base = run.base
         wait_until(lambda: httpx.get(f"{base}/healthz").status_code == 200, "запуска", 60)
         [muni] = httpx.get(f"{base}/api/v1/municipalities", headers=auth).json()
+        # Open311 with the key in the URL, as its spec has it: the access log masks it.
+        listed = httpx.get(
+            f"{base}/open311/v2/requests.json",
+            params={"api_key": TOKEN, "jurisdiction_id": "bezhta"},
+        )
+        assert listed.status_code == 200, listed.text
         r = httpx.post(
             f"{base}/api/v1/items",
             headers=auth,
@@ -158,4 +164,5 @@ def test_embedded_run_routes_reminds_and_escalates(tmp_path: Path) -> None:
     output = (tmp_path / "mcu.log").read_text()
     assert "Новое сообщение: БЖТ-2025-000001" in output  # the console notifier spoke
     assert "Гражданин Тестовый" not in output and "123-45-67" not in output  # no PII in logs
-    assert TOKEN not in output
+    assert TOKEN not in output, "not in the access log either"
+    assert "api_key=***" in output

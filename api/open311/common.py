@@ -3,9 +3,9 @@ the caller behind an api_key, the municipality a jurisdiction_id names, its sect
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec
+from typing import Annotated, Any, ParamSpec
 
-from fastapi import Response
+from fastapi import Header, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlmodel import col, select
@@ -70,6 +70,12 @@ def short(value: str | None, name: str) -> str | None:
     if value is not None and len(value) > MAX_PARAM:
         raise Refusal(400, f"{name}: значение длиннее {MAX_PARAM} символов")
     return value or None
+
+
+# The key may come as a header instead of in the URL (where access logs and proxies see it).
+ApiKeyHeader = Annotated[
+    str | None, Header(alias="X-Api-Key", description="токен API МЦУ (вместо api_key в адресе)")
+]
 
 
 async def caller(s: AsyncSession, rt: Runtime, api_key: str | None) -> Actor:

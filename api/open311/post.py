@@ -100,7 +100,7 @@ def _coordinates(form: dict[str, str]) -> tuple[float | None, float | None]:
 async def create_request(request: Request, s: Session, rt: Rt) -> Response:
     """Регистрирует сообщение (канал api) обычным порядком: номер, срок, маршрутизация."""
     form = await _form(request)
-    actor = await caller(s, rt, form.get("api_key"))
+    actor = await caller(s, rt, form.get("api_key") or request.headers.get("x-api-key"))
     if actor.role not in REGISTRARS:
         raise Refusal(
             403, "этот api_key не может регистрировать сообщения (нужна роль оператора и т. п.)"

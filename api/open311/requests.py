@@ -14,6 +14,7 @@ from api.deps import Rt, Session
 from api.open311.common import (
     ERRORS,
     MAX_PARAM,
+    ApiKeyHeader,
     Refusal,
     caller,
     jurisdiction,
@@ -111,6 +112,7 @@ async def list_requests(
     s: Session,
     rt: Rt,
     api_key: Annotated[str | None, Query(description="токен API МЦУ")] = None,
+    x_api_key: ApiKeyHeader = None,
     jurisdiction_id: Annotated[str | None, Query(description="код муниципалитета")] = None,
     service_request_id: Annotated[str | None, Query(description="номера через запятую")] = None,
     service_code: Annotated[str | None, Query(description="коды блоков через запятую")] = None,
@@ -119,7 +121,7 @@ async def list_requests(
     status: Annotated[str | None, Query(description="open, closed или оба")] = None,
 ) -> list[dict[str, Any]]:
     """Обращения за период (по умолчанию 90 дней, не больше 1000); нужен api_key."""
-    actor = await caller(s, rt, api_key)
+    actor = await caller(s, rt, api_key or x_api_key)
     municipality = await jurisdiction(s, jurisdiction_id, actor)
     q = _visible(select(Item).where(Item.municipality_id == municipality.id), actor)
     if service_request_id:  # the spec: a list of ids overrides every other filter
@@ -182,10 +184,11 @@ async def read_request(
     s: Session,
     rt: Rt,
     api_key: Annotated[str | None, Query(description="токен API МЦУ")] = None,
+    x_api_key: ApiKeyHeader = None,
     jurisdiction_id: Annotated[str | None, Query(description="код муниципалитета")] = None,
 ) -> list[dict[str, Any]]:
     """Обращение по номеру (например ТСТ-2026-000001), списком из одного, как в спецификации."""
-    actor = await caller(s, rt, api_key)
+    actor = await caller(s, rt, api_key or x_api_key)
     municipality = await jurisdiction(s, jurisdiction_id, actor)
     q = select(Item).where(Item.municipality_id == municipality.id, Item.number == request_id)
     item = (await s.exec(_visible(q, actor))).first()

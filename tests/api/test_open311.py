@@ -353,3 +353,36 @@ async def test_open311_is_in_openapi(api: Api) -> None:
     form = paths[BASE + "/requests.json"]["post"]["requestBody"]["content"]
     assert "service_code" in form["application/x-www-form-urlencoded"]["schema"]["properties"]
     assert not any("{rest" in p for p in paths)  # the catch-all stays out of the docs
+
+
+async def test_the_key_may_come_as_a_header_instead_of_in_the_url(api: Api, muni: int) -> None:
+    """Kept out of URLs (access logs, proxies): X-Api-Key works wherever api_key does."""
+    key = {"X-Api-Key": api.tokens["operator"]}
+    form = {k: v for k, v in FORM.items() if k != "api_key"}
+    r = await api.client.post(f"{BASE}/requests.json", data=form, headers=key)
+    assert r.status_code == 201, r.text
+    [answer] = r.json()
+    listed = await api.client.get(f"{BASE}/requests.json", headers=key)
+    assert listed.status_code == 200 and len(listed.json()) == 1
+    one = await api.client.get(f"{BASE}/requests/{answer['service_request_id']}.json", headers=key)
+    assert one.status_code == 200
+    refused = await api.client.get(f"{BASE}/requests.json", headers={"X-Api-Key": "garbage"})
+    assert refused.status_code == 401
+
+
+def test_the_access_log_masks_a_key_in_the_url() -> None:
+    import logging
+
+    from api.logs import MaskKeys
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/open311/v2/requests.json?API_KEY=mcu_secret&x=1", "1.1", 200),
+        None,
+    )
+    assert MaskKeys().filter(record)
+    assert "mcu_secret" not in record.getMessage() and "API_KEY=***&x=1" in record.getMessage()
