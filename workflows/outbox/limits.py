@@ -52,6 +52,12 @@ class Limits:
             turn = max(turn, slots[i] + gap)
             i += 1
         bisect.insort(slots, turn)
-        self.chat_next[(channel, chat)] = turn + timedelta(seconds=chat_interval)
+        interval = timedelta(seconds=chat_interval)
+        self.chat_next[(channel, chat)] = turn + interval
         if turn > now:
             await sleep((turn - now).total_seconds())
+            # Woken late (a busy loop) the message leaves late: the chat's next one waits a
+            # full interval from when this one really left, or the two arrive too close.
+            late = clock.now() + interval
+            key = (channel, chat)
+            self.chat_next[key] = max(self.chat_next.get(key, late), late)

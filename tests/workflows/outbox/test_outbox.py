@@ -112,6 +112,24 @@ async def test_a_chat_waiting_for_its_turn_does_not_hold_up_other_chats(clock):
     assert min(gaps) >= 1 / 30, "still ≤ 30 a second per bot"
 
 
+async def test_a_message_that_left_late_keeps_the_chat_s_interval(clock):
+    """A busy event loop wakes a sender late: the chat's next message still waits a whole
+    interval from when this one really left (else the two arrive under a second apart: 429)."""
+    limits = Limits()
+
+    async def oversleep(seconds: float) -> None:
+        clock.advance(timedelta(seconds=seconds + 0.08))  # woke 80 ms late
+
+    left = []
+    for _ in range(3):
+        await limits.acquire(
+            Channel.telegram, "c", per_second=30, chat_interval=1.0, clock=clock, sleep=oversleep
+        )
+        left.append(clock.now())
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(left)]
+    assert all(g >= 1.0 for g in gaps), gaps
+
+
 async def test_retry_after_is_honoured_and_not_counted_as_a_failure(sm, clock, muni):
     await fill(sm, clock, chats=1, per_chat=1)
     port = RecordingPort(clock, fail={1: RetryAfter(17)})
