@@ -115,13 +115,13 @@ async def test_a_chat_waiting_for_its_turn_does_not_hold_up_other_chats(clock):
 async def test_a_message_that_left_late_keeps_the_chat_s_interval(clock):
     """A busy event loop wakes a sender late: the chat's next message still waits a whole
     interval from when this one really left (else the two arrive under a second apart: 429)."""
-    limits = Limits()
+    limits, lateness = Limits(), iter([0.08, 0.0, 0.0])  # one late wake-up, then on time
 
     async def oversleep(seconds: float) -> None:
-        clock.advance(timedelta(seconds=seconds + 0.08))  # woke 80 ms late
+        clock.advance(timedelta(seconds=seconds + next(lateness)))
 
     left = []
-    for _ in range(3):
+    for _ in range(4):
         await limits.acquire(
             Channel.telegram, "c", per_second=30, chat_interval=1.0, clock=clock, sleep=oversleep
         )
