@@ -14,6 +14,7 @@ from models.enums import (
     TimerStatus,
 )
 from models.item import Item, ItemCounter, ItemEvent
+from models.privacy import ConsentText, DashboardSession, Heartbeat
 from models.reports import Digest, DigestFile
 from models.runtime import Inbox, Outbox, Timer
 from models.setup import (
@@ -39,11 +40,14 @@ __all__ = [
     "Citizen",
     "CitizenIdentity",
     "Consent",
+    "ConsentText",
+    "DashboardSession",
     "DeadlineClock",
     "DeadlinePolicy",
     "DialogState",
     "Digest",
     "DigestFile",
+    "Heartbeat",
     "Inbox",
     "Item",
     "ItemCounter",
