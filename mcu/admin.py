@@ -39,7 +39,9 @@ def setup_apply(path: Annotated[Path, typer.Argument(help="YAML-файл нас�
     apply_setup_file(path)
 
 
-def run_job(name: Annotated[str, typer.Argument(help="fire_timers или send_outbox")]) -> None:
+def run_job(
+    name: Annotated[str, typer.Argument(help="fire_timers, send_outbox, digests или retention")],
+) -> None:
     """Выполнить одну фоновую задачу сейчас."""
     job = JOBS.get(name)
     if job is None:

@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     max_photos: int = Field(default=5, ge=0, le=10, alias="MCU_MAX_PHOTOS")
     # The Monday note to the head, curators and sector leads (off: only `mcu digest` makes it).
     weekly_note: bool = Field(default=True, alias="MCU_WEEKLY_NOTE")
+    # How long what is kept only to work is kept (workflows/jobs/retention.py, hourly): handled
+    # inbound updates (their raw payload goes at once; the row, for deduplication, after this),
+    # a failed update's payload (for the operator), delivered notices' contents, quiet chats.
+    retain_inbox_days: float = Field(default=7, ge=1, le=3650, alias="MCU_RETAIN_INBOX_DAYS")
+    retain_failed_days: float = Field(default=30, ge=1, le=3650, alias="MCU_RETAIN_FAILED_DAYS")
+    retain_outbox_days: float = Field(default=30, ge=1, le=3650, alias="MCU_RETAIN_OUTBOX_DAYS")
+    retain_dialog_days: float = Field(default=30, ge=1, le=3650, alias="MCU_RETAIN_DIALOG_DAYS")
     # For end-to-end tests and demos only: read "now" from this file (ISO time with a zone).
     fake_clock_file: str | None = Field(default=None, alias="MCU_FAKE_CLOCK_FILE")
 

@@ -1,20 +1,30 @@
-"""Consent to personal data processing (152-ФЗ), and its withdrawal: the right to erasure."""
+"""Consent to personal data processing (152-ФЗ): each consent names the version of the text the
+citizen agreed to, and that text is kept word for word (workflows/citizens/erasure.py withdraws
+it)."""
 
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Channel, Citizen, CitizenIdentity, Consent
+from models import Channel, Citizen, CitizenIdentity, Consent, ConsentText
 from workflows.citizens.identity import do_create_citizen, get_citizen_by_identity
+from workflows.core.errors import Invalid
 from workflows.core.tx import committing
 
 
 async def check_give_consent(
-    session: AsyncSession, *, channel: Channel, external_id: str, text_version: str, now: datetime
+    session: AsyncSession,
+    *,
+    channel: Channel,
+    external_id: str,
+    text_version: str,
+    text: str,
+    now: datetime,
 ) -> Citizen:
     """Record consent to personal data processing (152-ФЗ) and the citizen it creates."""
     async with committing(session):
+        await do_keep_consent_text(session, version=text_version, text=text, now=now)
         citizen = await get_citizen_by_identity(session, channel=channel, external_id=external_id)
         if citizen is None:
             citizen = await do_create_citizen(session, name=None, phone=None, address=None, now=now)
@@ -46,25 +56,16 @@ async def check_give_consent(
         return citizen
 
 
-async def check_erase_citizen(
-    session: AsyncSession, *, channel: Channel, external_id: str, now: datetime
-) -> bool:
-    """The citizen's right to erasure: personal data cleared, consents withdrawn, the chat
-    account unlinked; items stay (their text is the municipality's record) without a name."""
-    citizen = await get_citizen_by_identity(session, channel=channel, external_id=external_id)
-    if citizen is None:
-        return False
-    async with committing(session):
-        citizen.name = citizen.phone = citizen.address = None
-        citizen.erased_at = now
-        for consent in await session.exec(
-            select(Consent).where(
-                Consent.citizen_id == citizen.id, col(Consent.withdrawn_at).is_(None)
-            )
-        ):
-            consent.withdrawn_at = now
-        for identity in await session.exec(
-            select(CitizenIdentity).where(CitizenIdentity.citizen_id == citizen.id)
-        ):
-            await session.delete(identity)
-        return True
+async def do_keep_consent_text(
+    session: AsyncSession, *, version: str, text: str, now: datetime
+) -> None:
+    """Keep the text of a consent version; a version's text never changes once kept (a changed
+    text needs a new version: the consents given before name the old one)."""
+    kept = await session.get(ConsentText, version)
+    if kept is None:
+        session.add(ConsentText(version=version, text=text, created_at=now))
+        await session.flush()
+    elif kept.text != text:
+        raise Invalid(
+            f"текст согласия версии {version} изменился: задайте новую версию (CONSENT_VERSION)"
+        )

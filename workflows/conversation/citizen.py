@@ -5,7 +5,8 @@ and the rating, erasure. Commands are never taken as text."""
 from sqlmodel import col, select
 
 from models import Item, ItemStatus, Municipality
-from workflows.citizens.consent import check_erase_citizen, check_give_consent
+from workflows.citizens.consent import check_give_consent
+from workflows.citizens.erasure import check_erase_citizen
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
     Choice,
@@ -43,10 +44,10 @@ async def command(t: Turn, ev: Command, *, in_dialog: bool) -> None:
     elif ev.name == "help":
         t.say(tc.HELP, keyboard=_menu(t))
     elif ev.name == "delete_me":
-        t.end()
         erased = await check_erase_citizen(
             t.session, channel=t.chat.channel, external_id=t.chat.user_id, now=t.rt.clock.now()
         )
+        t.forget()
         t.say(tc.ERASED if erased else tc.NOTHING_TO_ERASE, keyboard=Keyboard.remove)
     elif in_dialog:
         t.say(rich(tc.COMMAND_IN_DIALOG, name=ev.name[:32]))
@@ -111,6 +112,7 @@ async def consent(t: Turn, _: Choice) -> None:
             channel=t.chat.channel,
             external_id=t.chat.user_id,
             text_version=tc.CONSENT_VERSION,
+            text=tc.CONSENT_TEXT,
             now=t.rt.clock.now(),
         )
     # The consent button stays on the greeting: pressing it again is harmless, and editing it

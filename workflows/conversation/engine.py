@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,6 +65,7 @@ class Turn:
     state: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     out: list[Output] = field(default_factory=list)
+    forgotten: bool = False
 
     def say(
         self,
@@ -91,6 +93,12 @@ class Turn:
     def end(self) -> None:
         """Leave any dialog: no state, no data."""
         self.state, self.data = None, {}
+
+    def forget(self) -> None:
+        """Keep nothing of this chat after the turn (erasure): not even its state row, whose
+        key names the chat. A redelivery of the update is then handled afresh."""
+        self.end()
+        self.forgotten = True
 
 
 Handler = Callable[[Turn], Awaitable[None]]
@@ -161,6 +169,11 @@ async def _turn(rt: Runtime, *, chat: Chat, event: Event, key: str, route: Handl
             )
             turn.out = [Say((sentence(e.reason),), brief=True)]
             turn.chat = chat  # a municipality picked in the failed step is not kept
+        if turn.forgotten:
+            s.expunge(row)
+            await s.execute(delete(DialogState).where(col(DialogState.key) == row.key))
+            await s.commit()
+            return turn.out
         row.state = turn.state
         row.data = {**turn.data, "_key": key, "_out": to_json(turn.out)}
         if chat.municipalities:

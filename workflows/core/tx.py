@@ -3,6 +3,7 @@
 import contextlib
 from collections.abc import AsyncIterator
 
+from sqlalchemy.sql import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -16,3 +17,9 @@ async def committing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     except BaseException:
         await session.rollback()
         raise
+
+
+async def changed(session: AsyncSession, statement: Executable) -> int:
+    """Run a bulk UPDATE or DELETE in the session's transaction; how many rows it touched."""
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)

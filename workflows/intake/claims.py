@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, or_, update
+from sqlalchemy import String, Table, bindparam, case, func, literal_column, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -53,10 +53,20 @@ def _at(name: str) -> Any:
 @functools.cache
 def _finish_statement() -> Any:
     t = _table()
+    failed = bindparam("done_error", type_=String()).is_not(None)
     return (
         update(t)
         .where(t.c.id == bindparam("done_id"))
-        .values(processed_at=_at("done_at"), claimed_until=None, error=bindparam("done_error"))
+        .values(
+            processed_at=_at("done_at"),
+            claimed_until=None,
+            error=bindparam("done_error"),
+            # Handled: the raw update (names, usernames, texts of people who may never consent)
+            # is not kept; only its identity stays, for deduplication. A failed one keeps its
+            # payload for the operator until the retention job (workflows/jobs/retention.py).
+            chat_key=case((failed, t.c.chat_key), else_=None),
+            payload=case((failed, t.c.payload), else_=literal_column("'{}'")),
+        )
     )
 
 

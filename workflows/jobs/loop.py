@@ -7,7 +7,7 @@ import logging
 
 from workflows.escalation.firing import next_due_at
 from workflows.jobs.runtime import Runtime
-from workflows.jobs.tasks import fire_timers, make_due_digests, send_outbox
+from workflows.jobs.tasks import fire_timers, make_due_digests, prune_data, send_outbox
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,19 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event) -> None:
                 log.exception("ошибка подготовки недельной записки")
             await sleep_or_stop(stop, DIGEST_CHECK_SECONDS)
 
-    await asyncio.gather(timers_loop(), sender_loop(), digest_loop())
+    async def retention_loop() -> None:
+        while not stop.is_set():
+            try:
+                await prune_data(rt)
+            except Exception:
+                log.exception("ошибка очистки данных по срокам хранения")
+            await sleep_or_stop(stop, RETENTION_SECONDS)
+
+    await asyncio.gather(timers_loop(), sender_loop(), digest_loop(), retention_loop())
 
 
 DIGEST_CHECK_SECONDS = 300  # the Monday note goes out within five minutes of 09:00
+RETENTION_SECONDS = 3600
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -66,4 +66,16 @@ async def make_due_digests(rt: Runtime) -> int:
     return await run_due_digests(rt.sm, rt.clock)
 
 
-JOBS = {"fire_timers": fire_timers, "send_outbox": send_outbox, "digests": make_due_digests}
+async def prune_data(rt: Runtime) -> int:
+    """Drop what is kept only to work once its period is over (workflows/jobs/retention.py)."""
+    from workflows.jobs.retention import run_retention
+
+    return (await run_retention(rt)).total
+
+
+JOBS = {
+    "fire_timers": fire_timers,
+    "send_outbox": send_outbox,
+    "digests": make_due_digests,
+    "retention": prune_data,
+}

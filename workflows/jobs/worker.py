@@ -11,7 +11,7 @@ from models.settings import Settings, get_settings
 from workflows.escalation.firing import next_due_at
 from workflows.jobs.loop import sleep_or_stop
 from workflows.jobs.runtime import Runtime
-from workflows.jobs.tasks import fire_timers, make_due_digests, send_outbox
+from workflows.jobs.tasks import fire_timers, make_due_digests, prune_data, send_outbox
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,10 @@ async def job_digests(ctx: dict[str, Any]) -> int:
     return await make_due_digests(ctx["rt"])
 
 
+async def job_retention(ctx: dict[str, Any]) -> int:
+    return await prune_data(ctx["rt"])
+
+
 def arq_settings(settings: Settings) -> type:
     """arq WorkerSettings: both jobs as crons every poll period (at least once a second)."""
     from arq import cron
@@ -62,7 +66,7 @@ def arq_settings(settings: Settings) -> type:
 
     class WorkerSettings:
         redis_settings = RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379")
-        functions = [job_fire_timers, job_send_outbox, job_digests]  # noqa: RUF012 (class attrs)
+        functions = [job_fire_timers, job_send_outbox, job_digests, job_retention]  # noqa: RUF012 (class attrs)
         cron_jobs = [  # noqa: RUF012
             cron(
                 job_fire_timers,
@@ -78,6 +82,14 @@ def arq_settings(settings: Settings) -> type:
                 run_at_startup=True,
                 unique=True,
                 timeout=timedelta(minutes=10),
+            ),
+            cron(  # what is kept only to work, past its period (hourly, and at start-up)
+                job_retention,
+                minute={17},
+                second={0},
+                run_at_startup=True,
+                unique=True,
+                timeout=timedelta(minutes=30),
             ),
             cron(
                 job_send_outbox,
