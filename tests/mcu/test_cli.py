@@ -88,3 +88,26 @@ def test_version_and_short_help(tmp_path: Path) -> None:
     assert "token" in short.stdout and "--version" in short.stdout
     sub = mcu(["token", "-h"], env, tmp_path)
     assert sub.returncode == 0 and "revoke" in sub.stdout and "list" in sub.stdout
+
+
+def test_tokens_are_listed_and_revoked_from_the_command_line(tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path}/mcu.db")
+    assert mcu(["migrate"], env, tmp_path).returncode == 0
+    issued = [
+        mcu(["token", "create", "--role", role, "--name", name], env, tmp_path).stdout.strip()
+        for role, name in (("admin", "Интеграция"), ("curator", "Куратор"))
+    ]
+    assert all(t.startswith("mcu_") for t in issued)
+    listed = mcu(["token", "list"], env, tmp_path)
+    lines = listed.stdout.strip().splitlines()
+    assert listed.returncode == 0 and len(lines) == 2
+    assert lines[0].startswith("1\tadmin\tИнтеграция") and lines[0].endswith("действует")
+    assert not any(t in listed.stdout or t[4:12] in listed.stdout for t in issued)
+    done = mcu(["token", "revoke", "2"], env, tmp_path)
+    assert done.returncode == 0 and "Токен 2 «Куратор» отозван" in done.stdout
+    after = mcu(["token", "list"], env, tmp_path).stdout
+    for args, reason in ((["2"], "токен 2 уже отозван"), (["7"], "токен 7 не найден")):
+        out = mcu(["token", "revoke", *args], env, tmp_path)
+        assert out.returncode == 2 and reason in out.stderr, out.stderr
+    assert mcu(["token", "list"], env, tmp_path).stdout == after
+    assert "отозван" in after.splitlines()[1] and after.splitlines()[0].endswith("действует")
