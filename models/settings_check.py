@@ -101,12 +101,16 @@ def describe(exc: ValidationError) -> str:
         ctx = err.get("ctx") or {}
         cause = ctx.get("error")
         if isinstance(cause, SettingProblems):
-            parts += [f"{name}: {reason}" for name, reason in cause.problems]
+            parts += [f"настройка {name}: {reason}" for name, reason in cause.problems]
             continue
-        name = ".".join(str(p) for p in err.get("loc", ())) or "настройки"
-        try:
-            reason = REASONS[err["type"]].format(**ctx).replace(" or ", " или ")
-        except (KeyError, IndexError):
-            reason = "недопустимое значение"
-        parts.append(f"{name}: {reason}")
-    return "Настройка " + "; настройка ".join(parts) if parts else "Настройки не приняты"
+        if err["type"] == "value_error" and isinstance(cause, ValueError):
+            reason = str(cause)  # a validator of ours: its message names no value
+        else:
+            try:
+                reason = REASONS[err["type"]].format(**ctx).replace(" or ", " или ")
+            except (KeyError, IndexError):
+                reason = "недопустимое значение"
+        name = ".".join(str(p) for p in err.get("loc", ()))
+        parts.append(f"настройка {name}: {reason}" if name else f"настройки: {reason}")
+    line = "; ".join(parts) or "настройки не приняты"
+    return line[:1].upper() + line[1:]

@@ -106,3 +106,24 @@ def test_api_docs_setting_shows_them_in_production() -> None:
     assert not Settings.model_validate(
         {"MCU_ENV": "development", "MCU_API_DOCS": "false"}
     ).docs_shown
+
+
+def test_a_validator_s_own_message_is_kept_and_unknown_errors_stay_vague() -> None:
+    from pydantic import BaseModel, field_validator
+
+    class Probe(BaseModel):
+        port: int
+        mode: str
+
+        @field_validator("mode")
+        @classmethod
+        def _known(cls, v: str) -> str:
+            if v != "a":
+                raise ValueError("только режим a")
+            return v
+
+    with pytest.raises(ValidationError) as e:
+        Probe.model_validate({"port": [1], "mode": "b"})
+    assert describe(e.value) == (
+        "Настройка port: недопустимое значение; настройка mode: только режим a"
+    )
