@@ -5,14 +5,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, HTTPException, Path
 
 from api.deps import Rt, Session, require
-from api.schemas import MAX_ID, TokenCreate
+from api.schemas import MAX_ID, TokenCreate, TokenPublic
 from models import Municipality, Role, Staff
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, NotFound
 from workflows.setup.apply import check_apply_setup, parse_setup
 from workflows.setup.read import get_municipalities, get_setup
 from workflows.staff.invites import check_create_invite
-from workflows.staff.tokens import check_create_token
+from workflows.staff.tokens import check_create_token, check_revoke_token, get_tokens
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 Admin = Annotated[Actor, Depends(require(Role.admin))]
@@ -99,3 +99,18 @@ async def create_token(body: TokenCreate, s: Session, rt: Rt, actor: Admin) -> d
         now=rt.clock.now(),
     )
     return {"token": token, "role": body.role, "municipality_id": body.municipality_id}
+
+
+@router.get("/tokens")
+async def list_tokens(s: Session, actor: Admin) -> list[TokenPublic]:
+    """The tokens issued (a municipality's admin: its own), revoked ones too; never the secret."""
+    return [TokenPublic.model_validate(t) for t in await get_tokens(s, actor=actor)]
+
+
+@router.post("/tokens/{token_id}/revoke")
+async def revoke_token(
+    token_id: Annotated[int, Path(ge=0, le=MAX_ID)], s: Session, rt: Rt, actor: Admin
+) -> TokenPublic:
+    """Revoke a token: refused by the API from now on, its dashboard sessions ended."""
+    row = await check_revoke_token(s, token_id=token_id, actor=actor, now=rt.clock.now())
+    return TokenPublic.model_validate(row)

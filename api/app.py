@@ -44,10 +44,14 @@ def _validation_reason(exc: RequestValidationError) -> str:
 
 
 def create_app(rt: Runtime) -> FastAPI:
+    docs = rt.settings.docs_shown  # hidden in production unless MCU_API_DOCS=true
     app = FastAPI(
         title="МЦУ: обращения граждан",
         version="0.1.0",
         description="API муниципального центра управления",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.rt = rt
     app.include_router(items.router)

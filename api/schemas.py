@@ -114,6 +114,20 @@ class TokenCreate(Body):
     staff_id: Id | None = None
 
 
+class TokenPublic(BaseModel):
+    """A token as listed: who and what it is for, never the token nor its hash."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    role: Role
+    municipality_id: int | None
+    staff_id: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
 class Problem(BaseModel):
     """Every refusal: a stable code and a reason a person can read."""
 

@@ -4,14 +4,59 @@ live in mcu/admin.py, mcu/serve.py and mcu/digest.py; here they are named, in th
 --help` lists them."""
 
 import sys
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from typing import Annotated, Any
 
 import typer
 
-from mcu.admin import invite, item_register, migrate, run_job, setup_apply, token_create
+from mcu.admin import invite, item_register, migrate, run_job, setup_apply
 from mcu.digest import digest
 from mcu.serve import api, bot, run, worker
+from mcu.tokens import token_create, token_list, token_revoke
+from models.settings_check import SettingsInvalid
 
-app = typer.Typer(help="МЦУ: обращения граждан, сроки и эскалации.", no_args_is_help=True)
+
+class Mcu(typer.Typer):
+    """The `mcu` application: refused settings end any command with their one line, exit 2
+    (never pydantic's message, which repeats the value, nor a traceback)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except SettingsInvalid as e:
+            typer.secho(f"Ошибка: {e}", fg="red", err=True)
+            sys.exit(2)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        try:
+            typer.echo(f"mcu {package_version('mcu')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("mcu (версия неизвестна: пакет не установлен)")
+        raise typer.Exit()
+
+
+app = Mcu(
+    help="МЦУ: обращения граждан, сроки и эскалации.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="показать версию и выйти"
+        ),
+    ] = False,
+) -> None:
+    """МЦУ: обращения граждан, сроки и эскалации."""
+
+
 setup_app = typer.Typer(help="Настройка муниципалитета из YAML-файла.", no_args_is_help=True)
 token_app = typer.Typer(help="Токены доступа к API.", no_args_is_help=True)
 item_app = typer.Typer(help="Обращения.", no_args_is_help=True)
@@ -28,6 +73,8 @@ app.command()(bot)
 app.command("job")(run_job)
 app.command()(invite)
 token_app.command("create")(token_create)
+token_app.command("list")(token_list)
+token_app.command("revoke")(token_revoke)
 item_app.command("register")(item_register)
 app.command()(digest)
 

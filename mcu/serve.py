@@ -62,7 +62,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
         tasks.append(asyncio.create_task(run_in_process(rt, stop=stop)))
         tasks += await channel_tasks(rt, stop=stop, wake=wake, vk_wake=vk_wake, watch=True)
     typer.echo(
-        f"МЦУ запущен: http://{config.host}:{config.port}/docs "
+        f"МЦУ запущен: http://{config.host}:{config.port}{'/docs' if settings.docs_shown else ''} "
         f"(база: {rt.engine.dialect.name}; остановка: Ctrl+C)"
     )
     try:

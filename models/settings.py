@@ -3,10 +3,11 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
+from models.settings_check import SettingProblems, SettingsInvalid, describe, production_problems
+
 TIMER_MAX_ATTEMPTS = 5  # a timer that fails this many times is parked and the operators told
 
 
@@ -72,25 +73,31 @@ class Settings(BaseSettings):
     retain_dialog_days: float = Field(default=30, ge=1, le=3650, alias="MCU_RETAIN_DIALOG_DAYS")
     # For end-to-end tests and demos only: read "now" from this file (ISO time with a zone).
     fake_clock_file: str | None = Field(default=None, alias="MCU_FAKE_CLOCK_FILE")
+    # /docs, /redoc and /openapi.json: unset shows them outside production only.
+    api_docs: bool | None = Field(default=None, alias="MCU_API_DOCS")
 
     @model_validator(mode="after")
-    def _refuse_placeholders(self) -> "Settings":
+    def _refuse_weak_production(self) -> "Settings":
         if self.env == "production":
-            token = self.bootstrap_admin_token
-            if token is not None and token.get_secret_value().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError("MCU_ADMIN_TOKEN is a placeholder: set a real secret")
-            if self.fake_clock_file:
-                raise ValueError("MCU_FAKE_CLOCK_FILE is for tests and demos, not production")
-            if self.database_url.startswith("sqlite"):
-                raise ValueError("production needs DATABASE_URL pointing at Postgres")
+            problems = production_problems(self)
+            if problems:
+                raise SettingProblems(problems)
         return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def docs_shown(self) -> bool:
+        """/docs, /redoc and /openapi.json: in production only when asked for."""
+        return self.api_docs if self.api_docs is not None else self.env != "production"
+
 
 @lru_cache
 def get_settings() -> Settings:
-    """Settings of this process, read once."""
-    return Settings()
+    """Settings of this process, read once; refused ones raise SettingsInvalid with one line."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise SettingsInvalid(describe(e)) from None

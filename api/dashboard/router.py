@@ -15,11 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.dashboard.figures import get_figures
 from api.dashboard.render import HEADERS, base_path, render
 from api.dashboard.session import (
-    COOKIE,
-    COOKIE_AGE,
     Refused,
-    check_token,
+    end_session,
     forget,
+    open_session,
+    remember,
     same_origin,
     viewer,
 )
@@ -85,7 +85,8 @@ async def dashboard_page(request: Request, s: Session, rt: Rt) -> Response:
 
 @router.post("/login")
 async def login(request: Request, s: Session, rt: Rt) -> Response:
-    """Check the token from the form; on success keep it in the cookie and go to the page."""
+    """Check the token from the form; on success open a session (its id in the cookie, never the
+    token) and go to the page."""
     if not same_origin(request):
         return render(request, "login.html", 403, error="Форма отправлена с чужого сайта.")
     body = await request.body()
@@ -97,26 +98,18 @@ async def login(request: Request, s: Session, rt: Rt) -> Response:
     if not token:
         return render(request, "login.html", 401, error="Введите токен.")
     try:
-        await check_token(s, rt, token)
+        session_id = await open_session(s, rt, token)
     except Refused as e:
         return forget(request, render(request, "login.html", e.status, error=e.reason))
-    response = RedirectResponse(base_path(request), status_code=303)
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=COOKIE_AGE,
-        path=base_path(request),
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="strict",
-    )
-    return response
+    return remember(request, RedirectResponse(base_path(request), status_code=303), session_id)
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, s: Session, rt: Rt) -> Response:
+    """End the session: its row goes, so the old cookie opens nothing even if kept."""
     if not same_origin(request):
         return render(request, "login.html", 403, error="Форма отправлена с чужого сайта.")
+    await end_session(request, s, rt)
     return forget(request, RedirectResponse(base_path(request), status_code=303))
 
 

@@ -1,5 +1,6 @@
-"""Who is looking: the token from the login form, kept in an HttpOnly, SameSite=Strict cookie
-scoped to /dashboard and checked on every request, so revoking it ends the session at once."""
+"""Who is looking: the login form's token opens a session (workflows/staff/sessions.py) whose
+random id, never the token, is kept in an HttpOnly, SameSite=Strict cookie scoped to /dashboard
+(Secure in production); every request resolves it again, so a revoked token ends it at once."""
 
 from urllib.parse import urlsplit
 
@@ -12,10 +13,16 @@ from models import Role
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden
 from workflows.jobs.runtime import Runtime
+from workflows.staff.sessions import (
+    SESSION_TTL,
+    check_open_session,
+    do_end_session,
+    get_session_actor,
+)
 from workflows.staff.tokens import get_token_actor
 
 COOKIE = "mcu_dashboard"
-COOKIE_AGE = 12 * 3600  # a working day; then the token is typed again
+COOKIE_AGE = int(SESSION_TTL.total_seconds())
 VIEWERS = frozenset({Role.curator, Role.head, Role.admin, Role.operator, Role.sector_lead})
 
 
@@ -27,12 +34,8 @@ class Refused(Exception):
         self.status, self.reason = status, reason
 
 
-async def check_token(s: AsyncSession, rt: Runtime, token: str) -> Actor:
-    """The actor behind a token, if its role may see the dashboard."""
-    try:
-        actor = await get_token_actor(s, token=token, bootstrap=rt.settings.bootstrap_admin_token)
-    except Forbidden as e:
-        raise Refused(401, e.reason) from None
+def admit(actor: Actor) -> Actor:
+    """The actor, if its role may see the dashboard."""
     if actor.role is Role.recipient:
         raise Refused(403, "Панель куратора недоступна исполнителям: ваши обращения — в боте МЦУ.")
     if actor.role not in VIEWERS:
@@ -44,9 +47,56 @@ async def check_token(s: AsyncSession, rt: Runtime, token: str) -> Actor:
     return actor
 
 
+async def open_session(s: AsyncSession, rt: Runtime, token: str) -> str:
+    """Check the login form's token and open a session for it; returns the session id."""
+    bootstrap = rt.settings.bootstrap_admin_token
+    try:
+        actor = admit(await get_token_actor(s, token=token, bootstrap=bootstrap))
+        return await check_open_session(s, actor=actor, bootstrap=bootstrap, now=rt.clock.now())
+    except Forbidden as e:
+        raise Refused(401, e.reason) from None
+
+
 async def viewer(request: Request, s: AsyncSession, rt: Runtime) -> Actor | None:
-    token = request.cookies.get(COOKIE)
-    return None if token is None else await check_token(s, rt, token)
+    """The actor of the request's session; None without a cookie, Refused for an ended one."""
+    session_id = request.cookies.get(COOKIE)
+    if session_id is None:
+        return None
+    try:
+        actor = await get_session_actor(
+            s,
+            session_id=session_id,
+            bootstrap=rt.settings.bootstrap_admin_token,
+            now=rt.clock.now(),
+        )
+    except Forbidden as e:
+        raise Refused(401, e.reason) from None
+    return admit(actor)
+
+
+async def end_session(request: Request, s: AsyncSession, rt: Runtime) -> None:
+    session_id = request.cookies.get(COOKIE)
+    if session_id is not None:
+        await do_end_session(s, session_id=session_id, bootstrap=rt.settings.bootstrap_admin_token)
+
+
+def _secure(request: Request) -> bool:
+    """Secure in production always (TLS ends at the proxy, so the scheme here may be http)."""
+    rt: Runtime = request.app.state.rt
+    return rt.settings.env == "production" or request.url.scheme == "https"
+
+
+def remember(request: Request, response: Response, session_id: str) -> Response:
+    response.set_cookie(
+        COOKIE,
+        session_id,
+        max_age=COOKIE_AGE,
+        path=base_path(request),
+        secure=_secure(request),
+        httponly=True,
+        samesite="strict",
+    )
+    return response
 
 
 def same_origin(request: Request) -> bool:
@@ -56,5 +106,7 @@ def same_origin(request: Request) -> bool:
 
 
 def forget(request: Request, response: Response) -> Response:
-    response.delete_cookie(COOKIE, path=base_path(request), httponly=True, samesite="strict")
+    response.delete_cookie(
+        COOKIE, path=base_path(request), secure=_secure(request), httponly=True, samesite="strict"
+    )
     return response

@@ -54,7 +54,7 @@ def rows(html: str, table: str) -> list[list[str]]:
     ]
 
 
-async def test_login_keeps_token_in_strict_httponly_cookie(api: Api) -> None:
+async def test_login_keeps_a_session_in_strict_httponly_cookie(api: Api) -> None:
     async with browser(api) as c:
         first = await c.get("/dashboard")
         assert first.status_code == 200 and 'name="token"' in first.text
@@ -64,6 +64,7 @@ async def test_login_keeps_token_in_strict_httponly_cookie(api: Api) -> None:
         cookie = r.headers["set-cookie"].lower()
         for part in ("httponly", "samesite=strict", "path=/dashboard", "max-age="):
             assert part in cookie
+        assert api.tokens["curator"].lower() not in cookie, "a session id, never the token"
         page = await c.get("/dashboard")
         assert page.status_code == 200 and "Выйти" in page.text and 'id="summary"' in page.text
         assert api.tokens["curator"] not in page.text

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, ChannelBot, Municipality
 from models.settings import Settings
+from models.settings_check import secret_weakness
 from workflows.core.errors import Invalid
 
 MAX_SECRET_FILE = 64 * 1024
@@ -89,7 +90,8 @@ async def get_bot_specs(
 ) -> tuple[list[BotSpec], list[str]]:
     """Every bot to run: the setups' (rows sharing a key are one bot serving all their
     municipalities) and the environment's, unless a setup names the same one; and why any
-    named bot cannot run (a secret not given), one line each: the others run regardless."""
+    named bot cannot run (a secret not given, or in production too weak), one line each: the
+    others run regardless."""
     rows = list(
         await session.exec(
             select(ChannelBot, Municipality.code)
@@ -105,7 +107,7 @@ async def get_bot_specs(
     problems: list[str] = []
     for bot, codes in grouped.values():
         try:
-            specs.append(_spec(bot, tuple(codes)))
+            specs.append(_spec(bot, tuple(codes), production=settings.env == "production"))
         except Invalid as e:
             problems.append(e.reason)
     keys = {s.key for s in specs} | set(grouped)
@@ -118,12 +120,15 @@ async def get_bot_specs(
     return specs + env, problems
 
 
-def _spec(bot: ChannelBot, codes: tuple[str, ...]) -> BotSpec:
+def _spec(bot: ChannelBot, codes: tuple[str, ...], *, production: bool) -> BotSpec:
     c: dict[str, Any] = bot.config
     what = f"{bot.channel} ({', '.join(codes)})"
     token = resolve_secret(str(c.get("token", "")), what=f"{what}: token")
     secret_ref = c.get("secret") or c.get("webhook_secret")  # VK's callback, Telegram's webhook
     secret = resolve_secret(str(secret_ref), what=f"{what}: secret") if secret_ref else None
+    weakness = secret_weakness(secret.get_secret_value()) if production and secret else None
+    if weakness:  # the same rule as TELEGRAM_WEBHOOK_SECRET and VK_CALLBACK_SECRET
+        raise Invalid(f"{what}: secret ({secret_ref}): {weakness}")
     confirmation = c.get("confirmation")
     return BotSpec(
         bot.channel,

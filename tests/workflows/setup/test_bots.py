@@ -138,3 +138,31 @@ def test_an_invite_names_the_municipality_s_own_bot(tmp_path):
     ]
     assert "T4_TG не задана" in outputs[1].stdout, "the missing secret is a warning"
     assert "https://t.me/bezhta_own_bot?start=" in outputs[2].stdout
+
+
+async def test_production_holds_setup_bots_secrets_to_the_environment_s_rule(
+    sm, clock, monkeypatch
+):
+    """A setup bot's webhook or callback secret must be as strong as TELEGRAM_WEBHOOK_SECRET in
+    production: a weak one names that bot (never the value) and the bot does not run."""
+    monkeypatch.setenv("T_VK_TOKEN", "vk-token")
+    monkeypatch.setenv("T_VK_SECRET", "short-vk")
+    monkeypatch.setenv("T_TG_TOKEN", "1:tg-token")
+    monkeypatch.setenv("T_TG_SECRET", "Zq4v-8KbWm2rT9yLx6Hc3NfJd7Pa5EsU")
+    vk = (
+        "  vk: {group_id: 501, token: 'env:T_VK_TOKEN', callback: true,"
+        " secret: 'env:T_VK_SECRET', confirmation: 'abc123'}\n"
+    )
+    tg = "  telegram: {token: 'env:T_TG_TOKEN', webhook_secret: 'env:T_TG_SECRET'}\n"
+    async with sm() as s:
+        await check_apply_setup(s, text=with_channels(TEST_SETUP, vk + tg), clock=clock)
+    test = Settings.model_validate({"MCU_ENV": "test"})
+    production = test.model_copy(update={"env": "production"})
+    async with sm() as s:
+        relaxed, none = await get_bot_specs(s, test)
+        strict, problems = await get_bot_specs(s, production)
+    assert none == [] and sorted(x.channel for x in relaxed) == [Channel.telegram, Channel.vk]
+    assert [x.channel for x in strict] == [Channel.telegram], "the strong one runs"
+    [line] = problems
+    assert "vk (testmo): secret (env:T_VK_SECRET): слишком короткий секрет" in line
+    assert "short-vk" not in line
