@@ -31,6 +31,7 @@ _WORD = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
 _CAPITAL = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?")
 # Words of the same name before the span: «улице Имама Шамиля» is a street though the NER saw «Шамиля».
 _LEADING_NAME = re.compile(r"(?:[А-ЯЁ][а-яё]+|[А-ЯЁ]\.)\s?$")
+_CAPITALISED = re.compile(r"[А-ЯЁ][А-ЯЁа-яё]+")
 _NAME_TAGS = frozenset({"Name", "Surn", "Patr"})
 
 
@@ -87,8 +88,8 @@ def _ner(text: str) -> list[tuple[int, int]]:
 
 def person_spans(text: str) -> list[Span]:
     """Each person's name (with initials beside it), except names of streets and organisations."""
-    if not any(c.isupper() for c in text):
-        return []
+    if not any(word_kind(m.group()) != "word" for m in _CAPITALISED.finditer(text)):
+        return []  # no capitalised word that may be a name: the NER would find nothing we keep
     found = [s for s in (_checked(text, a, b) for a, b in _ner(text)) if s is not None]
     found += _dictionary_names(text)
     out = []
