@@ -5,7 +5,14 @@ import sys
 import time
 import traceback
 
-MODULES = ("bench.escalation", "bench.telegram", "bench.vk", "bench.reports", "bench.intake")
+MODULES = (
+    "bench.escalation",
+    "bench.telegram",
+    "bench.vk",
+    "bench.reports",
+    "bench.intake",
+    "bench.pii",
+)
 
 
 def run_module(name: str) -> int:

@@ -8,6 +8,7 @@ from workflows.conversation.parts import Choice, Option, Rich, rich
 from workflows.core.actors import Actor
 from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU, Action
 from workflows.items.views import ItemView
+from workflows.privacy.mask import mask
 from workflows.texts import staff as ts
 from workflows.texts.words import count, local_date, shorten
 
@@ -53,11 +54,17 @@ def card_text(
     note: str | None = None,
     short: bool = False,
 ) -> Rich:
-    """`short` fits a photo caption (1,024 characters)."""
+    """`short` fits a photo caption (1,024 characters). Every text a citizen typed (and the
+    note and answer that may quote it) is masked before it is cut: the card goes through a
+    messenger; the dashboard shows the full text."""
     item = view.item
     out: list[str] = []
     if headline:
         out += rich("*{h}*\n", h=headline)
+    typed = _texts(view, note)
+    texts = {k: mask(v) if v else v for k, v in typed.items()}
+    hidden = texts != typed
+    note = texts["note"]
     if note:
         out.append(shorten(note, 300 if short else 800) + "\n")
     out += rich(
@@ -67,22 +74,29 @@ def card_text(
         ts.CARD_SECTOR.format(sector=view.sector or ts.CARD_NO_SECTOR),
         ts.CARD_CHANNEL.format(channel=CHANNEL_RU[item.channel]),
     ]
-    place = ", ".join(p for p in (view.locality, item.place_text) if p)
+    place = ", ".join(p for p in (view.locality, texts["place"]) if p)
     if place:
         lines.append(ts.CARD_PLACE.format(place=shorten(place, 300)))
     if item.lat is not None and item.lon is not None:
         lines.append(ts.CARD_COORDS.format(lat=item.lat, lon=item.lon))
-    lines += ["", shorten(item.text, 350 if short else 2500), ""]
+    lines += ["", shorten(texts["text"] or "", 350 if short else 2500), ""]
     if view.assignee:
         lines.append(ts.CARD_ASSIGNEE.format(name=shorten(view.assignee, 200)))
     lines.append(deadline_line(view, now))
     if item.extension_requested_days:
         days = count(item.extension_requested_days, "день")
         lines.append(ts.CARD_EXTENSION.format(days=days))
-    if item.answer_text:
-        lines.append(ts.CARD_ANSWER.format(answer=shorten(item.answer_text, 150 if short else 500)))
+    if texts["answer"]:
+        lines.append(ts.CARD_ANSWER.format(answer=shorten(texts["answer"], 150 if short else 500)))
+    if hidden:
+        lines.append(ts.CARD_MASKED)
     out.append("\n" + "\n".join(lines))
     return tuple(out)
+
+
+def _texts(view: ItemView, note: str | None) -> dict[str, str | None]:
+    item = view.item
+    return {"note": note, "place": item.place_text, "text": item.text, "answer": item.answer_text}
 
 
 def card_options(view: ItemView, actor: Actor) -> tuple[Option, ...]:

@@ -26,6 +26,7 @@ from workflows.items.ping import check_ping
 from workflows.items.queries import get_items
 from workflows.items.transitions import STATUS_RU, Action
 from workflows.items.views import ItemView, get_item_view
+from workflows.privacy.mask import mask
 from workflows.staff.invites import check_redeem_invite
 from workflows.staff.lookups import get_assignable
 from workflows.texts import staff as ts
@@ -123,7 +124,7 @@ async def inbox(t: Turn, choice: Choice) -> None:
             number=item.number,
             status=STATUS_RU[item.status],
             due=local_date(item.due_at, tz) if item.due_at else ts.NO_DEADLINE,
-            text=shorten(item.text, 80),
+            text=shorten(mask(item.text), 80),  # masked whole, then cut: no half a phone
         )
     options = [Option(i.number, Choice(OPEN, i.id or 0, i.version)) for i in items]
     if page > 0:

@@ -15,7 +15,7 @@ from workflows.calendar.deadlines import parse_hhmm
 from workflows.calendar.periods import Period
 from workflows.core.errors import NotFound
 from workflows.digest.text import render_text
-from workflows.digest.workbook import item_rows, write_workbook
+from workflows.digest.workbook import item_rows, masked, write_workbook
 from workflows.reports.charts import heatmap_chart, weekly_chart
 from workflows.reports.growth import get_growth
 from workflows.reports.heatmap import get_heatmap, get_weekly_counts
@@ -97,20 +97,22 @@ async def build_digest(
     """Compute the week's figures and render the note, the charts and the workbook.
 
     The charts' figures come first and the charts are drawn in a thread while the server
-    computes the rest of the note."""
+    computes the rest of the note; the workbook's texts are masked in another meanwhile."""
     scope = Scope((municipality_id,))
     trend = Period(week.first - timedelta(weeks=TREND_WEEKS - 1), week.last, week.tz, "trend")
     weeks = await get_weekly_counts(session, scope=scope, period=trend, now=now)
     heat = await get_heatmap(session, scope=scope, period=week, now=now)
     charts = asyncio.create_task(asyncio.to_thread(_charts, weeks, heat, week))
+    rows = await item_rows(session, scope=scope, week=week, now=now, limit=ITEMS_IN_XLSX)
+    masking = asyncio.create_task(asyncio.to_thread(masked, rows))  # beside the queries below
     try:
         text, cur, people = await _note(
             session, municipality_id=municipality_id, week=week, now=now, attachments=True
         )
         sectors = await get_rating(session, scope=scope, period=week, now=now, by="sector")
-        items = await item_rows(session, scope=scope, week=week, now=now, limit=ITEMS_IN_XLSX)
     finally:
         pictures = await charts
+        items = await masking
     book = await asyncio.to_thread(
         write_workbook, week, cur, people, sectors, items, total=cur.received, tz=week.tz
     )

@@ -9,6 +9,7 @@ from typing import Any
 from models import Channel
 from workflows.calendar.periods import Period
 from workflows.items.transitions import CHANNEL_RU
+from workflows.privacy.mask import mask
 from workflows.reports.growth import GrowthPoint
 from workflows.reports.rating import MIN_RANKED, RatingRow
 from workflows.reports.scope import clip
@@ -148,7 +149,7 @@ def _growth(growth: list[GrowthPoint]) -> list[str]:
         example = ""
         if g.examples:
             e = g.examples[0]
-            example = f"\n  напр. {_esc(e['number'])}: «{_esc(clip(e['text'], 90))}»"
+            example = f"\n  напр. {_esc(e['number'])}: «{_esc(clip(mask(e['text']), 90))}»"
         lines.append(
             f"• {what} «{_esc(g.name)}»: {g.count} при норме {_num(g.baseline)} в неделю "
             f"(×{_num(g.ratio)}){example}"
@@ -161,7 +162,8 @@ def _decisions(decisions: list[dict[str, Any]]) -> list[str]:
     if not decisions:
         return ["Нет."]
     lines = [
-        f"• {_esc(d['number'])} — {d['why']}: {_esc(clip(d['text'], 70))}" for d in decisions[:6]
+        f"• {_esc(d['number'])} — {d['why']}: {_esc(clip(mask(d['text']), 70))}"
+        for d in decisions[:6]
     ]
     if len(decisions) > 6:
         lines.append(f"  и ещё {len(decisions) - 6}")

@@ -1,6 +1,7 @@
 """What the jobs, the bots and the API run on: the database, the clock, the settings, the
 channel ports and the one outbox sender of the process."""
 
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from models.settings import Settings
 from workflows.core.clock import Clock, FileClock, SystemClock
 from workflows.outbox.ports import ChannelPort, ConsolePort
 from workflows.outbox.sender import Sender
+from workflows.privacy.names import preload
 
 # The composition root (the CLI) registers channel set-ups here, e.g. the Telegram port, so that
 # every runtime a process makes (arq builds its own) can deliver through them.
@@ -46,6 +48,9 @@ class Runtime:
         )
         for hook in RUNTIME_HOOKS:
             hook(rt)
+        # Every process that writes staff notices masks them: the NER model (about a second to
+        # load) loads beside start-up rather than inside the first notice's transaction.
+        threading.Thread(target=preload, name="pii-model", daemon=True).start()
         return rt
 
     async def fetch_file(self, channel: Channel, file_id: str) -> bytes:

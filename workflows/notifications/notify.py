@@ -12,8 +12,13 @@ from models import Channel, CitizenIdentity, Item, Outbox, Role, Staff
 from models.enums import OutboxStatus
 from workflows.core.dialect import insert_for
 from workflows.core.directory import Directory
+from workflows.privacy.mask import mask_fields
 
 STAFF_TEXT_LIMIT = 1500  # a card shows the start of the text; the rest is in the API
+# Fields of a staff notice that may hold what a citizen typed or what quotes it: masked before
+# the row is written, so that no message to staff can carry a phone, a name or a home address.
+# The weekly note («digest») is our own text naming staff; it masks the texts it quotes itself.
+CITIZEN_TEXT = ("text", "place", "reply", "reason", "question", "answer")
 
 
 def item_card(item: Item, directory: Directory) -> dict[str, Any]:
@@ -56,8 +61,11 @@ def staff_notice(
     now: datetime,
     urgent: bool = False,
 ) -> dict[str, Any]:
-    """An outbox row for a staff member."""
+    """An outbox row for a staff member, personal data in its texts masked (the full texts stay
+    in the item, for the dashboard and the API)."""
     channel, chat_id = staff_address(staff)
+    if kind != "digest":
+        payload = mask_fields(payload, CITIZEN_TEXT)
     return {
         "municipality_id": staff.municipality_id,
         "dedup_key": f"{dedup}:s{staff.id}",

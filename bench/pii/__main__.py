@@ -1,0 +1,5 @@
+import sys
+
+from bench.pii import main
+
+sys.exit(main())
