@@ -93,8 +93,8 @@ async def test_after_delete_me_no_table_holds_the_citizen(engine, sm, muni):
         card = await sys.expect(water, "в работе")
         await water.press(card, "✍️ Ответить")
         await sys.expect(water, "Напишите ответ гражданину")
-        await water.send_text("Трубу заменили, вода есть")
-        await sys.expect(citizen, "Трубу заменили")
+        await water.send_text(f"{FIRST}, трубу заменили, вода есть")
+        await sys.expect(citizen, "трубу заменили")
 
         async with sm() as s:
             photo = (await s.exec(select(Attachment))).one().file_id
@@ -122,5 +122,6 @@ async def test_after_delete_me_no_table_holds_the_citizen(engine, sm, muni):
     assert item.number == "ТСТ-2025-000001" and item.sector_id is not None
     assert item.registered_at.date() == date(2025, 12, 2) and item.answered_at is not None
     assert item.text == "[удалено по просьбе жителя]" and item.lat is None
-    assert erased.data == {"cleared": ["text", "coordinates", "attachments"]}
+    assert erased.data == {"cleared": ["text", "coordinates", "answer_text", "attachments"]}
+    assert item.answer_text == "[удалено по просьбе жителя], трубу заменили, вода есть"
     assert person.erased_at is not None and consent.withdrawn_at is not None

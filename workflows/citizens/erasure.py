@@ -41,6 +41,7 @@ from models import (
 )
 from workflows.core.actors import Actor
 from workflows.core.tx import changed, committing
+from workflows.privacy.mask import find, mask
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,10 @@ async def _erase(session: AsyncSession, citizen: Citizen, *, now: datetime) -> E
     for item in items:
         texts[item.id or 0] = [t for t in (item.text, item.place_text) if t]
         typed += texts[item.id or 0]
-    # What staff texts may quote: the citizen's data and whole passages of their own words.
-    known += [t for t in typed if len(t) >= 8]
+    # What staff texts may quote: the citizen's data, what the detector finds in their words
+    # (a name, a phone they wrote), and whole passages of those words.
+    found = [t[s.start : s.end] for t in typed for s in find(t)]
+    known += [t for t in typed if len(t) >= 8] + [_word_forms(f) for f in found if len(f) >= 3]
     for item in items:
         await _erase_item(session, item, known, now=now, done=done)
     await _erase_outbox(session, cid, accounts, items, known, done=done)
@@ -332,10 +335,19 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+def _word_forms(found: str) -> str:
+    """A pattern for a found value in its case forms (Магомедрасул → …у, …ом), as a regex."""
+    words = [re.escape(w[:-1] if len(w) > 4 and w[-1] in "аяйоеь" else w) for w in found.split()]
+    return "(?:" + r"[а-яё]{0,3}\s+".join(words) + r"[а-яё]{0,3})"
+
+
 def _scrub(value: str, known: list[str]) -> str:
+    """A staff text about the citizen's item without their data: what we know of them and their
+    own words replaced, then what the detector finds."""
     for k in known:
-        value = re.sub(re.escape(k), ERASED, value, flags=re.I)
-    return value
+        pattern = k if k.startswith("(?:") else re.escape(k)
+        value = re.sub(pattern, ERASED, value, flags=re.I)
+    return mask(value)
 
 
 def _scrub_json(
