@@ -1,9 +1,13 @@
 """/readyz and /metrics over real HTTP: readiness with its checks (503 naming what failed),
 metrics that read the queues as they are, sends and 429s counted through the Bot API emulator."""
 
+import asyncio
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 from sqlmodel import select
@@ -18,6 +22,7 @@ from tests.helpers import register
 from workflows.jobs.heartbeat import STALE_AFTER, do_beat
 from workflows.jobs.runtime import Runtime
 
+ROOT = Path(__file__).resolve().parents[2]
 METRICS_TOKEN = "metrics-scraper-token-for-tests"
 BOT_TOKEN = "424242:TEST-metrics-bot"
 
@@ -230,3 +235,17 @@ async def test_sends_and_429s_through_the_bot_api_emulator_are_counted(api: Api,
 async def outbox_rows(sm) -> list[Outbox]:
     async with sm() as s:
         return list(await s.exec(select(Outbox)))
+
+
+async def test_the_compose_healthcheck_passes_against_a_live_api(api: Api):
+    """The api service's healthcheck in docker-compose.yml, run against a live API."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    code = compose["services"]["api"]["healthcheck"]["test"][3]
+    code = code.replace("http://127.0.0.1:8000", str(api.client.base_url).rstrip("/"))
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code)
+    assert await proc.wait() == 0
+    down = code.replace(str(api.client.base_url).rstrip("/"), "http://127.0.0.1:1")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", down, stderr=asyncio.subprocess.DEVNULL
+    )
+    assert await proc.wait() != 0
