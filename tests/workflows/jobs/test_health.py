@@ -13,6 +13,7 @@ from models.settings import Settings
 from tests.conftest import REDIS_URL
 from tests.helpers import outbox
 from tests.workflows.outbox.test_outbox import RecordingPort, fill, sender
+from workflows.core.clock import SystemClock
 from workflows.jobs.health import get_readiness
 from workflows.jobs.heartbeat import STALE_AFTER, do_beat
 from workflows.jobs.loop import run_in_process
@@ -175,3 +176,35 @@ async def test_sends_are_counted_by_channel_and_result(sm, clock, muni):
     )
     await sender(sm, clock, port).run_once()
     assert {r: count(r) - before[r] for r in before} == {"ok": 1, "retry": 1, "dead": 1, "429": 1}
+
+
+async def test_the_arq_worker_beats_while_it_runs_and_says_goodbye(engine, sm, clock, tmp_path):
+    """`mcu worker` under arq: ready once it runs (its file for the healthcheck written), not
+    ready after SIGTERM (row and file removed)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import pg_url
+
+    url = pg_url(engine.url.database or "")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env.update(DATABASE_URL=url, REDIS_URL=REDIS_URL, TMPDIR=str(tmp_path), MCU_WEEKLY_NOTE="0")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mcu", "worker"], env=env, stdout=subprocess.DEVNULL
+    )
+    # Real time: the worker's beats carry the wall clock.
+    rt = runtime(engine, sm, SystemClock(), REDIS_URL=REDIS_URL)
+    try:
+        for _ in range(600):
+            if (await get_readiness(rt)).ok:
+                break
+            await asyncio.sleep(0.1)
+        assert (await get_readiness(rt)).ok
+        assert (tmp_path / "mcu-worker.alive").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(proc.wait, 30)
+    assert await failed(rt) == ["worker"]
+    assert not (tmp_path / "mcu-worker.alive").exists()
