@@ -91,7 +91,10 @@ def test_every_app_service_reads_env_and_gets_the_networks_settings(compose):
 
 def test_the_settings_compose_gives_start_a_production_app(compose):
     """What the app sees: .env.example (as the user filled it) under compose's overrides."""
-    filled = {"POSTGRES_PASSWORD": "a1b2c3d4e5f6a7b8c9", "MCU_ADMIN_TOKEN": "x" * 40}
+    filled = {
+        "POSTGRES_PASSWORD": "a1b2c3d4e5f6a7b8c9",
+        "MCU_ADMIN_TOKEN": "Q7vR2mXk9pLs4TzW8nYb3cHd6fJg1aEu",
+    }
     for name in APP:
         env = {
             k: interpolate(str(v), filled)

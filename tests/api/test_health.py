@@ -249,3 +249,17 @@ async def test_the_compose_healthcheck_passes_against_a_live_api(api: Api):
         sys.executable, "-c", down, stderr=asyncio.subprocess.DEVNULL
     )
     assert await proc.wait() != 0
+
+
+def test_production_refuses_a_weak_metrics_token():
+    import pytest
+    from pydantic import ValidationError
+
+    base = {
+        "MCU_ENV": "production",
+        "DATABASE_URL": "postgresql://mcu:pw@db/mcu",
+        "MCU_ADMIN_TOKEN": "Q7vR2mXk9pLs4TzW8nYb3cHd6fJg1aEu",
+    }
+    with pytest.raises(ValidationError, match="MCU_METRICS_TOKEN: слишком короткий"):
+        Settings.model_validate({**base, "MCU_METRICS_TOKEN": "metrics"})
+    assert Settings.model_validate({**base, "MCU_METRICS_TOKEN": "Zx8" * 12}).metrics_token

@@ -47,6 +47,14 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event, alive: Path | None
                 log.exception("ошибка подготовки недельной записки")
             await sleep_or_stop(stop, DIGEST_CHECK_SECONDS)
 
+    async def retention_loop() -> None:
+        while not stop.is_set():
+            try:
+                await prune_data(rt)
+            except Exception:
+                log.exception("ошибка очистки данных по срокам хранения")
+            await sleep_or_stop(stop, RETENTION_SECONDS)
+
     beat = beat_until(rt.sm, rt.clock, name=process_name(WORKER), stop=stop, alive=alive)
     await asyncio.gather(timers_loop(), sender_loop(), digest_loop(), retention_loop(), beat)
 
