@@ -262,4 +262,6 @@ def test_production_refuses_a_weak_metrics_token():
     }
     with pytest.raises(ValidationError, match="MCU_METRICS_TOKEN: слишком короткий"):
         Settings.model_validate({**base, "MCU_METRICS_TOKEN": "metrics"})
-    assert Settings.model_validate({**base, "MCU_METRICS_TOKEN": "Zx8" * 12}).metrics_token
+    assert Settings.model_validate(
+        {**base, "MCU_METRICS_TOKEN": "k3Jd9QwP2xLm7VbN4rTz8HyC1fGs6AeU"}
+    ).metrics_token
