@@ -12,6 +12,7 @@ import typer
 
 from mcu.admin import invite, item_register, migrate, run_job, setup_apply
 from mcu.digest import digest
+from mcu.ops import health, outbox_dead, outbox_resend
 from mcu.serve import api, bot, run, worker
 from mcu.tokens import token_create, token_list, token_revoke
 from models.settings_check import SettingsInvalid
@@ -63,6 +64,8 @@ item_app = typer.Typer(help="Обращения.", no_args_is_help=True)
 app.add_typer(setup_app, name="setup")
 app.add_typer(token_app, name="token")
 app.add_typer(item_app, name="item")
+outbox_app = typer.Typer(help="Недоставленные уведомления.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 app.command()(migrate)
 setup_app.command("apply")(setup_apply)
@@ -77,6 +80,9 @@ token_app.command("list")(token_list)
 token_app.command("revoke")(token_revoke)
 item_app.command("register")(item_register)
 app.command()(digest)
+app.command()(health)
+outbox_app.command("dead")(outbox_dead)
+outbox_app.command("resend")(outbox_resend)
 
 
 def main() -> None:  # pragma: no cover

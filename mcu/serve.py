@@ -7,8 +7,12 @@ from typing import Annotated
 import typer
 
 from mcu.common import apply_setup_file, migrate_db, run_step, setup_logging, until_signal
+from mcu.ops import serve_metrics
 from models.settings import get_settings
+from workflows.jobs.heartbeat import BOT, WORKER, alive_file, beat_until, process_name
 from workflows.jobs.runtime import Runtime
+
+BOT_NAME = process_name(BOT)
 
 
 def run(
@@ -83,6 +87,7 @@ def worker() -> None:
     from workflows.jobs.worker import run_arq_supervised
 
     install_channels()  # the sender delivers Telegram notices from here
+    serve_metrics()
 
     if settings.redis_url:
         typer.echo("Рабочий процесс arq запущен (Redis: расписание, Postgres: состояние).")
@@ -91,7 +96,8 @@ def worker() -> None:
 
     async def go(rt: Runtime) -> None:
         typer.echo("Рабочий процесс запущен (без Redis, в этом процессе).")
-        await until_signal(lambda stop: run_in_process(rt, stop=stop))
+        alive = alive_file(WORKER)
+        await until_signal(lambda stop: run_in_process(rt, stop=stop, alive=alive))
 
     run_step(go)
 
@@ -102,6 +108,7 @@ def bot() -> None:
     from mcu.compose import channel_tasks, close_bots, install_channels
 
     install_channels()
+    serve_metrics()
 
     async def go(rt: Runtime) -> None:
         async def body(stop: asyncio.Event) -> None:
@@ -116,6 +123,8 @@ def bot() -> None:
                 )
                 raise typer.Exit(2)
             typer.echo("Боты запущены.")
+            beat = beat_until(rt.sm, rt.clock, name=BOT_NAME, stop=stop, alive=alive_file(BOT))
+            tasks.append(asyncio.create_task(beat))
             await stop.wait()
             await asyncio.gather(*tasks, return_exceptions=True)
             await close_bots()

@@ -105,7 +105,7 @@ class Outbox(SQLModel, table=True):
     # A notice sent as several messages (an answer's parts, photos, the question after them):
     # how many a try already delivered, so that a retry goes on from there.
     parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)  # dead rows: when given up
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     retain_failed_days: float = Field(default=30, ge=1, le=3650, alias="MCU_RETAIN_FAILED_DAYS")
     retain_outbox_days: float = Field(default=30, ge=1, le=3650, alias="MCU_RETAIN_OUTBOX_DAYS")
     retain_dialog_days: float = Field(default=30, ge=1, le=3650, alias="MCU_RETAIN_DIALOG_DAYS")
+    # Who may read /metrics besides admin and curator tokens (a Prometheus scraper's bearer).
+    metrics_token: SecretStr | None = Field(default=None, alias="MCU_METRICS_TOKEN")
+    # The worker and the bot serve their own counters (sends, 429s) on this port; unset: off.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535, alias="MCU_METRICS_PORT")
+    # Dead letters given up within this many hours make the readiness check fail.
+    ready_dead_hours: float = Field(default=24.0, ge=0, le=24 * 90, alias="MCU_READY_DEAD_HOURS")
     # For end-to-end tests and demos only: read "now" from this file (ISO time with a zone).
     fake_clock_file: str | None = Field(default=None, alias="MCU_FAKE_CLOCK_FILE")
     # /docs, /redoc and /openapi.json: unset shows them outside production only.

@@ -53,6 +53,7 @@ def production_problems(settings: "Settings") -> list[tuple[str, str]]:
         "MCU_ADMIN_TOKEN": settings.bootstrap_admin_token,
         "TELEGRAM_WEBHOOK_SECRET": settings.telegram_webhook_secret,
         "VK_CALLBACK_SECRET": settings.vk_callback_secret,
+        "MCU_METRICS_TOKEN": settings.metrics_token,
     }
     for name, secret in secrets.items():
         weakness = secret_weakness(secret.get_secret_value()) if secret is not None else None

@@ -17,6 +17,7 @@ from aiogram.methods.base import TelegramType
 
 from models import Channel
 from workflows.jobs.runtime import Runtime
+from workflows.outbox.counters import count_throttled
 
 log = logging.getLogger(__name__)
 POSTING = ("Send", "Edit", "Copy", "Forward")
@@ -40,6 +41,7 @@ class PacingMiddleware(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as e:
+                count_throttled(Channel.telegram)
                 if attempt == 2:
                     raise
                 # Telegram throttled the bot: everyone waits; the retry queues for a turn again.

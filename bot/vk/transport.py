@@ -16,6 +16,9 @@ import vk_api
 from requests.adapters import HTTPAdapter
 from vk_api.exceptions import ApiError, ApiHttpError
 
+from models import Channel
+from workflows.outbox.counters import count_throttled
+
 log = logging.getLogger(__name__)
 API_VERSION = "5.199"
 VK_HOSTS = ("https://api.vk.ru/method/", "https://api.vk.com/method/")
@@ -117,6 +120,8 @@ class VkClient:
             try:
                 return await self._in_thread(self._method, vk, method, values)
             except ApiError as e:
+                if e.code == TOO_MANY_REQUESTS:
+                    count_throttled(Channel.vk)
                 if e.code != TOO_MANY_REQUESTS or attempt == 2:
                     raise
                 log.warning("VK: слишком много запросов в секунду (%s), повтор", method)

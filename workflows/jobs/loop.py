@@ -4,16 +4,19 @@ process, until told to stop."""
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 
 from workflows.escalation.firing import next_due_at
+from workflows.jobs.heartbeat import WORKER, beat_until, process_name
 from workflows.jobs.runtime import Runtime
 from workflows.jobs.tasks import fire_timers, make_due_digests, prune_data, send_outbox
 
 log = logging.getLogger(__name__)
 
 
-async def run_in_process(rt: Runtime, *, stop: asyncio.Event) -> None:
-    """The embedded mode: poll timers and send the outbox in this process until `stop` is set."""
+async def run_in_process(rt: Runtime, *, stop: asyncio.Event, alive: Path | None = None) -> None:
+    """The embedded mode: poll timers and send the outbox in this process until `stop` is set,
+    saying it is alive (the heartbeat) meanwhile."""
     poll = rt.settings.poll_seconds
 
     async def timers_loop() -> None:
@@ -52,7 +55,8 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event) -> None:
                 log.exception("ошибка очистки данных по срокам хранения")
             await sleep_or_stop(stop, RETENTION_SECONDS)
 
-    await asyncio.gather(timers_loop(), sender_loop(), digest_loop(), retention_loop())
+    beat = beat_until(rt.sm, rt.clock, name=process_name(WORKER), stop=stop, alive=alive)
+    await asyncio.gather(timers_loop(), sender_loop(), digest_loop(), retention_loop(), beat)
 
 
 DIGEST_CHECK_SECONDS = 300  # the Monday note goes out within five minutes of 09:00

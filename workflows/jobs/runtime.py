@@ -22,6 +22,11 @@ RUNTIME_HOOKS: list[Callable[["Runtime"], None]] = []
 Fetch = Callable[[str], Awaitable[bytes]]
 
 
+def clock_for(settings: Settings) -> Clock:
+    """The wall clock, or a test's or demo's clock file."""
+    return FileClock(settings.fake_clock_file) if settings.fake_clock_file else SystemClock()
+
+
 @dataclass
 class Runtime:
     """What the jobs need: the database, the clock, the settings and the channel ports."""
@@ -39,12 +44,12 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, *, clock: Clock | None = None) -> "Runtime":
         engine = make_engine(settings.database_url)
-        if clock is None:
-            clock = (
-                FileClock(settings.fake_clock_file) if settings.fake_clock_file else SystemClock()
-            )
         rt = cls(
-            engine, make_sessionmaker(engine), clock, settings, {Channel.console: ConsolePort()}
+            engine,
+            make_sessionmaker(engine),
+            clock or clock_for(settings),
+            settings,
+            {Channel.console: ConsolePort()},
         )
         for hook in RUNTIME_HOOKS:
             hook(rt)

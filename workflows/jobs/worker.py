@@ -7,10 +7,15 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.db import make_engine, make_sessionmaker
 from models.settings import Settings, get_settings
 from workflows.escalation.firing import next_due_at
+from workflows.jobs.heartbeat import WORKER, alive_file, beat_until, process_name
 from workflows.jobs.loop import sleep_or_stop
-from workflows.jobs.runtime import Runtime
+from workflows.jobs.runtime import Runtime, clock_for
 from workflows.jobs.tasks import fire_timers, make_due_digests, prune_data, send_outbox
 
 log = logging.getLogger(__name__)
@@ -109,15 +114,30 @@ def arq_settings(settings: Settings) -> type:
 
 async def run_arq_supervised(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Run the arq worker and start it again when Redis goes away: arq alone exits on an outage,
-    and since every job re-reads Postgres, a restarted worker just carries on."""
+    and since every job re-reads Postgres, a restarted worker just carries on. The heartbeat
+    beats while the worker runs (not while it waits for Redis)."""
+    engine = make_engine(settings.database_url)
+    try:
+        await _supervise(settings, make_sessionmaker(engine), stop or asyncio.Event())
+    finally:
+        await engine.dispose()
+
+
+async def _supervise(
+    settings: Settings, sm: async_sessionmaker[AsyncSession], stop: asyncio.Event
+) -> None:
     from arq.worker import create_worker
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
-    stop = stop or asyncio.Event()
+    clock, name = clock_for(settings), process_name(WORKER)
     delay = 1.0
     while not stop.is_set():
         worker = create_worker(arq_settings(settings), handle_signals=False)
+        beating = asyncio.Event()
+        beat = asyncio.create_task(
+            beat_until(sm, clock, name=name, stop=beating, alive=alive_file(WORKER))
+        )
         try:
             main = asyncio.create_task(worker.main())
             stopper = asyncio.create_task(stop.wait())
@@ -129,9 +149,12 @@ async def run_arq_supervised(settings: Settings, *, stop: asyncio.Event | None =
                 main.cancel()
             delay = 1.0
         except (RedisConnectionError, RedisTimeoutError, OSError) as e:
+            beating.set()  # not alive while waiting for Redis
             log.warning("Redis недоступен (%s): перезапуск через %.0f с", type(e).__name__, delay)
             await sleep_or_stop(stop, delay)
             delay = min(delay * 2, 30.0)
         finally:
+            beating.set()
+            await asyncio.gather(beat, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await worker.close()

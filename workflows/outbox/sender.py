@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel, Outbox, OutboxStatus
 from workflows.core.clock import Clock, backoff
 from workflows.notifications.notify import do_alert_operators
+from workflows.outbox.counters import count_send
 from workflows.outbox.limits import Limits
 from workflows.outbox.plain import render_plain
 from workflows.outbox.ports import ChannelPort, Notice, PermanentFailure, RetryAfter
@@ -145,6 +146,7 @@ class Sender:
             until = self.clock.now() + timedelta(seconds=e.seconds)
             self.limits.channel_next[e.budget or row.channel] = until  # the bot is throttled
             await self._set(row, next_attempt_at=until, last_error=str(e))
+            count_send(row.channel, "429")
             return 0
         except PermanentFailure as e:
             await self._fail(row, str(e)[:500], permanent=True)
@@ -155,6 +157,7 @@ class Sender:
         await self._set(
             row, status=OutboxStatus.sent, sent_at=self.clock.now(), attempts=row.attempts + 1
         )
+        count_send(row.channel, "ok")
         return 1
 
     async def _set_many(self, ids: list[int], **values: Any) -> None:
@@ -176,17 +179,24 @@ class Sender:
                 last_error=error,
                 next_attempt_at=self.clock.now() + backoff(attempts),
             )
+            count_send(row.channel, "retry")
             return
         log.warning("уведомление #%s не доставлено после %s попыток: %s", row.id, attempts, error)
         async with self.sm() as session:
             await session.execute(
                 update(Outbox)
                 .where(col(Outbox.id) == row.id)
-                .values(status=OutboxStatus.dead, attempts=attempts, last_error=error)
+                .values(
+                    status=OutboxStatus.dead,
+                    attempts=attempts,
+                    last_error=error,
+                    next_attempt_at=self.clock.now(),  # a dead row's: when it was given up
+                )
             )
             if row.kind != "dead_letter" and row.municipality_id is not None:
                 await self._alert_operators(session, row, error)
             await session.commit()
+        count_send(row.channel, "dead")
 
     async def _alert_operators(self, session: AsyncSession, row: Outbox, error: str) -> None:
         payload = {
