@@ -55,7 +55,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
     config = uvicorn.Config(
         app_,
         host=host or settings.api_host,
-        port=port or settings.api_port,
+        port=settings.api_port if port is None else port,  # 0: any free port
         log_level="info",
     )
     server = uvicorn.Server(config)
