@@ -29,8 +29,12 @@ class CitizenIdentity(SQLModel, table=True):
 
 
 class Consent(SQLModel, table=True):
+    """Consent to an operator: the municipality's administration (None: given before
+    municipalities were named, where the bot served one)."""
+
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     citizen_id: int = Field(foreign_key="citizen.id", index=True, sa_type=BigId)
+    municipality_id: int | None = Field(default=None, foreign_key="municipality.id", sa_type=BigId)
     text_version: str = Field(max_length=32)
     given_at: datetime = Field(sa_type=UTCDateTime)
     channel: Channel

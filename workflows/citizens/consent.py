@@ -4,7 +4,8 @@ it)."""
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlalchemy import or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Citizen, CitizenIdentity, Consent, ConsentText
@@ -21,8 +22,11 @@ async def check_give_consent(
     text_version: str,
     text: str,
     now: datetime,
+    municipality_id: int | None = None,
 ) -> Citizen:
-    """Record consent to personal data processing (152-ФЗ) and the citizen it creates."""
+    """Record consent to personal data processing (152-ФЗ), given to the municipality's
+    administration, and the citizen it creates (a citizen who consented to another one keeps
+    their record and gains a consent)."""
     async with committing(session):
         await do_keep_consent_text(session, version=text_version, text=text, now=now)
         citizen = await get_citizen_by_identity(session, channel=channel, external_id=external_id)
@@ -44,9 +48,14 @@ async def check_give_consent(
                 )
             else:  # the old citizen was erased: the account starts afresh
                 identity.citizen_id = citizen.id or 0
+        if await get_consented(
+            session, citizen_id=citizen.id or 0, municipality_id=municipality_id
+        ):
+            return citizen
         session.add(
             Consent(
                 citizen_id=citizen.id or 0,
+                municipality_id=municipality_id,
                 text_version=text_version,
                 given_at=now,
                 channel=channel,
@@ -69,3 +78,21 @@ async def do_keep_consent_text(
         raise Invalid(
             f"текст согласия версии {version} изменился: задайте новую версию (CONSENT_VERSION)"
         )
+
+
+async def get_consented(
+    session: AsyncSession, *, citizen_id: int, municipality_id: int | None
+) -> bool:
+    """Whether the citizen's consent covers this municipality: one given to it, or one given
+    before consents named a municipality (a bot serving one)."""
+    query = select(Consent.id).where(
+        Consent.citizen_id == citizen_id, col(Consent.withdrawn_at).is_(None)
+    )
+    if municipality_id is not None:
+        query = query.where(
+            or_(
+                col(Consent.municipality_id).is_(None),
+                col(Consent.municipality_id) == municipality_id,
+            )
+        )
+    return (await session.exec(query.limit(1))).first() is not None

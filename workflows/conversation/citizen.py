@@ -113,6 +113,7 @@ async def consent(t: Turn, _: Choice) -> None:
             external_id=t.chat.user_id,
             text_version=tc.CONSENT_VERSION,
             text=tc.CONSENT_TEXT,
+            municipality_id=t.chat.municipality_id,
             now=t.rt.clock.now(),
         )
     # The consent button stays on the greeting: pressing it again is harmless, and editing it

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Citizen, DialogState, Municipality, Staff
+from workflows.citizens.consent import get_consented
 from workflows.citizens.identity import get_citizen_by_identity
 from workflows.conversation.parts import (
     Event,
@@ -152,9 +153,7 @@ async def _turn(rt: Runtime, *, chat: Chat, event: Event, key: str, route: Handl
             event=event,
             key=key,
             staff=await _staff_of(s, chat),
-            citizen=await get_citizen_by_identity(
-                s, channel=chat.channel, external_id=chat.user_id
-            ),
+            citizen=await get_consented_citizen(s, chat),
             state=row.state,
             data={k: v for k, v in row.data.items() if not k.startswith("_")},
         )
@@ -194,6 +193,18 @@ async def _lock_row(session: AsyncSession, key: str, rt: Runtime) -> DialogState
         session.add(row)
         await session.flush()
     return row
+
+
+async def get_consented_citizen(session: AsyncSession, chat: Chat) -> Citizen | None:
+    """The citizen behind the chat, if their consent covers the municipality of this turn (one
+    who consented to another municipality of a shared bot is asked again: another operator)."""
+    citizen = await get_citizen_by_identity(session, channel=chat.channel, external_id=chat.user_id)
+    if citizen is None or citizen.id is None:
+        return None
+    covered = await get_consented(
+        session, citizen_id=citizen.id, municipality_id=chat.municipality_id
+    )
+    return citizen if covered else None
 
 
 async def _staff_of(session: AsyncSession, chat: Chat) -> Staff | None:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from sqlmodel import col, select
 
 from models import Municipality
-from workflows.conversation.engine import Turn
+from workflows.conversation.engine import Turn, get_consented_citizen
 from workflows.conversation.parts import Choice, Command, Option, Pressed, rich
 from workflows.texts import citizen as tc
 
@@ -31,6 +31,7 @@ async def settled(t: Turn) -> bool:
             await ask(t)  # an old list, or one never shown: ask again
             return False
         t.chat = replace(chat, municipality_id=ev.choice.a)
+        t.citizen = await get_consented_citizen(t.session, t.chat)  # its consent, if any
         t.end()
         muni = await t.session.get(Municipality, ev.choice.a)
         t.say(rich(tc.MUNICIPALITY_CHOSEN, name=muni.name if muni else ""))

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from sqlmodel import select
 
-from models import Channel, Item, Municipality
+from models import Channel, Consent, Item, Municipality
 from tests.fixtures import TEST_SETUP
 from tests.workflows.conversation.talk import Talk, report, runtime
 from workflows.conversation.engine import Chat
@@ -53,8 +53,20 @@ async def test_the_citizen_picks_the_municipality_before_anything(engine, sm, cl
     await talk.send("/municipality")
     assert "О каком муниципалитете" in talk.text()
     await talk.press(names[a])
+    # Another municipality is another operator of personal data (152-ФЗ): consent again.
+    assert names[a] in talk.text() and "согласие" in talk.text()
+    await talk.send("📝 Сообщить о проблеме")
+    assert "Сначала нужно ваше согласие" in talk.text()
+    await talk.send("/start")
+    await talk.press("✅ Согласен(на)")
     await talk.send("📝 Сообщить о проблеме")
     assert "ЖКХ" in talk.labels(), "now reporting to the other one"
+    async with sm() as s:
+        consents = sorted((c.municipality_id or 0) for c in await s.exec(select(Consent)))
+    assert consents == sorted([a, b])
+    await talk.send("/municipality")
+    await talk.press(names[b])
+    assert "Согласие получено" in talk.text(), "the first consent still covers the first one"
 
 
 async def test_a_pick_outside_the_bots_municipalities_is_asked_again(engine, sm, clock):
@@ -81,6 +93,14 @@ async def test_one_person_two_bots_two_conversations(engine, sm, clock):
     await first.send("📝 Сообщить о проблеме")
     await first.press("ЖКХ")
     await second.send("/start")
-    assert "Согласие получено" in second.text(), "one citizen, consent given once"
+    # Another municipality's bot: another operator of personal data, so consent is asked
+    # again (152-ФЗ); the person stays one citizen.
+    assert "«Второй округ»" in second.text() and "согласие" in second.text()
+    await second.press("✅ Согласен(на)")
+    assert "Согласие получено" in second.text()
+    async with sm() as s:
+        consents = list(await s.exec(select(Consent)))
+    assert sorted(c.municipality_id or 0 for c in consents) == sorted([a, b])
+    assert len({c.citizen_id for c in consents}) == 1
     assert await first.state() != await second.state()
     assert (await first.state())[0] is not None, "the first bot's dialog goes on undisturbed"
