@@ -57,6 +57,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
         host=host or settings.api_host,
         port=settings.api_port if port is None else port,  # 0: any free port
         log_level="info",
+        log_config=None,  # uvicorn's lines go through ours (JSON in production, request id)
     )
     server = uvicorn.Server(config)
     mask_access_log()  # after uvicorn configured its loggers

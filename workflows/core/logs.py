@@ -1,0 +1,47 @@
+"""What a log line may say about where it was written: the HTTP request's id, the inbox or
+outbox row being handled (ids only, never chat ids, names or texts), and secrets in URLs masked
+(a Bot API URL carries the bot's token: `/bot<id>:<token>/sendMessage`)."""
+
+import contextlib
+import re
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from types import MappingProxyType
+
+LogValue = str | int
+_context: ContextVar[Mapping[str, LogValue]] = ContextVar(
+    "mcu_log_context", default=MappingProxyType({})
+)
+
+# `/bot123456:AA…/` in Bot API URLs (the bot's id is kept: it is public and tells bots apart);
+# a secret in a query string; a bearer token.
+_BOT_TOKEN = re.compile(r"(bot\d+:)[A-Za-z0-9_-]+")
+_QUERY_SECRET = re.compile(
+    r"((?:api_key|access_token|token|secret|password|key)=)[^&\s\"'#]+", re.IGNORECASE
+)
+_BEARER = re.compile(r"(Bearer\s+)[^\s\"',]+", re.IGNORECASE)
+
+
+@contextlib.contextmanager
+def log_context(**fields: LogValue) -> Iterator[None]:
+    """Every line logged inside carries these fields (nested contexts add to the outer one)."""
+    token = _context.set(MappingProxyType({**_context.get(), **fields}))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def current_log_context() -> Mapping[str, LogValue]:
+    return _context.get()
+
+
+def mask_secrets(text: str) -> str:
+    """The line with tokens in URLs, query secrets and bearer tokens replaced by ***."""
+    if "bot" in text:
+        text = _BOT_TOKEN.sub(r"\1***", text)
+    if "=" in text:
+        text = _QUERY_SECRET.sub(r"\1***", text)
+    if "earer" in text:
+        text = _BEARER.sub(r"\1***", text)
+    return text
