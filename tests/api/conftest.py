@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
@@ -35,11 +36,12 @@ class Api:
 
 
 @contextlib.asynccontextmanager
-async def serve(rt: Runtime) -> AsyncIterator[str]:
-    """Run the app under uvicorn on a free loopback port; yields its base URL."""
+async def serve(rt: Runtime, app: FastAPI | None = None) -> AsyncIterator[str]:
+    """Run the app (by default the API over `rt`) under uvicorn on a free loopback port; yields
+    its base URL."""
     server = uvicorn.Server(  # logging as `mcu api` does: through the root logger, masked
         uvicorn.Config(
-            create_app(rt),
+            app or create_app(rt),
             host="127.0.0.1",
             port=0,
             log_level="info",
