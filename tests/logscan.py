@@ -84,7 +84,7 @@ def find(data: bytes, values: dict[str, str]) -> list[tuple[str, str, int, str]]
         if at >= 0:
             hits.append((what, value, data.count(needle), _line(data, at, values)))
     for what, shape in SHAPES.items():
-        found = shape.findall(data)
+        found = [t for t in shape.findall(data) if t.decode() not in values]  # not twice
         if found:
             token = found[0].decode()
             hits.append((what, token, len(found), _line(data, data.find(found[0]), {token: what})))
