@@ -13,7 +13,8 @@ How it is wired:
   captured in memory.
 - After each test, once its fixtures are torn down, the new bytes of every such file are
   searched (bytes.find per value: a few ms a test); at the session's end what was found is
-  listed (values masked) and the exit status set to failed.
+  listed (values masked) and the exit status set to failed; the logs are kept then (or always
+  with MCU_TEST_KEEP_LOGS=1), else removed.
 """
 
 import logging
@@ -30,6 +31,7 @@ from mcu.logs import make_handler
 from tests.forbidden import SHAPES, forbidden
 
 ENV = "MCU_TEST_LOG_DIR"
+KEEP = "MCU_TEST_KEEP_LOGS"  # set: the logs stay after a clean run too
 _active: "LogScan | None" = None
 
 
@@ -144,14 +146,15 @@ class LogScan:
             self.handler.close()
         if self.findings:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        else:  # kept only to be looked at
+        elif not os.environ.get(KEEP):  # kept only to be looked at
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         tr = terminalreporter
         summary = f"{len(self.offsets)} файлов, {self.scanned / 1e6:.2f} МБ, {self.seconds:.2f} с"
         if not self.findings:
-            tr.write_line(f"Проверка журналов: ничего лишнего ({summary})")
+            kept = f"; журналы в {self.dir}" if os.environ.get(KEEP) else ""
+            tr.write_line(f"Проверка журналов: ничего лишнего ({summary}{kept})")
             return
         tr.write_sep("=", "В журналах тестов — персональные данные или секреты", red=True)
         for f in self.findings:

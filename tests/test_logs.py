@@ -134,3 +134,20 @@ def test_mcu_api_in_json_writes_only_json_lines_with_the_request_id(tmp_path) ->
     mine = [e for e in entries if e.get("request_id") == "json-check-1"]
     assert {e["logger"] for e in mine} == {"api.request_context", "uvicorn.access"}, mine
     assert any(e["logger"] == "uvicorn.error" for e in entries)  # uvicorn's own lines too
+
+
+async def test_the_console_notifier_logs_the_headline_not_the_citizen_s_words(
+    sm, clock, muni, caplog
+) -> None:
+    """Without a messenger notices go to the log: the number and kind, never the text, the
+    address or the answer (what staff read in full on the card)."""
+    caplog.set_level(logging.INFO)
+    words = "Нет воды, звоните: Магомедрасул Гаджиев, +79031234567"
+    await register(sm, clock, muni, words, place_text="ул. Садовая, 5")
+    console = ConsolePort()
+    assert await Sender(sm, clock=clock, ports={Channel.console: console}).run_once() == 1
+    assert "Садовая" in console.sent[0].text  # the notice itself is whole
+    [line] = [r.getMessage() for r in caplog.records if r.name == "workflows.outbox.ports"]
+    assert "ТСТ-2025-000001" in line and f"#{console.sent[0].outbox_id}" in line, line
+    for pii in ("Гаджиев", "+79031234567", "Садовая", "звоните"):
+        assert pii not in line, line

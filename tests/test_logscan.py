@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.forbidden import forbidden, secret
-from tests.logscan import find, masked
+from tests.logscan import ENV, KEEP, find, masked
 from tests.test_embedded import ROOT
 
 LEAKY = """
@@ -49,7 +49,8 @@ def test_logs_nothing_of_note():
 def run_pytest(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     """A separate pytest run with our conftest (and so the scan) over one test file."""
     (tmp_path / "test_sample.py").write_text(source)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {k: v for k, v in os.environ.items() if k not in (ENV, KEEP)}  # a session of its own
+    env["PYTHONPATH"] = str(ROOT)
     args = ["-q", "-p", "tests.conftest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path)]
     return subprocess.run(
         [sys.executable, "-m", "pytest", *args, str(tmp_path / "test_sample.py")],
