@@ -151,3 +151,28 @@ async def test_the_console_notifier_logs_the_headline_not_the_citizen_s_words(
     assert "ТСТ-2025-000001" in line and f"#{console.sent[0].outbox_id}" in line, line
     for pii in ("Гаджиев", "+79031234567", "Садовая", "звоните"):
         assert pii not in line, line
+
+
+async def test_an_update_the_bot_library_refuses_is_logged_without_its_contents(
+    engine, clock, caplog
+) -> None:
+    """pydantic's error text quotes the input (here the whole message: a name, an address);
+    the log line and the inbox row's error name only where and what was wrong."""
+    from aiogram.types import Update
+
+    person = {"id": 5, "is_bot": False, "first_name": "Магомедрасул Гаджиев"}
+    message = {"message_id": 1, "chat": {"id": 5, "type": "private"}, "from": person}
+    payload = {"update_id": 7, "message": {**message, "text": "ул. Садовая, 5"}}  # no date
+
+    async def handle(claimed: ClaimedUpdate) -> None:
+        Update.model_validate(claimed.payload)
+
+    caplog.set_level(logging.INFO)
+    claimed = ClaimedUpdate(id=3, update_id="7", chat_key="5", payload=payload, claim=1)
+    error = await handle_claimed(
+        engine, claimed, handle=handle, clock=clock, lease=timedelta(seconds=30)
+    )
+    assert error is not None and "message.date" in error and "missing" in error, error
+    assert "message.date" in caplog.text
+    for pii in ("Гаджиев", "Садовая"):
+        assert pii not in caplog.text and pii not in error

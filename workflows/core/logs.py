@@ -8,6 +8,8 @@ from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
 
+from pydantic import ValidationError
+
 LogValue = str | int
 _context: ContextVar[Mapping[str, LogValue]] = ContextVar(
     "mcu_log_context", default=MappingProxyType({})
@@ -45,3 +47,13 @@ def mask_secrets(text: str) -> str:
     if "earer" in text:
         text = _BEARER.sub(r"\1***", text)
     return text
+
+
+def describe_invalid(error: BaseException) -> str | None:
+    """A validation error by its places and kinds only (None for any other error): pydantic's
+    own text quotes the input — a whole update, with the citizen's name and words."""
+    if not isinstance(error, ValidationError):
+        return None
+    found = error.errors(include_input=False, include_url=False, include_context=False)
+    places = "; ".join(f"{'.'.join(map(str, e['loc']))} ({e['type']})" for e in found[:10])
+    return f"ValidationError: {error.title}: {places}"

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models import Channel
 from models.db import log_failure
 from workflows.core.clock import Clock
-from workflows.core.logs import log_context
+from workflows.core.logs import describe_invalid, log_context
 from workflows.intake.claims import (
     ClaimedUpdate,
     do_claim_update,
@@ -44,6 +44,10 @@ async def handle_claimed(
         try:
             await handle(claimed)
         except Exception as e:  # one bad update must not stop the rest
+            invalid = describe_invalid(e)
+            if invalid is not None:  # no traceback: its text would quote the update
+                log.error("обновление %s не обработано: %s", claimed.update_id, invalid)
+                return invalid
             log.exception("обновление %s не обработано", claimed.update_id)
             return f"{type(e).__name__}: {e}"
         finally:
