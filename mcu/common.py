@@ -23,12 +23,9 @@ CLI_ADMIN = Actor(kind=ActorKind.staff, role=Role.admin, channel=Channel.cli)
 
 
 def setup_logging() -> None:
-    """JSON lines in production, readable lines otherwise (MCU_LOG_FORMAT decides if set)."""
-    try:
-        fmt = get_settings().log_output
-    except ValueError:  # settings refused: the command itself says why, in plain text
-        fmt = "text"
-    configure_logging(fmt)
+    """JSON lines in production, readable lines otherwise (MCU_LOG_FORMAT decides if set).
+    Refused settings raise SettingsInvalid here: `mcu` prints its one line."""
+    configure_logging(get_settings().log_output)
 
 
 def run_step(fn: Callable[[Runtime], Awaitable[T]]) -> T:

@@ -26,6 +26,8 @@ NAMES = (
     "Иванов И.И.",
     "Иванов",
     "Гражданин Тестовый",
+    "Патимат Алиева",
+    "Алиева",
 )
 PHONES = (
     "+7 999 123-45-67",
@@ -35,6 +37,9 @@ PHONES = (
     "+79281234567",
     "+79001112233",
     "+79990000000",
+    "+7 928 555-44-33",
+    "+7 903 123-45-67",
+    "89281112233",
 )
 ADDRESSES = (
     "ул. Садовая",
@@ -45,17 +50,26 @@ ADDRESSES = (
     "ул. Секретная",
     "Секретная, 7",
     "Дом 12, второй подъезд",
+    "ул. Ленина 5 кв 3",
+)
+# Secrets tests use without wrapping them in secret() (settings, setups, masking).
+SECRETS = (
+    "bootstrap-admin-token-for-masking-test",
+    "Zq4v-8KbWm2rT9yLx6Hc3NfJd7Pa5EsU",
+    "123456:AAF-real-token",
+    "Change-Me-please-to-a-real-secret-value-0123",
+    "your-secret-goes-here-1234567890abcdef",
 )
 # Shapes that are a secret whoever made it (a test, the API, a subprocess): our API tokens.
 SHAPES = {"токен API (mcu_…)": re.compile(rb"mcu_[A-Za-z0-9_-]{43}")}
 
-_secrets: dict[str, str] = {}
+_secrets: dict[str, str] = dict.fromkeys(SECRETS, "секрет")
 
 
 def _phone_forms(phone: str) -> list[str]:
     digits = re.sub(r"\D", "", phone)
-    if len(digits) == 11:
-        return [phone, "+" + digits, digits, "8" + digits[1:]]
+    if len(digits) == 11 and digits[0] in "78":
+        return [phone, "+7" + digits[1:], "7" + digits[1:], "8" + digits[1:]]
     return [phone]
 
 
