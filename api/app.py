@@ -14,6 +14,7 @@ from api.dashboard import router as dashboard
 from api.edge import Edge
 from api.open311 import router as open311
 from api.reports import router as reports
+from api.request_context import RequestContext
 from workflows.core.errors import (
     DomainError,
     Forbidden,
@@ -63,6 +64,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(health.router)
     app.add_middleware(Edge, limit=MAX_BODY)
+    app.add_middleware(RequestContext)  # outermost: Edge's refusals carry the id too
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:

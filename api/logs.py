@@ -1,9 +1,9 @@
-"""Keeping secrets out of the access log: an Open311 `api_key` in a URL is logged masked."""
+"""Keeping secrets out of the access log: an Open311 `api_key` (or any query secret) in a URL
+is logged masked, whatever formatter the access logger writes through."""
 
 import logging
-import re
 
-KEY_IN_URL = re.compile(r"(api_key=)[^&\s]+", re.IGNORECASE)
+from workflows.core.logs import mask_secrets
 
 
 class MaskKeys(logging.Filter):
@@ -11,9 +11,7 @@ class MaskKeys(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                KEY_IN_URL.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
-            )
+            record.args = tuple(mask_secrets(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

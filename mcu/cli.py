@@ -43,6 +43,7 @@ app = Mcu(
     help="МЦУ: обращения граждан, сроки и эскалации.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,  # a crash's locals hold tokens and citizens' data
 )
 
 

@@ -2,7 +2,6 @@
 message and exit code 2), migrating, a municipality by code, applying a setup file, signals."""
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -10,6 +9,7 @@ from typing import TypeVar
 import typer
 from sqlmodel import select
 
+from mcu.logs import setup_logging as configure_logging
 from models import ActorKind, Channel, Municipality, Role
 from models.migrate import upgrade_head
 from models.settings import get_settings
@@ -23,9 +23,9 @@ CLI_ADMIN = Actor(kind=ActorKind.staff, role=Role.admin, channel=Channel.cli)
 
 
 def setup_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """JSON lines in production, readable lines otherwise (MCU_LOG_FORMAT decides if set).
+    Refused settings raise SettingsInvalid here: `mcu` prints its one line."""
+    configure_logging(get_settings().log_output)
 
 
 def run_step(fn: Callable[[Runtime], Awaitable[T]]) -> T:

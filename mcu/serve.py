@@ -1,6 +1,7 @@
 """Running the system: everything in one process, or the API, the worker and the bot apart."""
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from workflows.jobs.heartbeat import BOT, WORKER, alive_file, beat_until, proces
 from workflows.jobs.runtime import Runtime
 
 BOT_NAME = process_name(BOT)
+log = logging.getLogger(__name__)  # service lines go with the rest (JSON in production)
 
 
 def run(
@@ -57,6 +59,7 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
         host=host or settings.api_host,
         port=settings.api_port if port is None else port,  # 0: any free port
         log_level="info",
+        log_config=None,  # uvicorn's lines go through ours (JSON in production, request id)
     )
     server = uvicorn.Server(config)
     mask_access_log()  # after uvicorn configured its loggers
@@ -65,9 +68,12 @@ async def _serve(host: str | None, port: int | None, *, with_jobs: bool) -> None
     if with_jobs:
         tasks.append(asyncio.create_task(run_in_process(rt, stop=stop)))
         tasks += await channel_tasks(rt, stop=stop, wake=wake, vk_wake=vk_wake, watch=True)
-    typer.echo(
-        f"МЦУ запущен: http://{config.host}:{config.port}{'/docs' if settings.docs_shown else ''} "
-        f"(база: {rt.engine.dialect.name}; остановка: Ctrl+C)"
+    log.info(
+        "МЦУ запущен: http://%s:%s%s (база: %s; остановка: Ctrl+C)",
+        config.host,
+        config.port,
+        "/docs" if settings.docs_shown else "",
+        rt.engine.dialect.name,
     )
     try:
         await tasks[0]
@@ -90,12 +96,12 @@ def worker() -> None:
     serve_metrics()
 
     if settings.redis_url:
-        typer.echo("Рабочий процесс arq запущен (Redis: расписание, Postgres: состояние).")
+        log.info("Рабочий процесс arq запущен (Redis: расписание, Postgres: состояние).")
         asyncio.run(until_signal(lambda stop: run_arq_supervised(settings, stop=stop)))
         return
 
     async def go(rt: Runtime) -> None:
-        typer.echo("Рабочий процесс запущен (без Redis, в этом процессе).")
+        log.info("Рабочий процесс запущен (без Redis, в этом процессе).")
         alive = alive_file(WORKER)
         await until_signal(lambda stop: run_in_process(rt, stop=stop, alive=alive))
 
@@ -122,7 +128,7 @@ def bot() -> None:
                     err=True,
                 )
                 raise typer.Exit(2)
-            typer.echo("Боты запущены.")
+            log.info("Боты запущены.")
             beat = beat_until(rt.sm, rt.clock, name=BOT_NAME, stop=stop, alive=alive_file(BOT))
             tasks.append(asyncio.create_task(beat))
             await stop.wait()

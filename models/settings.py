@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     )
     database_url: str = Field(default="sqlite+aiosqlite:///./mcu.db", alias="DATABASE_URL")
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    # Log lines: one JSON object each (for a log collector) or readable text; unset: JSON in
+    # production, text otherwise.
+    log_format: Literal["json", "text"] | None = Field(default=None, alias="MCU_LOG_FORMAT")
     api_host: str = Field(default="127.0.0.1", alias="MCU_API_HOST")
     api_port: int = Field(default=8000, alias="MCU_API_PORT")
     poll_seconds: float = Field(default=5.0, gt=0, le=300, alias="MCU_POLL_SECONDS")
@@ -89,6 +92,10 @@ class Settings(BaseSettings):
             if problems:
                 raise SettingProblems(problems)
         return self
+
+    @property
+    def log_output(self) -> Literal["json", "text"]:
+        return self.log_format or ("json" if self.env == "production" else "text")
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,12 +14,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import metadata
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade_head_async
+from tests import logscan
 from tests.fixtures import TEST_SETUP
 from workflows.core.clock import FakeClock
 from workflows.setup.apply import check_apply_setup
 
 PG_ADMIN = os.environ.get("MCU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("MCU_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logscan.install(config)  # every log line of the run is searched for PII and secrets
 
 
 def pg_url(db: str) -> str:

@@ -16,8 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.forbidden import secret
+from tests.logscan import watch
+
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "embedded-smoke-admin-token"
+TOKEN = secret("embedded-smoke-admin-token", "начальный токен администратора")
 
 
 def free_port() -> int:
@@ -62,7 +65,7 @@ def start_mcu(tmp_path: Path, env: dict[str, str]) -> McuRun:
     """`mcu run --setup setup/bezhta.yaml` as the README says, its output in tmp_path/mcu.log.
     Wait for /healthz yourself (`wait_until` or `healthy`)."""
     port = free_port()
-    path = tmp_path / "mcu.log"
+    path = watch(tmp_path / "mcu.log")  # scanned for PII and secrets (tests/logscan.py)
     with path.open("wb") as log:
         proc = subprocess.Popen(
             ["mcu", "run", "--setup", str(ROOT / "setup" / "bezhta.yaml"), "--port", str(port)],

@@ -72,5 +72,7 @@ class Fleet(Registry[TgBot]):
         return None
 
     async def close(self) -> None:
-        for b in await self.all():
+        """The clients made so far (not the list looked up again: at shutdown the database may
+        be the reason we stop)."""
+        for b in self._bots.values():
             await b.bot.session.close()

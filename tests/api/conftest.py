@@ -8,18 +8,21 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from api.app import create_app
+from api.logs import mask_access_log
 from models import Role, Staff
 from models.db import make_sessionmaker
 from models.settings import Settings
+from tests.forbidden import secret
 from workflows.core.clock import FakeClock
 from workflows.jobs.runtime import Runtime
 from workflows.staff.tokens import check_create_token
 
-BOOTSTRAP = "bootstrap-admin-token-for-tests-only"
+BOOTSTRAP = secret("bootstrap-admin-token-for-tests-only", "начальный токен администратора")
 
 
 @dataclass
@@ -33,13 +36,20 @@ class Api:
 
 
 @contextlib.asynccontextmanager
-async def serve(rt: Runtime) -> AsyncIterator[str]:
-    """Run the app under uvicorn on a free loopback port; yields its base URL."""
-    server = uvicorn.Server(
+async def serve(rt: Runtime, app: FastAPI | None = None) -> AsyncIterator[str]:
+    """Run the app (by default the API over `rt`) under uvicorn on a free loopback port; yields
+    its base URL."""
+    server = uvicorn.Server(  # logging as `mcu api` does: through the root logger, masked
         uvicorn.Config(
-            create_app(rt), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+            app or create_app(rt),
+            host="127.0.0.1",
+            port=0,
+            log_level="info",
+            log_config=None,
+            lifespan="off",
         )
     )
+    mask_access_log()
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
@@ -77,5 +87,7 @@ async def api(engine: AsyncEngine, sm, clock: FakeClock, muni: int) -> AsyncIter
             staff_id=None,
             now=clock.now(),
         )
+    for who, token in tokens.items():
+        secret(token, f"токен API ({who})")
     async with serve(rt) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
         yield Api(client, rt, tokens)

@@ -19,14 +19,15 @@ from models.db import make_sessionmaker
 from models.settings import Settings
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.people import UserHandle
+from tests.forbidden import secret
 from workflows.core.clock import ShiftedClock
 from workflows.jobs.loop import run_in_process
 from workflows.jobs.runtime import Runtime
 from workflows.outbox.ports import ConsolePort
 from workflows.staff.invites import check_create_invite
 
-TOKEN = "123456:TEST-token-for-the-emulator"
-SECRET = "webhook-secret-for-tests"
+TOKEN = secret("123456:TEST-token-for-the-emulator", "токен бота Telegram")
+SECRET = secret("webhook-secret-for-tests", "секрет вебхука Telegram")
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -75,6 +76,7 @@ class System:
         async with self.rt.sm() as s:
             staff = (await s.exec(select(Staff).where(Staff.code == code))).one()
             invite = await check_create_invite(s, staff_id=staff.id or 0, now=self.clock.now())
+        secret(invite, "приглашение сотрудника")
         user = self.user(uid, code)
         await user.start(payload=invite)
         await self.expect(user, "подключены")

@@ -14,6 +14,7 @@ from aiogram import Dispatcher, F, Router
 from aiogram.types import Message
 
 from bot.telegram.runner import attach_port, dispatch_loop, make_bot, poll
+from mcu.logs import setup_logging
 from models.settings import Settings
 from workflows.jobs.runtime import Runtime
 
@@ -33,6 +34,7 @@ def echo_router() -> Router:
 
 
 async def main() -> None:
+    setup_logging("text")  # as `mcu bot` writes its lines
     rt = Runtime.create(Settings())
     bot = make_bot(rt)
     attach_port(rt, bot)

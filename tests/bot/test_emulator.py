@@ -35,8 +35,9 @@ from aiohttp import web
 
 from tests.bot.emulator import BotApiEmulator, ManualClock
 from tests.bot.tg_html import EntityParseError, parse_html, strip_formatted
+from tests.forbidden import secret
 
-TOKEN = "123456:TEST-token"
+TOKEN = secret("123456:TEST-token", "токен бота Telegram")
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"

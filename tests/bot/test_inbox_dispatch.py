@@ -26,6 +26,7 @@ from models.settings import Settings
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.harness import TOKEN, running_system, text_of
 from tests.bot.people import UserHandle
+from tests.logscan import watch
 from workflows.core.clock import ShiftedClock
 from workflows.jobs.runtime import Runtime
 from workflows.outbox.ports import ConsolePort
@@ -160,7 +161,7 @@ def start_proc(
         INBOX_PROC_POLL="1" if poll_ else "0",
         **env,
     )
-    out = log.open("ab")
+    out = watch(log).open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.bot.inbox_proc"],
         cwd=ROOT,

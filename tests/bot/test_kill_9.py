@@ -15,6 +15,7 @@ from models import Inbox, Item, Outbox
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.harness import TOKEN, text_of
 from tests.helpers import staff
+from tests.logscan import log_path
 
 
 def start_bot(pg_database: str, emu: BotApiEmulator) -> subprocess.Popen[bytes]:
@@ -33,7 +34,7 @@ def start_bot(pg_database: str, emu: BotApiEmulator) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "mcu", "run", "--port", "0"],
         env=env,
-        stdout=open(os.environ.get("MCU_KILL9_LOG", os.devnull), "ab"),
+        stdout=open(os.environ.get("MCU_KILL9_LOG") or log_path("kill9-mcu-run"), "ab"),
         stderr=subprocess.STDOUT,
     )
 

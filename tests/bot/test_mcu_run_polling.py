@@ -8,6 +8,7 @@ import pytest
 
 from tests.bot.emulator import BotApiEmulator
 from tests.bot.harness import TOKEN, text_of
+from tests.forbidden import secret
 from tests.test_embedded import embedded_env, mcu_running
 
 
@@ -39,6 +40,7 @@ async def test_mcu_run_polls_telegram(tmp_path: Path) -> None:
             ).stdout
             code = re.search(r"start=(\S+)", invite)
             assert code, invite
+            secret(code.group(1), "приглашение сотрудника")
             officer = emu.user(7002, first_name="Сотрудник")
             await officer.start(payload=code.group(1))
             joined = await emu.wait_until(officer.last_from_bot, 20)

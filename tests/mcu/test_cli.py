@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.logscan import record
 from tests.test_embedded import ROOT
 
 LEAKY = "Hx7Leaky9Qw"  # a webhook secret too short for production; none of it may be printed
@@ -35,9 +36,11 @@ def clean_env(**values: str) -> dict[str, str]:
 
 
 def mcu(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    done = subprocess.run(
         ["mcu", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
     )
+    record("mcu-cli", done.stderr)  # its log lines and refusals are scanned too
+    return done
 
 
 def assert_one_clean_line(out: subprocess.CompletedProcess[str], *names: str) -> str:

@@ -17,6 +17,7 @@ from models.settings import TIMER_MAX_ATTEMPTS
 from workflows.calendar.deadlines import LadderStep, ladder_of
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
+from workflows.core.logs import log_context
 from workflows.escalation.retries import Claimed, Failure, do_record_failures
 from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.effects import ActionInput
@@ -105,7 +106,8 @@ async def fire_batch(
     batch = Batch(now)
     for t in claimed:
         try:
-            await _fire(session, batch, timer=t, item=items[t.item_id])
+            with log_context(timer=t.id):
+                await _fire(session, batch, timer=t, item=items[t.item_id])
         except Exception as e:  # whatever it is, it is this timer's failure and no other's
             batch.failed.append((t, e))
     batch.failed += await _write(session, batch.fired, now)

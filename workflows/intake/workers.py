@@ -11,7 +11,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import Channel
+from models.db import log_failure
 from workflows.core.clock import Clock
+from workflows.core.logs import describe_invalid, log_context
 from workflows.intake.claims import (
     ClaimedUpdate,
     do_claim_update,
@@ -34,18 +36,23 @@ async def handle_claimed(
 ) -> str | None:
     """Run the handler on a claimed update, renewing the lease meanwhile; the error to record
     (None: it went well). A failing update is recorded and skipped: it cannot block its chat."""
-    if claimed.claim > MAX_CLAIMS:
-        log.error("обновление %s: брошено после %s попыток", claimed.update_id, MAX_CLAIMS)
-        return f"abandoned: claimed {MAX_CLAIMS} times, never finished"
-    renewing = asyncio.create_task(_keep_claim(engine, claimed, clock=clock, lease=lease))
-    try:
-        await handle(claimed)
-    except Exception as e:  # one bad update must not stop the rest
-        log.exception("обновление %s не обработано", claimed.update_id)
-        return f"{type(e).__name__}: {e}"
-    finally:
-        renewing.cancel()
-    return None
+    with log_context(inbox=claimed.id):  # every line about it names its row, nothing more
+        if claimed.claim > MAX_CLAIMS:
+            log.error("обновление %s: брошено после %s попыток", claimed.update_id, MAX_CLAIMS)
+            return f"abandoned: claimed {MAX_CLAIMS} times, never finished"
+        renewing = asyncio.create_task(_keep_claim(engine, claimed, clock=clock, lease=lease))
+        try:
+            await handle(claimed)
+        except Exception as e:  # one bad update must not stop the rest
+            invalid = describe_invalid(e)
+            if invalid is not None:  # no traceback: its text would quote the update
+                log.error("обновление %s не обработано: %s", claimed.update_id, invalid)
+                return invalid
+            log.exception("обновление %s не обработано", claimed.update_id)
+            return f"{type(e).__name__}: {e}"
+        finally:
+            renewing.cancel()
+        return None
 
 
 async def process_next(
@@ -122,7 +129,7 @@ async def run_inbox_workers(
                 rested = False
                 await drain(claimed)
             except Exception:  # the database went away: try again shortly
-                log.exception("очередь входящих недоступна")
+                log_failure(log, "очередь входящих недоступна")
                 await _sleep_or_stop(stop, poll_seconds)
                 continue
             if claimed is not None:

@@ -6,6 +6,7 @@ import contextlib
 import logging
 from pathlib import Path
 
+from models.db import log_failure
 from workflows.escalation.firing import next_due_at
 from workflows.jobs.heartbeat import WORKER, beat_until, process_name
 from workflows.jobs.runtime import Runtime
@@ -27,7 +28,7 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event, alive: Path | None
                     nxt = await next_due_at(s)
                 wait = poll if nxt is None else (nxt - rt.clock.now()).total_seconds()
             except Exception:  # keep polling: the next round retries what failed
-                log.exception("ошибка опроса таймеров")
+                log_failure(log, "ошибка опроса таймеров")
                 wait = poll
             await sleep_or_stop(stop, min(max(wait, 0.05), poll))
 
@@ -36,7 +37,7 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event, alive: Path | None
             try:
                 await send_outbox(rt, stop=stop)
             except Exception:
-                log.exception("ошибка отправки уведомлений")
+                log_failure(log, "ошибка отправки уведомлений")
             await sleep_or_stop(stop, min(1.0, poll))
 
     async def digest_loop() -> None:
@@ -44,7 +45,7 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event, alive: Path | None
             try:
                 await make_due_digests(rt)
             except Exception:
-                log.exception("ошибка подготовки недельной записки")
+                log_failure(log, "ошибка подготовки недельной записки")
             await sleep_or_stop(stop, DIGEST_CHECK_SECONDS)
 
     async def retention_loop() -> None:

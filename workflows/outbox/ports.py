@@ -66,7 +66,8 @@ class ChannelPort(Protocol):
 
 
 class ConsolePort:
-    """Until a messenger is configured: notices go to the log (no citizen personal data in them)."""
+    """Until a messenger is configured: notices go to the log, their headline only (kind and
+    number): the rest holds the citizen's words, address and answers, not for a log."""
 
     per_second = 1000.0
     self_paced = False
@@ -79,10 +80,17 @@ class ConsolePort:
 
     async def send(self, notice: Notice) -> None:
         self.sent.append(notice)
-        log.info(
-            "уведомление #%s → %s [%s]\n%s",
+        to = (
+            f"сотрудник {notice.staff_id}"
+            if notice.staff_id
+            else f"житель {notice.citizen_id}"
+            if notice.citizen_id
+            else "чат"
+        )
+        log.info(  # whom by our ids: a chat id (a fallback for a channel's row) is theirs
+            "уведомление #%s → %s [%s]: %s",
             notice.outbox_id,
-            notice.chat_id,
+            to,
             notice.kind,
-            notice.text,
+            notice.text.partition("\n")[0],
         )

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, Outbox, OutboxStatus
 from workflows.core.clock import Clock, backoff
+from workflows.core.logs import log_context
 from workflows.notifications.notify import do_alert_operators
 from workflows.outbox.counters import count_send
 from workflows.outbox.limits import Limits
@@ -109,6 +110,10 @@ class Sender:
             await self._set_many(ids, next_attempt_at=self.clock.now())
 
     async def _deliver(self, row: Outbox) -> int:
+        with log_context(outbox=row.id or 0):  # the row's id on its lines, never its chat
+            return await self._deliver_row(row)
+
+    async def _deliver_row(self, row: Outbox) -> int:
         port = self.ports.get(row.channel) or self.ports.get(Channel.console)
         if port is None:
             await self._fail(row, "нет канала доставки", permanent=True)

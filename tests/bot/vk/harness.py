@@ -23,14 +23,15 @@ from tests.bot.harness import System as TelegramSide
 from tests.bot.harness import serve
 from tests.bot.vk.emulator import VkApiEmulator
 from tests.bot.vk.people import UserHandle
+from tests.forbidden import secret
 from workflows.core.clock import ShiftedClock
 from workflows.jobs.loop import run_in_process
 from workflows.jobs.runtime import Runtime
 from workflows.outbox.ports import ConsolePort
 
 GROUP = 229000001
-VK_TOKEN = "vk1.a.community-token-for-tests"
-VK_SECRET = "callback-secret-for-tests"
+VK_TOKEN = secret("vk1.a.community-token-for-tests", "ключ сообщества VK")
+VK_SECRET = secret("callback-secret-for-tests", "секрет Callback API VK")
 CONFIRMATION = "a1b2c3d4"
 
 
@@ -127,12 +128,12 @@ async def running_vk(
     await tg.start()
     tg.add_bot(TG_TOKEN, username="mcu_test_bot")
     for token in bots:
-        tg.add_bot(token, username=f"mcu_bot_{token.split(':')[0]}")
+        tg.add_bot(secret(token, "токен бота Telegram"), username=f"mcu_bot_{token.split(':')[0]}")
     vk = VkApiEmulator()
     await vk.start()
     vk.add_group(GROUP, VK_TOKEN, "Администрация Тестового округа")
     for group_id, token in groups:
-        vk.add_group(group_id, token, f"Сообщество {group_id}")
+        vk.add_group(group_id, secret(token, "ключ сообщества VK"), f"Сообщество {group_id}")
     values: dict[str, Any] = {
         "MCU_ENV": "test",
         "MCU_POLL_SECONDS": 0.2,

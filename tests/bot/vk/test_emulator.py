@@ -22,9 +22,10 @@ from vk_api.keyboard import VkKeyboard, VkKeyboardColor
 from tests.bot.vk.client import vk_for
 from tests.bot.vk.emulator import Limits, ManualClock, UserHandle, VkApiEmulator
 from tests.bot.vk.vk_media import TINY_PNG, png
+from tests.forbidden import secret
 
 GROUP = 218_000_001
-TOKEN = "vk1.a.community-token"
+TOKEN = secret("vk1.a.community-token", "ключ сообщества VK")
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import itertools
 
 from bot.vk.transport import VkClient
 from tests.bot.vk.emulator import VkApiEmulator
+from tests.forbidden import secret
 
 GROUP = 218_000_002
-TOKEN = "vk1.a.community-token-transport"
+TOKEN = secret("vk1.a.community-token-transport", "ключ сообщества VK")
 
 
 async def no_turns(chat: str | None) -> None:

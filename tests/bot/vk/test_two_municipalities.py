@@ -10,6 +10,7 @@ from models import Item, Staff
 from tests.bot.harness import text_of
 from tests.bot.vk.harness import VkSystem, running_vk
 from tests.fixtures import TEST_SETUP
+from tests.forbidden import secret
 from workflows.setup.apply import check_apply_setup
 from workflows.staff.invites import check_create_invite
 
@@ -35,6 +36,7 @@ async def staff_of(sys: VkSystem, municipality_id: int, code: str, uid: int, tok
             )
         ).one()
         invite = await check_create_invite(s, staff_id=staff.id or 0, now=sys.clock.now())
+    secret(invite, "приглашение сотрудника")
     user = sys.tg.emu.user(uid, code, bot=token)
     await user.start(payload=invite)
     await sys.tg.expect(user, "подключены")

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from models import ItemEvent, Timer, TimerStatus
 from tests.bulk import bulk_due
+from tests.logscan import log_path
 from workflows.core.clock import FakeClock
 from workflows.escalation.firing import run_due_timers
 
@@ -49,12 +50,10 @@ def worker_env(pg_database: str, **extra: str) -> dict[str, str]:
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "mcu", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with log_path("mcu-worker").open("ab") as out:  # scanned for PII and secrets
+        return subprocess.Popen(
+            [sys.executable, "-m", "mcu", "worker"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 async def wait_for(sm, predicate, timeout: float = 60.0) -> tuple[int, int, int]:

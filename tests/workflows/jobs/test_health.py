@@ -12,6 +12,7 @@ from models.db import make_engine, make_sessionmaker
 from models.settings import Settings
 from tests.conftest import REDIS_URL
 from tests.helpers import outbox
+from tests.logscan import log_path
 from tests.workflows.outbox.test_outbox import RecordingPort, fill, sender
 from workflows.core.clock import SystemClock
 from workflows.jobs.health import get_readiness
@@ -191,9 +192,10 @@ async def test_the_arq_worker_beats_while_it_runs_and_says_goodbye(engine, sm, c
     url = pg_url(engine.url.database or "")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     env.update(DATABASE_URL=url, REDIS_URL=REDIS_URL, TMPDIR=str(tmp_path), MCU_WEEKLY_NOTE="0")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mcu", "worker"], env=env, stdout=subprocess.DEVNULL
-    )
+    with log_path("mcu-worker-health").open("ab") as out:  # scanned (tests/logscan.py)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mcu", "worker"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     # Real time: the worker's beats carry the wall clock.
     rt = runtime(engine, sm, SystemClock(), REDIS_URL=REDIS_URL)
     try:

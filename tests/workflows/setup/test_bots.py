@@ -8,6 +8,7 @@ from sqlmodel import select
 from models import Channel, ChannelBot
 from models.settings import Settings
 from tests.fixtures import TEST_SETUP
+from tests.logscan import record
 from workflows.core.errors import Invalid
 from workflows.setup.apply import check_apply_setup, parse_setup
 from workflows.setup.bots import get_bot_specs, resolve_secret
@@ -136,6 +137,8 @@ def test_an_invite_names_the_municipality_s_own_bot(tmp_path):
             ["mcu", "invite", "water", "--municipality", "bezhta"],
         )
     ]
+    for out in outputs:
+        record("mcu-cli", out.stderr)  # their log lines (stdout is what they answer)
     assert "T4_TG не задана" in outputs[1].stdout, "the missing secret is a warning"
     assert "https://t.me/bezhta_own_bot?start=" in outputs[2].stdout
 
