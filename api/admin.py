@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, HTTPException, Path
 
 from api.deps import Rt, Session, require
+from api.refusals import refusals
 from api.schemas import MAX_ID, TokenCreate, TokenPublic
 from models import Municipality, Role, Staff
 from workflows.core.actors import Actor
@@ -14,7 +15,7 @@ from workflows.setup.read import get_municipalities, get_setup
 from workflows.staff.invites import check_create_invite
 from workflows.staff.tokens import check_create_token, check_revoke_token, get_tokens
 
-router = APIRouter(prefix="/api/v1", tags=["admin"])
+router = APIRouter(prefix="/api/v1", tags=["admin"], responses=refusals(401, 403, 404, 422))
 Admin = Annotated[Actor, Depends(require(Role.admin))]
 Inviter = Annotated[Actor, Depends(require(Role.admin, Role.head))]
 Reader = Annotated[Actor, Depends(require(Role.admin, Role.head, Role.operator, Role.curator))]

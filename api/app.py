@@ -13,6 +13,7 @@ from api import admin, health, items, vk, webhooks
 from api.dashboard import router as dashboard
 from api.edge import Edge
 from api.open311 import router as open311
+from api.refusals import EVERYWHERE, russian
 from api.reports import router as reports
 from api.request_context import RequestContext
 from workflows.core.errors import (
@@ -53,6 +54,7 @@ def create_app(rt: Runtime) -> FastAPI:
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
+        responses=EVERYWHERE,
     )
     app.state.rt = rt
     app.include_router(items.router)
@@ -77,7 +79,9 @@ def create_app(rt: Runtime) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers: dict[str, Any] = dict(exc.headers or {})
-        return problem(exc.status_code, "http_" + str(exc.status_code), str(exc.detail), **headers)
+        return problem(
+            exc.status_code, "http_" + str(exc.status_code), russian(exc.detail), **headers
+        )
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import Caller, Rt, Session, require
+from api.refusals import refusals
 from api.schemas import (
     MAX_ID,
     ActionBody,
@@ -25,7 +26,7 @@ from workflows.items.queries import get_items, get_timeline
 from workflows.items.register import REGISTRARS, NewItem, check_register_item
 from workflows.items.transitions import Action
 
-router = APIRouter(prefix="/api/v1/items", tags=["items"])
+router = APIRouter(prefix="/api/v1/items", tags=["items"], responses=refusals(401, 403, 404, 422))
 ItemId = Annotated[int, Path(gt=0, le=MAX_ID, description="id обращения")]
 # Personal data: for those who handle items; the curator reads figures, not people.
 PII_READERS = REGISTRARS
@@ -119,7 +120,7 @@ async def read_item(
     return detail
 
 
-@router.post("/{item_id}/actions/{action}", response_model=ItemPublic)
+@router.post("/{item_id}/actions/{action}", response_model=ItemPublic, responses=refusals(409))
 async def act_on_item(
     item_id: ItemId,
     action: Action,

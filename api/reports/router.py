@@ -7,8 +7,11 @@ sector.
 
 from fastapi import APIRouter
 
+from api.refusals import refusals
 from api.reports import figures, lists
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(
+    prefix="/api/v1/reports", tags=["reports"], responses=refusals(401, 403, 404, 422)
+)
 router.include_router(figures.router)
 router.include_router(lists.router)

@@ -1,0 +1,92 @@
+"""What schemathesis found, each pinned down: refusals in the form the schema declares (the API's
+`{"error", "reason"}`, Open311's `[{"code", "description"}]` under /open311/, also when the
+edge refuses), in Russian, and every refusal a route really gives declared in /openapi.json."""
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from models import Item
+from tests.api.conftest import Api
+
+
+async def count_items(sm) -> int:
+    async with sm() as s:
+        return (await s.exec(select(func.count()).select_from(Item))).one()
+
+
+@pytest.mark.parametrize(
+    "method,url,kw",
+    [
+        (
+            "POST",
+            "/open311/v2/requests.json",
+            {
+                "content": "service_code=zhkh&description=a%00b",
+                "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+            },
+        ),
+        ("GET", "/open311/v2/requests.json?jurisdiction_id=a%00", {}),
+        ("GET", "/open311/v2/requests/%00.json", {}),
+    ],
+    ids=["form", "query", "path"],
+)
+async def test_a_nul_under_open311_is_refused_in_open311_form(api: Api, sm, method, url, kw):
+    before = await count_items(sm)
+    headers = {"X-Api-Key": api.tokens["operator"], **kw.pop("headers", {})}
+    r = await api.client.request(method, url, headers=headers, **kw)
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert isinstance(body, list) and body[0]["code"] == 400, body
+    assert "NUL" in body[0]["description"]
+    assert await count_items(sm) == before
+
+
+async def test_a_body_too_large_under_open311_is_refused_in_open311_form(api: Api):
+    r = await api.client.post(
+        "/open311/v2/requests.json",
+        content=b"description=" + b"a" * 2_100_000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 413, r.text
+    assert r.json()[0]["code"] == 413
+
+
+async def test_a_json_body_not_in_utf8_is_refused_in_russian(api: Api, muni, sm):
+    before = await count_items(sm)
+    r = await api.client.post(
+        "/api/v1/items",
+        headers={**api.auth("operator"), "Content-Type": "application/json"},
+        content=b'{"text": "\xff\xfe\xfa"}',
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["reason"] == "тело запроса не разобрано: нужен JSON в UTF-8"
+    assert await count_items(sm) == before
+
+
+async def test_an_unknown_address_is_refused_in_russian(api: Api):
+    r = await api.client.get("/api/v1/nothing-here", headers=api.auth("admin"))
+    assert r.status_code == 404
+    assert r.json() == {"error": "http_404", "reason": "такого адреса нет"}
+
+
+async def test_the_schema_declares_the_refusals_routes_give(api: Api):
+    """401 without a token, 404 for an id, 409 for a stale action, the edge's 400 and 413: each
+    in the schema with the error body, instead of FastAPI's unused `{"detail": …}` for 422."""
+    paths = (await api.client.get("/openapi.json")).json()["paths"]
+    act = paths["/api/v1/items/{item_id}/actions/{action}"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "413", "422"} <= set(act)
+    problem = {"$ref": "#/components/schemas/Problem"}
+    assert act["422"]["content"]["application/json"]["schema"] == problem
+    for path, ops in paths.items():
+        for method, op in ops.items():
+            codes = set(op["responses"])
+            assert {"400", "413"} <= codes, (method, path, codes)
+            if path.startswith("/api/v1/"):
+                assert {"401", "403", "422"} <= codes, (method, path, codes)
+    assert paths["/api/v1/reports/items"]["get"]["responses"]["404"]["content"]
+    open311 = paths["/open311/v2/requests.json"]["get"]["responses"]
+    assert open311["400"]["content"]["application/json"]["schema"]["type"] == "array"
+    assert open311["200"]["content"]["application/json"]["schema"]["items"] == {
+        "$ref": "#/components/schemas/ServiceRequest"
+    }
