@@ -14,9 +14,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # "\u0000", not "\\u0000"
 FORM = b"application/x-www-form-urlencoded"
+OPEN311 = "/open311/"  # its clients read refusals in that spec's form, as its routes answer
 
 
-def problem(status: int, error: str, reason: str) -> JSONResponse:
+def problem(status: int, error: str, reason: str, *, path: str = "") -> JSONResponse:
+    if path.startswith(OPEN311):
+        return JSONResponse([{"code": status, "description": reason}], status_code=status)
     return JSONResponse({"error": error, "reason": reason}, status_code=status)
 
 
@@ -50,9 +53,9 @@ class Edge:
             return
         target = scope.get("raw_path") or scope["path"].encode()
         if has_nul(target, percent=True) or has_nul(scope.get("query_string", b""), percent=True):
-            await problem(400, "nul", "в адресе запроса есть символ NUL (\\u0000)")(
-                scope, receive, send
-            )
+            await problem(
+                400, "nul", "в адресе запроса есть символ NUL (\\u0000)", path=scope["path"]
+            )(scope, receive, send)
             return
         body, more = bytearray(), True
         while more:
@@ -66,16 +69,15 @@ class Edge:
                 return
         form = dict(scope["headers"]).get(b"content-type", b"").startswith(FORM)
         if has_nul(bytes(body), percent=form):
-            await problem(400, "nul", "в запросе есть символ NUL (\\u0000): уберите его")(
-                scope, receive, send
-            )
+            await problem(
+                400, "nul", "в запросе есть символ NUL (\\u0000): уберите его", path=scope["path"]
+            )(scope, receive, send)
             return
         await self.app(scope, _replay(bytes(body), receive), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await problem(413, "too_large", f"тело запроса больше {self.limit} байт")(
-            scope, receive, send
-        )
+        reason = f"тело запроса больше {self.limit} байт"
+        await problem(413, "too_large", reason, path=scope["path"])(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, ParamSpec
 from fastapi import Header, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,9 +30,17 @@ NOT_KEPT = (
 )
 
 
+class Open311Error(BaseModel):
+    """One refusal in the spec's form; a refusal is a list of them."""
+
+    code: int
+    description: str
+
+
+# The refusals of Open311's routes, the edge's too (a NUL, a body too large: api/edge.py).
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": f"ошибка Open311: [{{code: {code}, description}}]"}
-    for code in (400, 401, 403, 404)
+    code: {"model": list[Open311Error], "description": f"ошибка Open311 {code}"}
+    for code in (400, 401, 403, 404, 413)
 }
 
 

@@ -21,6 +21,7 @@ from api.open311.common import (
     short,
 )
 from api.open311.requests import when
+from api.open311.shapes import Created
 from models import Channel, ItemKind
 from models.item import MAX_TEXT
 from workflows.items.register import REGISTRARS, NewItem, check_register_item
@@ -34,7 +35,7 @@ POST_FORM = {
             "application/x-www-form-urlencoded": {
                 "schema": {
                     "type": "object",
-                    "required": ["api_key", "service_code", "description"],
+                    "required": ["service_code", "description"],  # api_key: or X-Api-Key
                     "properties": {
                         name: {"type": "string"}
                         for name in (
@@ -93,6 +94,7 @@ def _coordinates(form: dict[str, str]) -> tuple[float | None, float | None]:
     "/requests.json",
     status_code=201,
     summary="Open311: новое сообщение о проблеме",
+    response_model=list[Created],
     responses=ERRORS,
     openapi_extra=POST_FORM,
 )

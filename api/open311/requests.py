@@ -22,6 +22,7 @@ from api.open311.common import (
     sectors_of,
     short,
 )
+from api.open311.shapes import ServiceRequest
 from models import Item, Locality, Municipality, Role, Sector
 from workflows.core.actors import Actor
 from workflows.items.transitions import OPEN, STATUS_RU
@@ -106,7 +107,12 @@ async def _answer(
     return [_request(i, tz=tz, sectors=sectors, localities=localities) for i in items]
 
 
-@router.get("/requests.json", summary="Open311: список обращений", responses=ERRORS)
+@router.get(
+    "/requests.json",
+    summary="Open311: список обращений",
+    response_model=list[ServiceRequest],
+    responses=ERRORS,
+)
 @open311
 async def list_requests(
     s: Session,
@@ -177,7 +183,12 @@ async def _filters(
     return q
 
 
-@router.get("/requests/{request_id}.json", summary="Open311: одно обращение", responses=ERRORS)
+@router.get(
+    "/requests/{request_id}.json",
+    summary="Open311: одно обращение",
+    response_model=list[ServiceRequest],
+    responses=ERRORS,
+)
 @open311
 async def read_request(
     request_id: str,

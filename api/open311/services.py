@@ -8,12 +8,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Session
 from api.open311.common import CHANGESET, ERRORS, PREFIX, SPEC, jurisdiction, open311, sectors_of
+from api.open311.shapes import Discovery, Service
 from models import Municipality, RoutingRule, Staff
 
 router = APIRouter()
 
 
-@router.get("/discovery.json", summary="Open311: описание точки доступа", responses=ERRORS)
+@router.get(
+    "/discovery.json",
+    summary="Open311: описание точки доступа",
+    response_model=Discovery,
+    responses=ERRORS,
+)
 @open311
 async def discovery(request: Request) -> dict[str, Any]:
     """Где API, какой спецификации следует и в каком формате отвечает (открыто всем)."""
@@ -33,7 +39,12 @@ async def discovery(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/services.json", summary="Open311: услуги — отраслевые блоки", responses=ERRORS)
+@router.get(
+    "/services.json",
+    summary="Open311: услуги — отраслевые блоки",
+    response_model=list[Service],
+    responses=ERRORS,
+)
 @open311
 async def services(
     s: Session,
