@@ -113,7 +113,7 @@ def parse_period(text: str, *, tz: ZoneInfo, now: datetime) -> Period:
         first = today.replace(day=1) - timedelta(days=1)
         return _month(first.year, first.month, tz)
     if m := _WEEK.match(raw.upper()):
-        year, week = int(m[1]), int(m[2])
+        year, week = _year(int(m[1])), int(m[2])  # 0001-W01 would overflow into year 0
         try:
             monday = date.fromisocalendar(year, week, 1)
         except ValueError:

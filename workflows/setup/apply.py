@@ -48,6 +48,8 @@ def parse_setup(text: str) -> SetupSpec:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise Invalid(f"файл настройки не читается как YAML: {e}") from e
+    except RecursionError:  # thousands of nested brackets: not a setup, and not a 500
+        raise Invalid("файл настройки не читается: слишком глубокая вложенность") from None
     if not isinstance(raw, dict):
         raise Invalid("файл настройки должен быть словарём с ключом municipality")
     try:

@@ -1,6 +1,8 @@
-"""What schemathesis found, each pinned down: refusals in the form the schema declares (the API's
-`{"error", "reason"}`, Open311's `[{"code", "description"}]` under /open311/, also when the
-edge refuses), in Russian, and every refusal a route really gives declared in /openapi.json."""
+"""What fuzzing the API found (schemathesis, and probing the values it points at), each pinned
+down: refusals in the form the schema declares (the API's `{"error", "reason"}`, Open311's
+`[{"code", "description"}]` under /open311/, also when the edge refuses), in Russian, every
+refusal a route really gives declared in /openapi.json, and dates at the ends of time or a setup
+nested thousands deep refused with a 4xx instead of a 500."""
 
 import pytest
 from sqlalchemy import func
@@ -90,3 +92,55 @@ async def test_the_schema_declares_the_refusals_routes_give(api: Api):
     assert open311["200"]["content"]["application/json"]["schema"]["items"] == {
         "$ref": "#/components/schemas/ServiceRequest"
     }
+
+
+@pytest.mark.parametrize("period", ["0001-W01", "9999-W52"])
+async def test_a_week_at_the_ends_of_time_is_a_422(api: Api, muni, period):
+    """Its bounds would overflow into year 0 or 10000 (was OverflowError, a 500)."""
+    for fmt in ("json", "csv"):
+        r = await api.client.get(
+            "/api/v1/reports/summary",
+            params={"period": period, "format": fmt},
+            headers=api.auth("curator"),
+        )
+        assert r.status_code == 422, r.text
+        assert "вне допустимого диапазона" in r.json()["reason"]
+
+
+@pytest.mark.parametrize(
+    "param,value",
+    [
+        ("start_date", "0001-01-01T00:00:00"),
+        ("end_date", "0001-01-01"),
+        ("start_date", "9999-12-31T23:59:59"),
+        ("end_date", "9999-12-31T23:59:59-12:00"),
+    ],
+)
+async def test_open311_dates_at_the_ends_of_time_are_a_400(api: Api, muni, param, value):
+    """A 90-day window or a time zone past them overflowed (was a 500)."""
+    r = await api.client.get(
+        "/open311/v2/requests.json",
+        params={param: value, "jurisdiction_id": "testmo"},
+        headers={"X-Api-Key": api.tokens["curator"]},
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()[0]["description"].startswith(f"{param}: год ")
+    ok = await api.client.get(
+        "/open311/v2/requests.json",
+        params={param: "2025-11-20T00:00:00+03:00", "jurisdiction_id": "testmo"},
+        headers={"X-Api-Key": api.tokens["curator"]},
+    )
+    assert ok.status_code == 200, ok.text
+
+
+async def test_a_setup_nested_thousands_deep_is_a_422_and_changes_nothing(api: Api, muni, sm):
+    """PyYAML recursed past Python's limit (was RecursionError, a 500)."""
+    before = await count_items(sm)
+    r = await api.client.put(
+        "/api/v1/setup",
+        content="[" * 5000 + "]" * 5000,
+        headers={**api.auth("admin"), "Content-Type": "application/yaml"},
+    )
+    assert r.status_code == 422, r.text
+    assert "вложенность" in r.json()["reason"]
+    assert await count_items(sm) == before
