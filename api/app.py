@@ -13,7 +13,7 @@ from api import admin, health, items, vk, webhooks
 from api.dashboard import router as dashboard
 from api.edge import Edge
 from api.open311 import router as open311
-from api.refusals import EVERYWHERE, russian
+from api.refusals import EVERYWHERE, allowed_methods, russian
 from api.reports import router as reports
 from api.request_context import RequestContext
 from workflows.core.errors import (
@@ -77,8 +77,10 @@ def create_app(rt: Runtime) -> FastAPI:
         return problem(422, "invalid", _validation_reason(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers: dict[str, Any] = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         return problem(
             exc.status_code, "http_" + str(exc.status_code), russian(exc.detail), **headers
         )

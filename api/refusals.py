@@ -4,6 +4,9 @@ And the framework's own English refusals said in Russian."""
 
 from typing import Any
 
+from starlette.requests import Request
+from starlette.routing import Match
+
 from api.schemas import Problem
 
 WHY = {
@@ -17,6 +20,7 @@ WHY = {
     422: "параметры или тело запроса не прошли проверку",
     503: "база данных временно недоступна: повторите запрос позже",
 }
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 # The framework's refusals (Starlette, FastAPI) that reach a client in English otherwise.
 RUSSIAN = {
     "There was an error parsing the body": "тело запроса не разобрано: нужен JSON в UTF-8",
@@ -37,3 +41,14 @@ EVERYWHERE = refusals(400, 413, 503)
 
 def russian(detail: Any) -> str:
     return RUSSIAN.get(str(detail), str(detail))
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the path answers, for a 405's `Allow`: Starlette names only the first route
+    that matched the path (POST of /items, not its GET). Each method is tried on the routes."""
+
+    def answers(method: str) -> bool:
+        probe = {**request.scope, "method": method}
+        return any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes)
+
+    return ", ".join(m for m in METHODS if answers(m))

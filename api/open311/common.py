@@ -55,8 +55,10 @@ class Refusal(Exception):
         self.status, self.description = status, description
 
 
-def error(status: int, description: str) -> JSONResponse:
-    return JSONResponse([{"code": status, "description": description}], status_code=status)
+def error(status: int, description: str, **headers: str) -> JSONResponse:
+    return JSONResponse(
+        [{"code": status, "description": description}], status_code=status, headers=headers or None
+    )
 
 
 def open311(fn: Callable[P, Awaitable[Any]]) -> Callable[P, Awaitable[Response]]:

@@ -144,3 +144,19 @@ async def test_a_setup_nested_thousands_deep_is_a_422_and_changes_nothing(api: A
     assert r.status_code == 422, r.text
     assert "вложенность" in r.json()["reason"]
     assert await count_items(sm) == before
+
+
+@pytest.mark.parametrize(
+    "method,url,allow",
+    [
+        ("PUT", "/api/v1/items", "GET, POST"),  # Starlette named only the first route: POST
+        ("DELETE", "/api/v1/items/1", "GET"),
+        ("DELETE", "/open311/v2/requests.json", "GET, POST"),
+        ("PUT", "/open311/v2/services.json", "GET"),
+        ("POST", "/open311/v2/requests/ТСТ-2026-000001.json", "GET"),
+    ],
+)
+async def test_a_405_names_every_method_the_path_answers(api: Api, method, url, allow):
+    r = await api.client.request(method, url, headers=api.auth("admin"))
+    assert r.status_code == 405, r.text
+    assert r.headers.get("allow") == allow
