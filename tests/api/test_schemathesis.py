@@ -1,16 +1,18 @@
 """The live API fuzzed by schemathesis from its own /openapi.json, once with an admin token and
-once with a curator token: no 5xx, every answer in the declared schema, status code and media
-type. The CLI runs as a subprocess over real HTTP against the uvicorn server of the `api`
-fixture (a fresh migrated Postgres with the test setup, a few items registered first so reads
-meet real rows).
+once with a curator token: no 5xx, every answer in the declared schema, status code, media type
+and headers, 405s with a true `Allow`. The CLI runs as a subprocess over real HTTP against the
+uvicorn server of the `api` fixture (a fresh migrated Postgres with the test setup; a few items
+registered first, so reads and actions meet real rows).
 
-Nothing is excluded: the webhook intakes and the dashboard are not in the schema
-(`include_in_schema=False`: their callers are Telegram, VK and a browser, not API clients) and
-are covered by their own tests; everything the schema lists, including PUT /setup and
-POST /tokens, is fuzzed — the database is the test's own.
+No operation is excluded: everything the schema lists, PUT /setup and POST /tokens too, is
+fuzzed (the database is the test's own). The Telegram and VK webhooks and the dashboard are not
+in the schema (`include_in_schema=False`: Telegram, VK and a browser call them, not API
+clients); their hostile input is tested in test_hostile_input.py and test_dashboard.py.
 
 The token reaches schemathesis only through its environment (the config file names the
-variable), never its command line, and its output is shown only with every token masked.
+variable), never its command line; schemathesis filters it from what it prints and reports,
+and what this test shows is masked again. Knobs for a longer hunt: MCU_FUZZ_EXAMPLES,
+MCU_FUZZ_SEED, MCU_FUZZ_CHECKS.
 """
 
 import asyncio
@@ -24,20 +26,18 @@ from pathlib import Path
 
 from tests.api.conftest import Api
 
-# The four checks the issue names: no server error, the body in the declared schema, the status
-# code and the media type declared. (`all` would add checks about business rules, such as
-# "valid-looking data is accepted", which a municipality id that does not exist rightly fails.)
-CHECKS = (
-    "not_a_server_error",
-    "response_schema_conformance",
-    "status_code_conformance",
-    "content_type_conformance",
-)
-MAX_EXAMPLES = int(os.environ.get("MCU_FUZZ_EXAMPLES", "25"))  # per operation and phase
+# Every check but two that judge business rules, not the contract: positive_data_acceptance
+# wants any schema-valid value accepted (a period "abc" is a string, an id of a municipality that
+# does not exist an integer: both rightly refused), negative_data_rejection wants any value off
+# the schema refused (an empty `start_date=` is read as absent, as Open311 clients expect).
+EXCLUDED = ("positive_data_acceptance", "negative_data_rejection")
+CHECKS = os.environ.get("MCU_FUZZ_CHECKS", "all")
+MAX_EXAMPLES = int(os.environ.get("MCU_FUZZ_EXAMPLES", "50"))  # per operation and phase
 SEED = int(os.environ.get("MCU_FUZZ_SEED", "311"))
 CONFIG = """\
 headers = { Authorization = "Bearer ${MCU_FUZZ_TOKEN}", X-Api-Key = "${MCU_FUZZ_TOKEN}" }
 """
+STATEFUL = "Stateful tests"  # the label of the stateful phase's scenarios in the report
 
 
 @dataclass
@@ -50,6 +50,12 @@ class Outcome:
     failures: list[str]
     output: str
 
+    def summary(self) -> str:
+        return (
+            f"schemathesis as {self.who}: {self.operations} operations, {self.cases} test cases, "
+            f"{len(self.failures)} failures, {self.seconds:.0f} s (exit {self.code})"
+        )
+
 
 def masked(text: str, secrets: list[str]) -> str:
     for secret in secrets:
@@ -57,27 +63,31 @@ def masked(text: str, secrets: list[str]) -> str:
     return re.sub(r"(Bearer\s+)\S+", r"\1***", text)
 
 
-async def fuzz(api: Api, who: str, tmp_path: Path) -> Outcome:
-    base = str(api.client.base_url).rstrip("/")
-    work = tmp_path / who
-    work.mkdir()
-    (work / "schemathesis.toml").write_text(CONFIG)
-    exe = Path(sys.executable).with_name("schemathesis")
-    args = [
+def command(base: str, work: Path) -> list[str]:
+    exe = Path(sys.executable).with_name("schemathesis")  # the one of this interpreter
+    return [
         *(str(exe), "--config-file", str(work / "schemathesis.toml"), "run"),
         f"{base}/openapi.json",
-        *("--checks", ",".join(CHECKS)),
+        *("--checks", CHECKS, "--exclude-checks", ",".join(EXCLUDED)),
         *("--phases", "examples,coverage,fuzzing,stateful"),
         *("--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED)),
-        *("--generation-database", "none", "--workers", "1", "--no-color"),
+        # One worker: threads in one 3.11 process have broken hypothesis' ast.parse ("AST
+        # constructor recursion depth mismatch"), an error of the tool, not of the API.
+        *("--workers", "1", "--generation-database", "none", "--no-color"),
         *("--request-timeout", "30", "--continue-on-failure"),
         *("--report", "ndjson", "--report-dir", str(work)),
     ]
+
+
+async def fuzz(api: Api, who: str, tmp_path: Path) -> Outcome:
+    work = tmp_path / who
+    work.mkdir()
+    (work / "schemathesis.toml").write_text(CONFIG)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MCU_")}
     env["MCU_FUZZ_TOKEN"] = api.tokens[who]
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
-        *args,
+        *command(str(api.client.base_url).rstrip("/"), work),
         cwd=work,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -91,32 +101,26 @@ async def fuzz(api: Api, who: str, tmp_path: Path) -> Outcome:
 
 
 def read_report(work: Path) -> tuple[int, int, list[str]]:
-    """Operations tested, test cases sent, and each failed check (operation: check: title)."""
-    events = [
-        json.loads(line)
-        for path in work.glob("*.ndjson")
-        for line in path.read_text().splitlines()
-        if line.strip()
-    ]
+    """Operations tested, test cases sent, and each failed check (operation: check: what)."""
     operations: set[str] = set()
-    cases, failures = 0, []
-    for event in events:
-        finished = event.get("ScenarioFinished")
-        if not finished:
-            continue
-        label = finished.get("recorder", {}).get("label", "")
-        operations.add(label)
-        recorder = finished.get("recorder", {})
-        cases += len(recorder.get("cases", {}))
-        for checks in recorder.get("checks", {}).values():
-            for check in checks:
-                if str(check.get("status")).lower() == "failure":
-                    failure = check.get("failure_info") or {}
-                    info = failure.get("failure") or {}
-                    title = info.get("title", "")
-                    detail = " ".join(str(info.get("message", "")).split())[:160]
-                    failures.append(f"{label}: {check.get('name')}: {title}: {detail}")
-    return len(operations), cases, sorted(set(failures))
+    cases, failures = 0, set()
+    for path in work.glob("*.ndjson"):
+        for line in path.read_text().splitlines():
+            finished = json.loads(line).get("ScenarioFinished") if line.strip() else None
+            if not finished:
+                continue
+            recorder = finished.get("recorder", {})
+            label = recorder.get("label", "")
+            if label != STATEFUL:
+                operations.add(label)
+            cases += len(recorder.get("cases", {}))
+            for checks in recorder.get("checks", {}).values():
+                for check in checks:
+                    if str(check.get("status")).lower() != "success":
+                        info = (check.get("failure_info") or {}).get("failure") or {}
+                        what = " ".join(str(info.get("message", "")).split())[:160]
+                        failures.add(f"{label}: {check.get('name')}: {info.get('title')}: {what}")
+    return len(operations), cases, sorted(failures)
 
 
 async def seed_items(api: Api, muni: int) -> None:
@@ -136,15 +140,7 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     await seed_items(api, muni)
     outcomes = [await fuzz(api, who, tmp_path) for who in ("admin", "curator")]
     for o in outcomes:
-        print(
-            f"schemathesis as {o.who}: {o.operations} operations, {o.cases} test cases, "
-            f"{len(o.failures)} failures, {o.seconds:.0f} s (exit {o.code})"
-        )
-        for f in o.failures:
-            print("  " + f)
-    dump = os.environ.get("MCU_FUZZ_DUMP")
-    if dump:
-        Path(dump).write_text("\n\n".join(o.output for o in outcomes))
+        print(o.summary(), *(f"  {f}" for f in o.failures), sep="\n")
     for o in outcomes:
-        assert o.operations > 0, o.output[-3000:]
-        assert o.code == 0 and not o.failures, o.output[-6000:]
+        assert o.operations >= 20 and o.cases > 20 * o.operations, o.summary() + o.output[-3000:]
+        assert o.code == 0 and not o.failures, o.summary() + "\n" + o.output[-6000:]
