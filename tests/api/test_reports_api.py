@@ -373,7 +373,7 @@ BAD: list[tuple[str, str, dict[str, str], int, str]] = [
     ("lead_zhkh", "summary", {"sector": "roads"}, 403, "своего блока"),
     ("curator", "overdue", {"limit": "100000"}, 422, "limit"),
     ("curator", "heatmap", {"by_week": "maybe"}, 422, "by_week"),
-    ("curator", "nosuch", {}, 404, "Not Found"),
+    ("curator", "nosuch", {}, 404, "такого адреса нет"),
 ]
 
 
