@@ -108,7 +108,7 @@ async def list_tokens(s: Session, actor: Admin) -> list[TokenPublic]:
     return [TokenPublic.model_validate(t) for t in await get_tokens(s, actor=actor)]
 
 
-@router.post("/tokens/{token_id}/revoke")
+@router.post("/tokens/{token_id}/revoke", responses=refusals(409))
 async def revoke_token(
     token_id: Annotated[int, Path(ge=0, le=MAX_ID)], s: Session, rt: Rt, actor: Admin
 ) -> TokenPublic:

@@ -80,6 +80,8 @@ async def test_the_schema_declares_the_refusals_routes_give(api: Api):
     assert {"400", "401", "403", "404", "409", "413", "422"} <= set(act)
     problem = {"$ref": "#/components/schemas/Problem"}
     assert act["422"]["content"]["application/json"]["schema"] == problem
+    revoke = paths["/api/v1/tokens/{token_id}/revoke"]["post"]["responses"]
+    assert revoke["409"]["content"]["application/json"]["schema"] == problem  # revoked already
     for path, ops in paths.items():
         for method, op in ops.items():
             codes = set(op["responses"])
