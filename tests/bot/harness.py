@@ -82,14 +82,21 @@ class System:
         await self.expect(user, "подключены")
         return user
 
-    async def citizen(self, uid: int) -> UserHandle:
-        """A citizen who started the bot and consented."""
-        user = self.user(uid)
+    async def citizen(self, uid: int, user: UserHandle | None = None) -> UserHandle:
+        """A citizen who started the bot and consented (`user`: one made with its own profile)."""
+        user = user or self.user(uid)
         await user.start()
         greeting = await self.expect(user, "Здравствуйте")
         await user.press(greeting, "✅ Согласен(на)")
         await self.expect(user, "Согласие получено")
         return user
+
+    async def begin_report(self, user: UserHandle, sector: str = "ЖКХ") -> None:
+        """From the menu to «Опишите проблему» in a sector."""
+        await user.tap("📝 Сообщить о проблеме")
+        topics = await self.expect(user, "О чём ваше сообщение")
+        await user.press(topics, sector)
+        await self.expect(user, "Опишите проблему")
 
 
 @contextlib.asynccontextmanager

@@ -58,15 +58,9 @@ async def scan(sm: Any, needles: list[str]) -> list[str]:
 async def test_after_delete_me_no_table_holds_the_citizen(engine, sm, muni):
     async with running_system(engine) as sys:
         water = await sys.staff_user("water", 9001)
-        citizen = sys.emu.user(UID, first_name=FIRST, last_name=LAST, username=USERNAME)
-        await citizen.start()
-        greeting = await sys.expect(citizen, "Здравствуйте")
-        await citizen.press(greeting, "✅ Согласен(на)")
-        await sys.expect(citizen, "Согласие получено")
-        await citizen.tap("📝 Сообщить о проблеме")
-        topics = await sys.expect(citizen, "О чём ваше сообщение")
-        await citizen.press(topics, "ЖКХ")
-        await sys.expect(citizen, "Опишите проблему")
+        person = sys.emu.user(UID, first_name=FIRST, last_name=LAST, username=USERNAME)
+        citizen = await sys.citizen(UID, person)
+        await sys.begin_report(citizen)
         await citizen.send_text(REPORT)
         await sys.expect(citizen, "Записал")
         await citizen.send_contact(phone_number=PHONE_SHARED, first_name=FIRST)

@@ -16,10 +16,7 @@ async def test_staff_card_is_masked_and_the_api_shows_the_full_text(engine, sm, 
     async with running_system(engine, webhook=True, MCU_ADMIN_TOKEN=ADMIN) as sys:
         water = await sys.staff_user("water", 9001)
         citizen = await sys.citizen(5001)
-        await citizen.tap("📝 Сообщить о проблеме")
-        topics = await sys.expect(citizen, "О чём ваше сообщение")
-        await citizen.press(topics, "ЖКХ")
-        await sys.expect(citizen, "Опишите проблему")
+        await sys.begin_report(citizen)
         await citizen.send_text(REPORT)
         done = await sys.expect(citizen, "Записал")
         await citizen.press(done, "Готово ➡️")
