@@ -10,14 +10,10 @@ inbox (raw updates of the person's chats); dialog states keyed by the chat; the 
 their workbooks that quote the items. Each erased item gets an audit event `erased` that names
 which fields were cleared, never their values."""
 
-import io
 import logging
-import re
-import zipfile
 from dataclasses import dataclass
-from datetime import datetime
-from html import escape, unescape
-from typing import Any
+from datetime import datetime, timedelta
+from html import escape
 
 from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
@@ -39,16 +35,20 @@ from models import (
     Outbox,
     OutboxStatus,
 )
+from workflows.citizens.scrub import (
+    ERASED,
+    erase_in_workbook,
+    erase_quotes,
+    scrub,
+    scrub_json,
+    strings,
+    word_forms,
+)
 from workflows.core.actors import Actor
 from workflows.core.tx import changed, committing
 from workflows.privacy.mask import find, mask
 
 log = logging.getLogger(__name__)
-
-ERASED = "[удалено по просьбе жителя]"
-# Event data values that are structure, not anybody's words: kept for the reports.
-_KEEP_KINDS = (int, float, bool, type(None))
-_XML_TEXT = re.compile(r"(<t(?:\s[^>]*)?>)(.*?)(</t>)", re.S)
 
 
 @dataclass
@@ -92,14 +92,17 @@ async def _erase(session: AsyncSession, citizen: Citizen, *, now: datetime) -> E
     done = Erased()
     cid = citizen.id or 0
     known = [v for v in (citizen.name, citizen.phone, citizen.address) if v and len(v) >= 3]
-    accounts = list(
-        await session.exec(select(CitizenIdentity).where(CitizenIdentity.citizen_id == cid))
-    )
-    accounts += [
-        CitizenIdentity(citizen_id=cid, channel=c.channel, external_id=c.external_id)
+    # The person's chat accounts: their identities, and those their consents name.
+    accounts = {
+        (a.channel, a.external_id)
+        for a in await session.exec(
+            select(CitizenIdentity).where(CitizenIdentity.citizen_id == cid)
+        )
+    } | {
+        (c.channel, c.external_id)
         for c in await session.exec(select(Consent).where(Consent.citizen_id == cid))
         if c.external_id
-    ]
+    }
 
     items = list(await session.exec(select(Item).where(Item.citizen_id == cid)))
     texts: dict[int, list[str]] = {}
@@ -110,14 +113,14 @@ async def _erase(session: AsyncSession, citizen: Citizen, *, now: datetime) -> E
             col(ItemEvent.item_id).in_(ids), ItemEvent.actor_kind == ActorKind.citizen
         )
         own_words = list(await session.exec(citizens_events))
-    typed = [v for e in own_words for v in _strings(e.data)] + [e.reason or "" for e in own_words]
+    typed = [v for e in own_words for v in strings(e.data)] + [e.reason or "" for e in own_words]
     for item in items:
         texts[item.id or 0] = [t for t in (item.text, item.place_text) if t]
         typed += texts[item.id or 0]
     # What staff texts may quote: the citizen's data, what the detector finds in their words
     # (a name, a phone they wrote), and whole passages of those words.
     found = [t[s.start : s.end] for t in typed for s in find(t)]
-    known += [t for t in typed if len(t) >= 8] + [_word_forms(f) for f in found if len(f) >= 3]
+    known += [t for t in typed if len(t) >= 8] + [word_forms(f) for f in found if len(f) >= 3]
     for item in items:
         await _erase_item(session, item, known, now=now, done=done)
     await _erase_outbox(session, cid, accounts, items, known, done=done)
@@ -154,7 +157,7 @@ async def _erase_item(
     item.intake_key = None
     for name in ("answer_text", "resolution_reason"):
         value = getattr(item, name)
-        if value and (scrubbed := _scrub(value, known)) != value:
+        if value and (scrubbed := scrub(value, known)) != value:
             setattr(item, name, scrubbed)
             cleared.append(name)
     for event in await session.exec(select(ItemEvent).where(ItemEvent.item_id == item.id)):
@@ -191,8 +194,8 @@ async def _erase_item(
 def _erase_event(event: ItemEvent, known: list[str]) -> bool:
     """The citizen's own words go; staff words keep their sense without the citizen's data."""
     by_citizen = event.actor_kind is ActorKind.citizen
-    data = _scrub_json(event.data, known, drop_text=by_citizen)
-    reason = None if by_citizen else event.reason and _scrub(event.reason, known)
+    data = scrub_json(event.data, known, drop_text=by_citizen)
+    reason = None if by_citizen else event.reason and scrub(event.reason, known)
     if data == event.data and reason == event.reason:
         return False
     event.data, event.reason = data, reason
@@ -202,7 +205,7 @@ def _erase_event(event: ItemEvent, known: list[str]) -> bool:
 async def _erase_outbox(
     session: AsyncSession,
     cid: int,
-    accounts: list[CitizenIdentity],
+    accounts: set[tuple[Channel, str]],
     items: list[Item],
     known: list[str],
     *,
@@ -211,8 +214,7 @@ async def _erase_outbox(
     """Notices to the citizen lose their address and contents (pending ones are not sent);
     staff notices about the items lose the item's text and place."""
     to_citizen = [col(Outbox.citizen_id) == cid] + [
-        (col(Outbox.channel) == a.channel) & (col(Outbox.chat_id) == a.external_id)
-        for a in accounts
+        (col(Outbox.channel) == channel) & (col(Outbox.chat_id) == ext) for channel, ext in accounts
     ]
     for row in await session.exec(select(Outbox).where(or_(*to_citizen))):
         row.payload, row.chat_id = {}, ""
@@ -227,7 +229,7 @@ async def _erase_outbox(
     for row in await session.exec(
         select(Outbox).where(col(Outbox.item_id).in_(ids), col(Outbox.citizen_id).is_(None))
     ):
-        payload = _scrub_json(row.payload, known, drop_keys=("text", "place", "reply"))
+        payload = scrub_json(row.payload, known, drop_keys=("text", "place", "reply"))
         if payload != row.payload:
             row.payload = payload
             session.add(row)
@@ -235,16 +237,15 @@ async def _erase_outbox(
 
 
 async def _erase_chats(
-    session: AsyncSession, accounts: list[CitizenIdentity], *, done: Erased
+    session: AsyncSession, accounts: set[tuple[Channel, str]], *, done: Erased
 ) -> None:
     """Raw updates and dialog states of the person's chats (a chat's key ends with its id)."""
-    for a in accounts:
-        ext = a.external_id
+    for channel, ext in accounts:
         done.inbox += await changed(
             session,
             update(Inbox)
             .where(
-                col(Inbox.channel) == a.channel,
+                col(Inbox.channel) == channel,
                 col(Inbox.processed_at).is_not(None),  # the one being handled: on finish
                 or_(col(Inbox.chat_key) == ext, col(Inbox.chat_key).endswith(":" + ext)),
             )
@@ -255,8 +256,8 @@ async def _erase_chats(
             delete(DialogState)
             .where(
                 or_(
-                    col(DialogState.key) == f"{a.channel}:{ext}",
-                    col(DialogState.key).startswith(f"{a.channel}:", autoescape=True)
+                    col(DialogState.key) == f"{channel}:{ext}",
+                    col(DialogState.key).startswith(f"{channel}:", autoescape=True)
                     & col(DialogState.key).endswith(":" + ext, autoescape=True),
                 )
             )
@@ -271,105 +272,29 @@ async def _erase_digests(
     """Weekly notes quote an item as «number: «text»»; their workbooks list the items' texts."""
     if not items:
         return
-    numbers = {i.number for i in items}
-    for digest in await session.exec(select(Digest)):
-        text = digest.text
-        for number in numbers:
-            text = re.sub(
-                rf"({re.escape(escape(number, quote=False))}: «)[^»]*(»)", rf"\g<1>{ERASED}\2", text
+    # Only the notes that can quote these items: their municipalities', from their first week.
+    since = min(i.registered_at for i in items).date() - timedelta(days=7)
+    digests = list(
+        await session.exec(
+            select(Digest).where(
+                col(Digest.municipality_id).in_({i.municipality_id for i in items}),
+                col(Digest.week_start) >= since,
             )
+        )
+    )
+    # A note quotes a text masked for staff (names, phones taken out), clipped, HTML-escaped.
+    quoted = [" ".join(v.split()) for ts in texts.values() for t in ts for v in (t, mask(t))]
+    in_html = [escape(q, quote=False) for q in quoted]
+    for digest in digests:
+        text = erase_quotes(digest.text, in_html)
         if text != digest.text:
             digest.text = text
             session.add(digest)
             done.digests += 1
-    quoted = [" ".join(t.split()) for ts in texts.values() for t in ts]
-    for file in await session.exec(select(DigestFile)):
-        content = _erase_in_workbook(file.content, quoted)
+    files = select(DigestFile).where(col(DigestFile.digest_id).in_([d.id for d in digests]))
+    for file in await session.exec(files):
+        content = erase_in_workbook(file.content, quoted)
         if content is not None:
             file.content = content
             session.add(file)
             done.digests += 1
-
-
-def _erase_in_workbook(content: bytes, quoted: list[str]) -> bytes | None:
-    """The workbook (xlsx: zipped XML) with every cell that quotes one of the texts replaced;
-    None when it quotes none (or is not a workbook)."""
-    try:
-        source = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
-        return None
-    changed = False
-
-    def cell(m: re.Match[str]) -> str:
-        nonlocal changed
-        value = " ".join(unescape(m.group(2)).split())
-        if value and any(_quotes(value, q) for q in quoted):
-            changed = True
-            return m.group(1) + ERASED + m.group(3)
-        return m.group(0)
-
-    out = io.BytesIO()
-    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename.endswith(".xml"):
-                data = _XML_TEXT.sub(cell, data.decode("utf-8")).encode("utf-8")
-            target.writestr(info, data)
-    return out.getvalue() if changed else None
-
-
-def _quotes(value: str, text: str) -> bool:
-    """A cell quotes a text: the whole of it, or its start cut with an ellipsis."""
-    if value == text:
-        return True
-    return value.endswith("…") and len(value) > 12 and text.startswith(value[:-1])
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
-def _word_forms(found: str) -> str:
-    """A pattern for a found value in its case forms (Магомедрасул → …у, …ом), as a regex."""
-    words = [re.escape(w[:-1] if len(w) > 4 and w[-1] in "аяйоеь" else w) for w in found.split()]
-    return "(?:" + r"[а-яё]{0,3}\s+".join(words) + r"[а-яё]{0,3})"
-
-
-def _scrub(value: str, known: list[str]) -> str:
-    """A staff text about the citizen's item without their data: what we know of them and their
-    own words replaced, then what the detector finds."""
-    for k in known:
-        pattern = k if k.startswith("(?:") else re.escape(k)
-        value = re.sub(pattern, ERASED, value, flags=re.I)
-    return mask(value)
-
-
-def _scrub_json(
-    value: Any,
-    known: list[str],
-    *,
-    drop_text: bool = False,
-    drop_keys: tuple[str, ...] = (),
-) -> Any:
-    """A JSON value with the citizen's data out: with `drop_text` every string goes (the
-    citizen's own words); keys in `drop_keys` lose their value; other strings are scrubbed."""
-    if isinstance(value, dict):
-        return {
-            k: (
-                ERASED
-                if k in drop_keys and isinstance(v, str)
-                else _scrub_json(v, known, drop_text=drop_text, drop_keys=drop_keys)
-            )
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_scrub_json(v, known, drop_text=drop_text, drop_keys=drop_keys) for v in value]
-    if isinstance(value, str):
-        return ERASED if drop_text else _scrub(value, known)
-    return value if isinstance(value, _KEEP_KINDS) else None
