@@ -36,8 +36,18 @@ from tests.bot.vk.vk_state import (
     Json,
     Person,
 )
+from tests.bot.vk.vk_wall import Access, Comment, Post, Wall
 
-__all__ = ["GroupState", "Limits", "ManualClock", "Stats", "UserHandle", "VkApiEmulator", "VkError"]
+__all__ = [
+    "Access",
+    "GroupState",
+    "Limits",
+    "ManualClock",
+    "Stats",
+    "UserHandle",
+    "VkApiEmulator",
+    "VkError",
+]
 
 T = TypeVar("T")
 
@@ -110,6 +120,56 @@ class VkApiEmulator:
         if client_info is not None:
             person.client_info = client_info
         return UserHandle(self, person)
+
+    # -- the public wall -----------------------------------------------------------------------
+
+    def post(
+        self, owner_id: int, text: str, *, from_id: int | None = None, date: int | None = None
+    ) -> Post:
+        """A post on a wall (a community's when owner_id < 0); dated now unless `date`."""
+        wall = self.env.walls.wall(owner_id)
+        when = self.env.date() if date is None else date
+        post = Post(next(wall.ids), owner_id if from_id is None else from_id, when, text)
+        wall.posts[post.id] = post
+        self.env.changed.fire()
+        return post
+
+    def comment(
+        self,
+        owner_id: int,
+        post_id: int,
+        text: str,
+        *,
+        from_id: int = 1,
+        date: int | None = None,
+    ) -> Comment:
+        """A comment under a post."""
+        wall = self.env.walls.wall(owner_id)
+        when = self.env.date() if date is None else date
+        comment = Comment(next(wall.ids), from_id, when, text)
+        wall.posts[post_id].comments.append(comment)
+        self.env.changed.fire()
+        return comment
+
+    def wall(self, owner_id: int) -> Wall:
+        """A wall's state: posts, pinned, access (created on first use)."""
+        return self.env.walls.wall(owner_id)
+
+    def pin(self, owner_id: int, post_id: int | None) -> None:
+        """Pin a post on top of wall.get (None unpins)."""
+        self.wall(owner_id).pinned = post_id
+
+    def delete_post(self, owner_id: int, post_id: int) -> None:
+        """The post (and its comments) vanish from wall.get; reading them is refused."""
+        self.wall(owner_id).posts[post_id].deleted = True
+
+    def close_comments(self, owner_id: int, post_id: int, closed: bool = True) -> None:
+        """wall.createComment then answers 213."""
+        self.wall(owner_id).posts[post_id].comments_closed = closed
+
+    def set_access(self, owner_id: int, access: Access | str) -> None:
+        """Make a wall private or removed (or open again)."""
+        self.wall(owner_id).access = Access(access)
 
     def fail_next(self, method: str, code: int, times: int = 1, detail: str | None = None) -> None:
         """Refuse the next `times` calls of a method (any token) with this error code."""

@@ -14,6 +14,7 @@ from typing import Any
 from tests.bot.loopback import Signal
 from tests.bot.vk.vk_media import mime_for
 from tests.bot.vk.vk_rules import Limits, SlidingWindow, Stats, VkError
+from tests.bot.vk.vk_wall import Walls
 
 Json = dict[str, Any]
 API_VERSION = "5.199"
@@ -61,6 +62,7 @@ class Env:
     files: dict[str, StoredFile] = field(default_factory=dict)
     media: dict[str, Json] = field(default_factory=dict)  # "photo-1_2" -> attachment entry
     people: dict[int, Person] = field(default_factory=dict)
+    walls: Walls = field(default_factory=Walls)  # public walls, any token reads them
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def date(self) -> int:
