@@ -21,7 +21,7 @@ test: ## Run the tests
 lint: ## Ruff (lint + format check), mypy and the import contracts
 	ruff check .
 	ruff format --check .
-	mypy models workflows api mcu bot
+	mypy models workflows api mcu bot integrations
 	lint-imports
 
 bench: ## Run the benchmarks
