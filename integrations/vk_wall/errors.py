@@ -1,8 +1,11 @@
 """Refusals of VK's wall methods, as exceptions the incident flow can tell apart."""
 
-ACCESS_DENIED, DELETED, PRIVATE, INVALID = 15, 18, 30, 100
+# Codes as VK's own schema names them (VKCOM/vk-api-schema, errors.json): 15 access denied,
+# 18 page deleted or banned, 30 profile private, 100 invalid parameter (an unknown post or owner),
+# 210 access to the wall's post denied, 212 access to post comments denied, 213 replies denied.
+ACCESS_DENIED, DELETED, PRIVATE, INVALID, POST_DENIED = 15, 18, 30, 100, 210
 POST_COMMENTS_DENIED, REPLIES_DENIED = 212, 213
-SOURCE_GONE = frozenset({ACCESS_DENIED, DELETED, PRIVATE, INVALID})
+SOURCE_GONE = frozenset({ACCESS_DENIED, DELETED, PRIVATE, INVALID, POST_DENIED})
 
 
 class WallError(Exception):
