@@ -1,39 +1,14 @@
 """Auto-routing: ordered rules on sector, keywords (matched on lemmas), locality, channel and kind."""
 
-import re
 from collections.abc import Mapping
-from functools import lru_cache
 
-import pymorphy3
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Item, RoutingRule, Staff
+from workflows.core.words import keyword_lemmas, lemma, lemmas
 
-_WORD = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*", re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer(lang="ru")
-
-
-@lru_cache(maxsize=200_000)
-def lemma(word: str) -> str:
-    """The dictionary form of one word ("трубы" -> "труба"); unknown words stay as written."""
-    word = word.lower().replace("ё", "е")
-    parsed = _morph().parse(word)
-    return parsed[0].normal_form.replace("ё", "е") if parsed else word
-
-
-def lemmas(text: str) -> set[str]:
-    """All lemmas of a text."""
-    return {lemma(w) for w in _WORD.findall(text)}
-
-
-def keyword_lemmas(keyword: str) -> str:
-    """A rule keyword (one word or a phrase) in lemma form, as stored on the rule."""
-    return " ".join(lemma(w) for w in _WORD.findall(keyword))
+__all__ = ["find_rule", "keeps_sector", "keyword_lemmas", "lemma", "lemmas", "matches"]
 
 
 def matches(rule: RoutingRule, item: Item, text_lemmas: set[str]) -> bool:

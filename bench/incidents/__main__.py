@@ -1,0 +1,5 @@
+import sys
+
+from bench.incidents import main
+
+sys.exit(main())

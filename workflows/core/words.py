@@ -1,0 +1,36 @@
+"""Russian words in their dictionary form (pymorphy3): shared by routing and the incident filter."""
+
+import re
+from functools import lru_cache
+
+import pymorphy3
+
+WORD = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """The dictionary form of one word ("трубы" -> "труба"); unknown words stay as written."""
+    word = word.lower().replace("ё", "е")
+    parsed = _morph().parse(word)
+    return parsed[0].normal_form.replace("ё", "е") if parsed else word
+
+
+def words(text: str) -> list[str]:
+    """The words of a text in order, lower-cased, «ё» as «е»."""
+    return [w.lower().replace("ё", "е") for w in WORD.findall(text)]
+
+
+def lemmas(text: str) -> set[str]:
+    """All lemmas of a text."""
+    return {lemma(w) for w in WORD.findall(text)}
+
+
+def keyword_lemmas(keyword: str) -> str:
+    """A keyword (one word or a phrase) in lemma form."""
+    return " ".join(lemma(w) for w in WORD.findall(keyword))
