@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from workflows.core.words import keyword_lemmas, words
+from workflows.core.words import keyword_lemmas, lemma, words
 
 # Words that say something is wrong, in lemma form; a municipality adds its own.
 PROBLEM_WORDS = (
@@ -228,8 +228,8 @@ def place_stem(name_word: str) -> str:
 def is_place_form(word: str, name_word: str) -> bool:
     """Whether a text word is a case form or the adjective of one word of a place's name."""
     stem = place_stem(name_word)
-    if not word.startswith(stem):
-        return False
+    if not word.startswith(stem):  # dictionary words of a name («Нижний») decline their own way
+        return word[:2] == name_word[:2].lower() and lemma(word) == lemma(name_word)
     rest = word[len(stem) :]
     if rest in _ENDINGS:
         return True
