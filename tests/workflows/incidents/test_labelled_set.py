@@ -2,8 +2,13 @@
 
 import json
 from datetime import datetime
+from pathlib import Path
+
+import yaml
 
 from bench.incidents import HERE, PARTS, load, load_vocabulary
+
+ROOT = Path(__file__).parents[3]
 
 
 def test_ids_are_unique_groups_only_on_problems_and_the_split_is_by_time() -> None:
@@ -39,3 +44,13 @@ def test_both_parts_hold_problems_others_and_groups_of_several_posts() -> None:
 def test_the_vocabulary_loads() -> None:
     vocabulary = load_vocabulary()
     assert "Бежта" in vocabulary.localities and vocabulary.sectors
+
+
+def test_the_vocabulary_follows_the_bezhta_setup() -> None:
+    """The bench scores with what the municipality's setup holds, not with words picked for it."""
+    setup = yaml.safe_load((ROOT / "setup" / "bezhta.yaml").read_text(encoding="utf-8"))
+    vocabulary = load_vocabulary()
+    assert set(vocabulary.localities) == {loc["name"] for loc in setup["localities"]}
+    rule_words = {k for rule in setup["routing"] for k in rule.get("keywords", [])}
+    sector_words = {k for ks in vocabulary.sectors.values() for k in ks}
+    assert rule_words <= sector_words
