@@ -28,6 +28,7 @@ from models.setup import (
     Staff,
     StaffInvite,
 )
+from models.social import SocialMonitor, SocialPost, SocialStatus
 
 __all__ = [
     "ActorKind",
@@ -61,6 +62,9 @@ __all__ = [
     "Role",
     "RoutingRule",
     "Sector",
+    "SocialMonitor",
+    "SocialPost",
+    "SocialStatus",
     "Staff",
     "StaffCard",
     "StaffInvite",
