@@ -1,6 +1,7 @@
 """Reading public VK walls (communities, pages) incrementally for incident monitoring."""
 
 from integrations.vk_wall.errors import CommentsClosed, PostGone, WallError
+from integrations.vk_wall.monitor import do_poll_municipality
 from integrations.vk_wall.reader import PollReport, WallReader
 from integrations.vk_wall.sources import Read, Seen, WallClient, WallSource
 from integrations.vk_wall.writer import do_comment
@@ -16,4 +17,5 @@ __all__ = [
     "WallReader",
     "WallSource",
     "do_comment",
+    "do_poll_municipality",
 ]

@@ -18,6 +18,7 @@ from models import (
     Municipality,
     RoutingRule,
     Sector,
+    SocialMonitor,
     Staff,
 )
 from workflows.calendar.work_calendar import DayOverride, WorkCalendar
@@ -105,7 +106,37 @@ async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -
     await _apply_routing(session, report, mid, spec, sectors, localities, staff)
     await _apply_calendar(session, report, mid, spec, year)
     await _apply_channels(session, report, mid, spec)
+    await _apply_monitoring(session, report, mid, spec)
     return report
+
+
+async def _apply_monitoring(
+    session: AsyncSession, report: ApplyReport, mid: int, spec: SetupSpec
+) -> None:
+    """The watched walls and matching settings; a file without `monitoring` switches it off."""
+    m = spec.monitoring
+    if m is None:
+        row = (
+            await session.exec(select(SocialMonitor).where(SocialMonitor.municipality_id == mid))
+        ).first()
+        if row is not None and row.active:
+            row.active = False
+            report.counts["мониторинг отключён"] += 1
+        return
+    await _upsert(
+        session,
+        report,
+        SocialMonitor,
+        {"municipality_id": mid},
+        {
+            "sources": [{"owner_id": s.vk, "name": s.name, "read": str(s.read)} for s in m.sources],
+            "keywords": list(m.keywords),
+            "threshold": m.threshold,
+            "backfill_days": m.backfill_days,
+            "active": True,
+        },
+        "мониторинга",
+    )
 
 
 async def _apply_channels(

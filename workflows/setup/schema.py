@@ -2,6 +2,7 @@
 
 import re
 from datetime import date
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -167,6 +168,48 @@ class ChannelsSpec(Strict):
     vk: VkChannelSpec | None = None
 
 
+class WallRead(StrEnum):
+    """What of a watched wall to read."""
+
+    posts = "posts"
+    comments = "comments"
+    both = "both"
+
+
+class SourceSpec(Strict):
+    """A public VK wall: a community (negative id) or a page (positive)."""
+
+    vk: int = Field(gt=-(2**63), lt=2**63)
+    name: str = Field(min_length=1, max_length=300)
+    read: WallRead = WallRead.both
+
+    @field_validator("vk")
+    @classmethod
+    def _owner(cls, v: int) -> int:
+        if v == 0:
+            raise ValueError("id стены VK не может быть 0 (сообщество — отрицательное число)")
+        return v
+
+
+class MonitoringSpec(Strict):
+    """Social-network monitoring: the walls to watch and how posts are matched."""
+
+    sources: list[SourceSpec] = Field(default_factory=list, max_length=1000)
+    keywords: list[str] = Field(default_factory=list, max_length=500)
+    threshold: float = Field(default=0.5, ge=0, le=1)
+    backfill_days: int = Field(default=3, ge=0, le=60)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "MonitoringSpec":
+        ids = [s.vk for s in self.sources]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"источник указан дважды: {', '.join(map(str, dupes))}")
+        if any(not re.search(r"\w", k) for k in self.keywords):
+            raise ValueError("пустое ключевое слово")
+        return self
+
+
 class SetupSpec(Strict):
     municipality: MunicipalitySpec
     sectors: list[NamedSpec] = Field(default_factory=list)
@@ -176,6 +219,7 @@ class SetupSpec(Strict):
     routing: list[RuleSpec] = Field(default_factory=list)
     calendar: CalendarSpec = CalendarSpec()
     channels: ChannelsSpec = ChannelsSpec()
+    monitoring: MonitoringSpec | None = None
 
     @model_validator(mode="after")
     def _references(self) -> "SetupSpec":
