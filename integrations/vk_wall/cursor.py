@@ -30,18 +30,21 @@ class WallCursor:
     posts: dict[int, PostMark] = field(default_factory=dict)
 
 
-def wall_key(owner_id: int) -> str:
-    return f"{PREFIX}{owner_id}"
+def wall_key(owner_id: int, scope: str = "") -> str:
+    """`scope` keeps readers apart: each municipality watching one wall reads all of it."""
+    return f"{PREFIX}{scope}{owner_id}"
 
 
-def post_key(owner_id: int, post_id: int) -> str:
-    return f"{PREFIX}{owner_id}:{post_id}"
+def post_key(owner_id: int, post_id: int, scope: str = "") -> str:
+    return f"{wall_key(owner_id, scope)}:{post_id}"
 
 
-async def get_cursor(sm: async_sessionmaker[AsyncSession], owner_id: int) -> WallCursor:
+async def get_cursor(
+    sm: async_sessionmaker[AsyncSession], owner_id: int, scope: str = ""
+) -> WallCursor:
     """The saved cursor of a wall (empty when never read or cleared)."""
     cursor = WallCursor()
-    head = wall_key(owner_id)
+    head = wall_key(owner_id, scope)
     async with sm() as s:
         rows = await s.exec(
             select(ChannelCursor).where(
@@ -59,10 +62,14 @@ async def get_cursor(sm: async_sessionmaker[AsyncSession], owner_id: int) -> Wal
 
 
 async def do_save_cursor(
-    sm: async_sessionmaker[AsyncSession], clock: Clock, owner_id: int, cursor: WallCursor
+    sm: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    owner_id: int,
+    cursor: WallCursor,
+    scope: str = "",
 ) -> None:
     """Replace a wall's rows with `cursor`, in one transaction."""
-    await do_clear_cursor(sm, owner_id, commit_with=cursor, clock=clock)
+    await do_clear_cursor(sm, owner_id, commit_with=cursor, clock=clock, scope=scope)
 
 
 async def do_clear_cursor(
@@ -71,9 +78,10 @@ async def do_clear_cursor(
     *,
     commit_with: WallCursor | None = None,
     clock: Clock | None = None,
+    scope: str = "",
 ) -> None:
     """Drop a wall's rows (and write `commit_with` instead, when given)."""
-    head = wall_key(owner_id)
+    head = wall_key(owner_id, scope)
     async with sm() as s, s.begin():
         await s.exec(
             delete(ChannelCursor).where(
@@ -87,4 +95,6 @@ async def do_clear_cursor(
         s.add(ChannelCursor(key=head, value=json.dumps({"top": commit_with.top}), updated_at=now))
         for post_id, mark in commit_with.posts.items():
             value = json.dumps({"last": mark.last, "count": mark.count})
-            s.add(ChannelCursor(key=post_key(owner_id, post_id), value=value, updated_at=now))
+            s.add(
+                ChannelCursor(key=post_key(owner_id, post_id, scope), value=value, updated_at=now)
+            )

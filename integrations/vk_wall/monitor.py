@@ -49,5 +49,11 @@ async def do_poll_municipality(
         on_seen=store,
         backfill_days=monitor.backfill_days,
         follow_days=follow_days,
+        scope=monitor_scope(municipality_id),
     )
     return await reader.poll(sources)
+
+
+def monitor_scope(municipality_id: int) -> str:
+    """A municipality's cursors: a regional wall two municipalities watch is read by each."""
+    return f"m{municipality_id}/"

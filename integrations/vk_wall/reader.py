@@ -63,12 +63,14 @@ class WallReader:
         on_seen: OnSeen,
         backfill_days: int = 3,
         follow_days: int = 7,
+        scope: str = "",
     ) -> None:
         if backfill_days < 0 or follow_days < 0:
             raise ValueError("число дней не может быть отрицательным")
         self.sm, self.client, self.clock, self.on_seen = sm, client, clock, on_seen
         self.backfill = timedelta(days=backfill_days)
         self.follow = timedelta(days=follow_days)
+        self.scope = scope  # whose cursors: readers of one wall for different owners are apart
 
     async def poll(self, sources: list[WallSource]) -> list[PollReport]:
         """Read every source once; one that fails is reported and the others go on."""
@@ -78,7 +80,7 @@ class WallReader:
         """Read one source on from its cursor."""
         report = PollReport(source.name, source.owner_id)
         client = _Counted(self.client)
-        cursor = await load_cursor(self.sm, source.owner_id)
+        cursor = await load_cursor(self.sm, source.owner_id, self.scope)
         try:
             seen, cursor = await self._read(client, source, cursor)
         except ApiError as e:
@@ -86,7 +88,7 @@ class WallReader:
             if e.code not in errors.SOURCE_GONE:
                 raise
             report.available = False
-            await do_clear_cursor(self.sm, source.owner_id)
+            await do_clear_cursor(self.sm, source.owner_id, scope=self.scope)
             log.warning(
                 "VK: стена %s (%s) недоступна (код %s), состояние сброшено",
                 source.owner_id,
@@ -97,7 +99,7 @@ class WallReader:
         report.requests, report.new = client.calls, len(seen)
         if seen:
             await self.on_seen(seen)
-        await do_save_cursor(self.sm, self.clock, source.owner_id, cursor)
+        await do_save_cursor(self.sm, self.clock, source.owner_id, cursor, self.scope)
         return report
 
     async def _read(

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from integrations.vk_wall import do_poll_municipality
 from integrations.vk_wall.cursor import do_clear_cursor
+from integrations.vk_wall.monitor import monitor_scope
 from models import SocialMonitor, SocialPost, SocialStatus
 from tests.integrations.vk_wall_kit import wall_world
 from workflows.core.clock import FakeClock
@@ -88,8 +89,8 @@ async def test_a_poll_stores_scored_posts_and_comments_once(sm: Sm, clock: FakeC
         assert len(await stored(sm)) == 4
 
         # A crash after storing but before the cursor was saved: the batch comes again.
-        await do_clear_cursor(sm, VILLAGE)
-        await do_clear_cursor(sm, PAPER)
+        await do_clear_cursor(sm, VILLAGE, scope=monitor_scope(mid))
+        await do_clear_cursor(sm, PAPER, scope=monitor_scope(mid))
         assert await poll() == [3, 1], "the reader hands the batch again"
         assert [(r.id, r.status, r.score) for r in await stored(sm)] == [
             (r.id, r.status, r.score) for r in rows
@@ -103,6 +104,23 @@ async def test_a_poll_stores_scored_posts_and_comments_once(sm: Sm, clock: FakeC
         new = next(r for r in rows if r.comment_id == later.id)
         assert new.status is SocialStatus.candidate
         assert any(r["word"] == "сель" for r in new.reasons), "monitoring's own keywords count"
+
+
+async def test_two_municipalities_watching_one_wall_each_store_its_posts(
+    sm: Sm, clock: FakeClock
+) -> None:
+    first = await apply(sm, clock, BEZHTA + MONITORING)
+    other = BEZHTA.replace("code: bezhta", "code: bezhta2").replace("БЖТ", "БЖД")
+    second = await apply(sm, clock, other + MONITORING)
+    assert first != second
+    async with wall_world(clock) as (emu, client):
+        emu.post(VILLAGE, "В Бежте прорвало водопровод, третий день нет воды!")
+        for mid in (first, second):
+            reports = await do_poll_municipality(
+                sm=sm, client=client, clock=clock, municipality_id=mid
+            )
+            assert [r.new for r in reports] == [1, 0], mid
+    assert sorted(r.municipality_id for r in await stored(sm)) == sorted([first, second])
 
 
 async def test_a_setup_without_monitoring_switches_it_off(sm: Sm, clock: FakeClock) -> None:
