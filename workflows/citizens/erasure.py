@@ -11,6 +11,7 @@ their workbooks that quote the items. Each erased item gets an audit event `eras
 which fields were cleared, never their values."""
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
@@ -39,6 +40,7 @@ from workflows.citizens.scrub import (
     ERASED,
     erase_in_workbook,
     erase_quotes,
+    literal,
     scrub,
     scrub_json,
     strings,
@@ -91,7 +93,7 @@ async def check_erase_citizen(
 async def _erase(session: AsyncSession, citizen: Citizen, *, now: datetime) -> Erased:
     done = Erased()
     cid = citizen.id or 0
-    known = [v for v in (citizen.name, citizen.phone, citizen.address) if v and len(v) >= 3]
+    data = [v for v in (citizen.name, citizen.phone, citizen.address) if v and len(v) >= 3]
     # The person's chat accounts: their identities, and those their consents name.
     accounts = {
         (a.channel, a.external_id)
@@ -120,7 +122,8 @@ async def _erase(session: AsyncSession, citizen: Citizen, *, now: datetime) -> E
     # What staff texts may quote: the citizen's data, what the detector finds in their words
     # (a name, a phone they wrote), and whole passages of those words.
     found = [t[s.start : s.end] for t in typed for s in find(t)]
-    known += [t for t in typed if len(t) >= 8] + [word_forms(f) for f in found if len(f) >= 3]
+    known = [literal(t) for t in data + [t for t in typed if len(t) >= 8]]
+    known += [word_forms(f) for f in found if len(f) >= 3]
     for item in items:
         await _erase_item(session, item, known, now=now, done=done)
     await _erase_outbox(session, cid, accounts, items, known, done=done)
@@ -144,7 +147,7 @@ async def _erase(session: AsyncSession, citizen: Citizen, *, now: datetime) -> E
 
 
 async def _erase_item(
-    session: AsyncSession, item: Item, known: list[str], *, now: datetime, done: Erased
+    session: AsyncSession, item: Item, known: list[re.Pattern[str]], *, now: datetime, done: Erased
 ) -> None:
     cleared = ["text"]
     item.text = ERASED
@@ -191,7 +194,7 @@ async def _erase_item(
     done.items += 1
 
 
-def _erase_event(event: ItemEvent, known: list[str]) -> bool:
+def _erase_event(event: ItemEvent, known: list[re.Pattern[str]]) -> bool:
     """The citizen's own words go; staff words keep their sense without the citizen's data."""
     by_citizen = event.actor_kind is ActorKind.citizen
     data = scrub_json(event.data, known, drop_text=by_citizen)
@@ -207,7 +210,7 @@ async def _erase_outbox(
     cid: int,
     accounts: set[tuple[Channel, str]],
     items: list[Item],
-    known: list[str],
+    known: list[re.Pattern[str]],
     *,
     done: Erased,
 ) -> None:

@@ -80,24 +80,28 @@ def strings(value: Any) -> list[str]:
     return []
 
 
-def word_forms(found: str) -> str:
-    """A pattern for a found value in its case forms (Магомедрасул → …у, …ом), as a regex."""
+def literal(text: str) -> re.Pattern[str]:
+    """A value as it was written (a phone, a passage of the citizen's words)."""
+    return re.compile(re.escape(text), re.I)
+
+
+def word_forms(found: str) -> re.Pattern[str]:
+    """A found value in its case forms (Магомедрасул → …у, …ом)."""
     words = [re.escape(w[:-1] if len(w) > 4 and w[-1] in "аяйоеь" else w) for w in found.split()]
-    return "(?:" + r"[а-яё]{0,3}\s+".join(words) + r"[а-яё]{0,3})"
+    return re.compile(r"[а-яё]{0,3}\s+".join(words) + r"[а-яё]{0,3}", re.I)
 
 
-def scrub(value: str, known: list[str]) -> str:
+def scrub(value: str, known: list[re.Pattern[str]]) -> str:
     """A staff text about the citizen's item without their data: what we know of them and their
     own words replaced, then what the detector finds."""
-    for k in known:
-        pattern = k if k.startswith("(?:") else re.escape(k)
-        value = re.sub(pattern, ERASED, value, flags=re.I)
+    for pattern in known:
+        value = pattern.sub(ERASED, value)
     return mask(value)
 
 
 def scrub_json(
     value: Any,
-    known: list[str],
+    known: list[re.Pattern[str]],
     *,
     drop_text: bool = False,
     drop_keys: tuple[str, ...] = (),
