@@ -28,7 +28,14 @@ from models.setup import (
     Staff,
     StaffInvite,
 )
-from models.social import SocialMonitor, SocialPost, SocialStatus
+from models.social import (
+    Publish,
+    ReplyStatus,
+    SocialMonitor,
+    SocialPost,
+    SocialReply,
+    SocialStatus,
+)
 
 __all__ = [
     "ActorKind",
@@ -59,11 +66,14 @@ __all__ = [
     "Municipality",
     "Outbox",
     "OutboxStatus",
+    "Publish",
+    "ReplyStatus",
     "Role",
     "RoutingRule",
     "Sector",
     "SocialMonitor",
     "SocialPost",
+    "SocialReply",
     "SocialStatus",
     "Staff",
     "StaffCard",

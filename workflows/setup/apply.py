@@ -133,6 +133,8 @@ async def _apply_monitoring(
             "keywords": list(m.keywords),
             "threshold": m.threshold,
             "backfill_days": m.backfill_days,
+            "accept_above": m.accept_above,
+            "publish": m.publish,
             "active": True,
         },
         "мониторинга",

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from models import Channel, DeadlineClock, ItemKind, Role
+from models import Channel, DeadlineClock, ItemKind, Publish, Role
 from workflows.calendar.deadlines import LadderStep, parse_hhmm
 from workflows.core.errors import Invalid
 
@@ -198,6 +198,9 @@ class MonitoringSpec(Strict):
     keywords: list[str] = Field(default_factory=list, max_length=500)
     threshold: float = Field(default=0.5, ge=0, le=1)
     backfill_days: int = Field(default=3, ge=0, le=60)
+    # From this score a candidate becomes (or joins) an incident without the operator.
+    accept_above: float | None = Field(default=None, ge=0, le=1)
+    publish: Publish = Publish.approve
 
     @model_validator(mode="after")
     def _distinct(self) -> "MonitoringSpec":
@@ -207,6 +210,11 @@ class MonitoringSpec(Strict):
             raise ValueError(f"источник указан дважды: {', '.join(map(str, dupes))}")
         if any(not re.search(r"\w", k) for k in self.keywords):
             raise ValueError("пустое ключевое слово")
+        if self.accept_above is not None and self.accept_above < self.threshold:
+            raise ValueError(
+                f"accept_above ({self.accept_above}) ниже порога кандидата threshold "
+                f"({self.threshold}): без оператора принималось бы то, что не кандидат"
+            )
         return self
 
 
