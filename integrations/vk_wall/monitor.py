@@ -7,7 +7,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from integrations.vk_wall.reader import PollReport, WallReader
 from integrations.vk_wall.sources import Read, Seen, WallClient, WallSource
 from workflows.core.clock import Clock
-from workflows.incidents.candidates import check_store_seen, get_monitor, get_vocabulary
+from workflows.incidents.candidates import get_monitor, get_vocabulary
+from workflows.incidents.incidents import check_store_and_accept
 
 
 async def do_poll_municipality(
@@ -26,19 +27,20 @@ async def do_poll_municipality(
         vocabulary = await get_vocabulary(
             s, municipality_id=municipality_id, keywords=monitor.keywords
         )
-    threshold = monitor.threshold
+    threshold, accept_above = monitor.threshold, monitor.accept_above
     sources = [
         WallSource(int(d["owner_id"]), Read(d["read"]), str(d["name"])) for d in monitor.sources
     ]
 
     async def store(batch: list[Seen]) -> None:
         async with sm() as s:
-            await check_store_seen(
+            await check_store_and_accept(
                 s,
                 municipality_id=municipality_id,
                 seen=batch,
                 vocabulary=vocabulary,
                 threshold=threshold,
+                accept_above=accept_above,
                 clock=clock,
             )
 

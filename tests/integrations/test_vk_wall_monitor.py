@@ -28,8 +28,6 @@ monitoring:
   keywords: [сель, завал]
   threshold: 0.5
   backfill_days: 3
-  accept_above: 0.8
-  publish: approve
 """
 Sm = async_sessionmaker[AsyncSession]
 
@@ -143,8 +141,11 @@ async def test_a_setup_without_monitoring_switches_it_off(sm: Sm, clock: FakeClo
         ((f"vk: {PAPER}", f"vk: {VILLAGE}"), f"источник указан дважды: {VILLAGE}"),
         (("threshold: 0.5", "threshold: 2"), "monitoring.threshold"),
         (("keywords: [сель, завал]", 'keywords: [сель, "  "]'), "пустое ключевое слово"),
-        (("accept_above: 0.8", "accept_above: 0.4"), "ниже порога кандидата threshold (0.5)"),
-        (("publish: approve", "publish: always"), "monitoring.publish"),
+        (
+            ("backfill_days: 3", "backfill_days: 3\n  accept_above: 0.4"),
+            "ниже порога кандидата threshold (0.5)",
+        ),
+        (("backfill_days: 3", "backfill_days: 3\n  publish: always"), "monitoring.publish"),
     ],
 )
 async def test_bad_monitoring_is_refused_and_changes_nothing(
@@ -153,7 +154,7 @@ async def test_bad_monitoring_is_refused_and_changes_nothing(
     await apply(sm, clock, BEZHTA + MONITORING)
     async with sm() as s:
         before = (await s.exec(select(SocialMonitor))).one().model_dump()
-    assert before["accept_above"] == 0.8 and before["publish"] == "approve"
+    assert before["accept_above"] is None and before["publish"] == "approve", "the defaults"
     bad = (BEZHTA + MONITORING).replace(*mutation, 1).replace("Бежта — село", "Бежта, новое имя")
     assert bad != BEZHTA + MONITORING
     with pytest.raises(Invalid) as err:

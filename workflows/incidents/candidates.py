@@ -120,19 +120,41 @@ async def check_store_seen(
     clock: Clock,
 ) -> int:
     """Score and keep the records not stored before, in one transaction; how many were new."""
+    async with committing(session):
+        return len(
+            await do_store_seen(
+                session,
+                municipality_id=municipality_id,
+                seen=seen,
+                vocabulary=vocabulary,
+                threshold=threshold,
+                clock=clock,
+            )
+        )
+
+
+async def do_store_seen(
+    session: AsyncSession,
+    *,
+    municipality_id: int,
+    seen: Sequence[SeenLike],
+    vocabulary: Vocabulary,
+    threshold: float,
+    clock: Clock,
+) -> list[int]:
+    """The same inside the caller's transaction; the ids of the rows stored now."""
     if not seen:
-        return 0
+        return []
     now = clock.now()
     rows = [_row(municipality_id, s, score(s.text, vocabulary), threshold, now) for s in seen]
     insert = insert_for(session)
-    new = 0
-    async with committing(session):
-        for start in range(0, len(rows), CHUNK):
-            stmt = (
-                insert(SocialPost)
-                .values(rows[start : start + CHUNK])
-                .on_conflict_do_nothing(index_elements=list(KEY))
-                .returning(col(SocialPost.id))
-            )
-            new += len((await session.execute(stmt)).all())
+    new: list[int] = []
+    for start in range(0, len(rows), CHUNK):
+        stmt = (
+            insert(SocialPost)
+            .values(rows[start : start + CHUNK])
+            .on_conflict_do_nothing(index_elements=list(KEY))
+            .returning(col(SocialPost.id))
+        )
+        new += [r[0] for r in (await session.execute(stmt)).all()]
     return new
