@@ -83,6 +83,22 @@ async def test_setup_over_http_is_idempotent_and_scoped(api: Api, muni):
     r = await api.client.get(f"/api/v1/municipalities/{muni}/setup", headers=api.auth("head"))
     staff = r.json()["staff"]
     assert staff and all("telegram_id" not in s for s in staff)
+    assert r.json()["monitoring"] is None, "the test setup watches no walls"
+    watched = TEST_SETUP + (
+        "\nmonitoring: {sources: [{vk: -5, name: Газета}], threshold: 0.6, accept_above: 0.9,"
+        " publish: auto}\n"
+    )
+    r = await api.client.put(
+        "/api/v1/setup",
+        headers={**api.auth("admin"), "Content-Type": "application/yaml"},
+        content=watched,
+    )
+    assert r.status_code == 200, r.text
+    r = await api.client.get(f"/api/v1/municipalities/{muni}/setup", headers=api.auth("head"))
+    monitoring = r.json()["monitoring"]
+    assert monitoring["sources"] == [{"owner_id": -5, "name": "Газета", "read": "both"}]
+    assert (monitoring["threshold"], monitoring["accept_above"]) == (0.6, 0.9)
+    assert monitoring["publish"] == "auto"
 
 
 def fill(body: Any, ids: dict[str, int]) -> Any:

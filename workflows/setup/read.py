@@ -12,6 +12,7 @@ from models import (
     Municipality,
     RoutingRule,
     Sector,
+    SocialMonitor,
     Staff,
 )
 from workflows.core.actors import Actor
@@ -49,4 +50,13 @@ async def get_setup(session: AsyncSession, *, municipality_id: int) -> dict[str,
     flags = {sid: tid is not None for sid, tid in bound}
     for s in out["staff"]:
         s["bound_to_telegram"] = flags.get(s["id"], False)
+    monitor = (
+        await session.exec(
+            select(SocialMonitor).where(SocialMonitor.municipality_id == municipality_id)
+        )
+    ).first()
+    # None: the setup has no `monitoring` section (or it was removed and monitoring is off).
+    out["monitoring"] = (
+        monitor.model_dump(mode="json") if monitor is not None and monitor.active else None
+    )
     return out
