@@ -2,7 +2,7 @@
 (answer, question, reason, person, days). At a prompt, /cancel and its button cancel, and any
 other command is refused: it is never sent to a citizen as the answer."""
 
-from models import Item, Municipality, Role
+from models import Item, ItemKind, Municipality, Role
 from workflows.conversation.cards import CODES, OPEN, PING
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
@@ -158,14 +158,25 @@ async def press(t: Turn, choice: Choice) -> None:
         ]
         t.say(rich(ts.PICK_DAYS, number=view.item.number), [*options, CANCEL], columns=5)
     else:
-        await _prompt(t, view.item.number, item_id, version, action)
+        await _prompt(t, view.item.number, item_id, version, action, kind=view.item.kind)
 
 
 async def _prompt(
-    t: Turn, number: str, item_id: int, version: int, action: Action, days: int = 0
+    t: Turn,
+    number: str,
+    item_id: int,
+    version: int,
+    action: Action,
+    days: int = 0,
+    kind: ItemKind | None = None,
 ) -> None:
     t.go(PROMPT, item=item_id, v=version, act=action.value, days=days or None)
-    t.say(ts.PROMPT_FOR.format(number=number) + ts.PROMPTS[action] + ts.PROMPT_TAIL, [CANCEL])
+    # An incident has no citizen to write to: its answer is for the residents, under the post.
+    text = ts.INCIDENT_ANSWER if kind is ItemKind.incident and action is Action.answer else None
+    t.say(
+        ts.PROMPT_FOR.format(number=number) + (text or ts.PROMPTS[action]) + ts.PROMPT_TAIL,
+        [CANCEL],
+    )
 
 
 async def _precheck(
