@@ -23,7 +23,15 @@ from api.dashboard.session import (
     same_origin,
     viewer,
 )
-from api.dashboard.view import DEFAULT_PERIOD, View, eight_weeks, raw_filters, resolve_view
+from api.dashboard.view import (
+    CHANNEL_CHOICES,
+    DEFAULT_PERIOD,
+    KIND_CHOICES,
+    View,
+    eight_weeks,
+    raw_filters,
+    resolve_view,
+)
 from api.deps import Rt, Session
 from api.reports.exports import item_list, items_sheet
 from api.reports.files import XLSX
@@ -80,6 +88,8 @@ async def dashboard_page(request: Request, s: Session, rt: Rt) -> Response:
         chosen=view.raw["period"] or DEFAULT_PERIOD,
         min_ranked=MIN_RANKED,
         regional=actor.municipality_id is None,
+        channel_choices=CHANNEL_CHOICES,
+        kind_choices=KIND_CHOICES,
     )
 
 

@@ -9,15 +9,23 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Municipality, Role
+from models import Channel, ItemKind, Municipality, Role
 from workflows.calendar.periods import Period, parse_period, week_period
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, Invalid, NotFound
-from workflows.reports.scope import Scope
+from workflows.items.transitions import CHANNEL_RU, KIND_RU
+from workflows.reports.scope import Scope, parse_cut
 from workflows.setup.read import get_municipalities, get_setup
 
 DEFAULT_PERIOD = "last-week"
 DEFAULT_TZ = "Europe/Moscow"  # the regional view (all municipalities) counts Moscow days
+# The cut's choices on the page (the citizen-facing channels; any channel works in the URL).
+CHANNEL_CHOICES = [
+    (c.value, CHANNEL_RU[c])
+    for c in (Channel.telegram, Channel.vk, Channel.pos, Channel.api, Channel.paper)
+]
+KIND_CHOICES = [(k.value, KIND_RU[k]) for k in ItemKind]
+FILTERS = ("period", "municipality", "sector", "channel", "kind")
 
 
 @dataclass
@@ -31,13 +39,16 @@ class View:
     municipality: Municipality | None = None
     sectors: list[tuple[int, str]] = field(default_factory=list)
     sector_id: int | None = None
+    channels: tuple[Channel, ...] | None = None
+    kinds: tuple[ItemKind, ...] | None = None
 
     @property
     def scope(self) -> Scope:
         if self.actor.municipality_id is not None:  # a bound token never sees past its own
-            return Scope((self.actor.municipality_id,), self.sector_id)
-        ids = None if self.municipality is None else (self.municipality.id or 0,)
-        return Scope(ids, self.sector_id)
+            ids: tuple[int, ...] | None = (self.actor.municipality_id,)
+        else:
+            ids = None if self.municipality is None else (self.municipality.id or 0,)
+        return Scope(ids, self.sector_id, channels=self.channels, kinds=self.kinds)
 
     @property
     def sector_name(self) -> str:
@@ -54,13 +65,16 @@ class View:
             params["municipality"] = str(self.municipality.id)
         if self.sector_id is not None and self.actor.role is not Role.sector_lead:
             params["sector"] = str(self.sector_id)
+        for key, cut in (("channel", self.channels), ("kind", self.kinds)):
+            if cut is not None:
+                params[key] = ",".join(v.value for v in cut)
         params.update(override)
         return urlencode({k: v for k, v in params.items() if v})
 
 
 def raw_filters(request: Request) -> dict[str, str]:
     q = request.query_params
-    return {k: q.get(k, "").strip()[:100] for k in ("period", "municipality", "sector")}
+    return {k: q.get(k, "").strip()[:100] for k in FILTERS}
 
 
 def _int(text: str, what: str) -> int | None:
@@ -104,6 +118,12 @@ async def resolve_view(s: AsyncSession, view: View, *, now: datetime) -> None:
                 f"Сектор {sector} не найден в муниципалитете «{view.municipality.name}»."
             )
     view.sector_id = sector
+    try:
+        view.channels, view.kinds = parse_cut(
+            channel=[view.raw["channel"]], kind=[view.raw["kind"]]
+        )
+    except Invalid as e:
+        raise Invalid(e.reason[:1].upper() + e.reason[1:] + ".") from None
 
 
 def eight_weeks(period: Period) -> Period:

@@ -19,6 +19,8 @@ FILES: dict[int | str, dict[str, Any]] = {
 def file_response(q: Ask, name: str, sheet: Sheet, *, stamp: str | None = None) -> Response:
     """CSV of the one table, or XLSX with it and a sheet saying what was counted."""
     parts = [name, q.municipality.code if q.municipality else "", q.sector.code if q.sector else ""]
+    for cut in (q.scope.channels, q.scope.kinds):  # ASCII enum values: the file says its cut
+        parts.append(".".join(v.value for v in cut or ()))
     parts.append(stamp or q.period.code.replace("..", "_"))
     filename = "-".join(p for p in parts if p) + "." + q.fmt
     tz = q.period.tz
@@ -34,6 +36,7 @@ def file_response(q: Ask, name: str, sheet: Sheet, *, stamp: str | None = None) 
                 ("Код периода", q.period.code),
                 ("Муниципалитет", q.municipality.name if q.municipality else "все"),
                 ("Отраслевой блок", q.sector.name if q.sector else "все"),
+                ("Разрез по каналу и виду", q.scope.cut),
                 ("Сформирован", q.now),
             ],
             (20, 40),

@@ -1,5 +1,6 @@
-"""The query every report shares: period, municipality, sector and format, resolved against the
-caller's token first (a municipality's token sees only it, a sector lead only their sector)."""
+"""The query every report shares: period, municipality, sector, the cut by channel and kind, and
+format, resolved against the caller's token first (a municipality's token sees only it, a sector
+lead only their sector)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,16 +12,38 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Caller, Rt, Session
-from models import Municipality, Role, Sector
+from models import Channel, ItemKind, Municipality, Role, Sector
 from workflows.calendar.periods import PERIOD_HELP, Period, parse_period
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, Invalid, NotFound
-from workflows.reports.scope import Scope
+from workflows.reports.scope import Scope, parse_cut
 
 READERS = (Role.curator, Role.head, Role.admin, Role.operator, Role.sector_lead)
 REGION_TZ = "Europe/Moscow"  # a regional report over all municipalities counts Moscow days
 MAX_CODE = 64
 FORMATS = ("json", "csv", "xlsx")
+CHANNELS = [c.value for c in Channel]
+KINDS = [k.value for k in ItemKind]
+# Declared as lists of the enums' values, checked by `parse_cut` so that a wrong value is refused
+# in Russian with the allowed ones listed (the framework's own refusal would be in English).
+Channels = Annotated[
+    list[str],
+    Query(
+        alias="channel",
+        description="канал (можно несколько: channel=vk&channel=pos или channel=vk,pos): "
+        + ", ".join(CHANNELS),
+        json_schema_extra={"items": {"type": "string", "enum": CHANNELS}},
+    ),
+]
+Kinds = Annotated[
+    list[str],
+    Query(
+        alias="kind",
+        description="вид (можно несколько): message — сообщение, appeal_59fz — обращение "
+        "59-ФЗ, incident — инцидент из соцсетей",
+        json_schema_extra={"items": {"type": "string", "enum": KINDS}},
+    ),
+]
 
 
 async def reader(actor: Caller) -> Actor:
@@ -109,16 +132,25 @@ async def ask(
             alias="format", description="json, csv или xlsx", json_schema_extra={"enum": FORMATS}
         ),
     ] = "json",
+    channel: Channels = [],  # noqa: B006 (FastAPI copies a parameter's default per request)
+    kind: Kinds = [],  # noqa: B006
 ) -> Ask:
-    """Check the caller's reach and parse the period in the municipality's time zone."""
+    """Check the caller's reach and the cut, and parse the period in the municipality's time
+    zone: a bad value is refused before anything is counted."""
     if fmt not in FORMATS:
         raise Invalid(f"формат «{fmt[:20]}» не поддерживается: json, csv или xlsx")
+    channels, kinds = parse_cut(channel=channel, kind=kind)
     muni = await _municipality(s, actor=actor, code=municipality)
     sect = await _sector(s, actor=actor, municipality=muni, code=sector)
     now = rt.clock.now()
     tz = ZoneInfo(muni.tz if muni else REGION_TZ)
     parsed = parse_period(period, tz=tz, now=now)
-    scope = Scope(None if muni is None else (muni.id or 0,), None if sect is None else sect.id)
+    scope = Scope(
+        None if muni is None else (muni.id or 0,),
+        None if sect is None else sect.id,
+        channels=channels,
+        kinds=kinds,
+    )
     return Ask(scope, parsed, now, fmt, muni, sect)
 
 

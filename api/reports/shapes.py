@@ -29,6 +29,8 @@ class Named(BaseModel):
 class ScopeOut(BaseModel):
     municipality: Named | None  # None: every municipality
     sector: Named | None
+    channel: list[str] | None = None  # the cut: None for every channel, else these
+    kind: list[str] | None = None  # …and every kind, or these
 
 
 class Report(BaseModel):
@@ -124,7 +126,7 @@ class ItemsReport(Report):
 
 
 def head(q: Ask) -> dict[str, Any]:
-    p, m, sec = q.period, q.municipality, q.sector
+    p, m, sec, cut = q.period, q.municipality, q.sector, q.scope
     return {
         "period": PeriodOut(
             code=p.code,
@@ -138,6 +140,8 @@ def head(q: Ask) -> dict[str, Any]:
         "scope": ScopeOut(
             municipality=None if m is None else Named(code=m.code, name=m.name),
             sector=None if sec is None else Named(code=sec.code, name=sec.name),
+            channel=None if cut.channels is None else [c.value for c in cut.channels],
+            kind=None if cut.kinds is None else [k.value for k in cut.kinds],
         ),
         "generated_at": q.now,
     }

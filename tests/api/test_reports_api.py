@@ -96,6 +96,8 @@ async def test_summary_counts_the_seeded_week(api: Api, week: dict[str, int]) ->
     assert body["scope"] == {
         "municipality": {"code": "testmo", "name": "Тестовый муниципальный округ"},
         "sector": None,
+        "channel": None,  # no cut: every channel and every kind
+        "kind": None,
     }
     default = await ok(api, "head", "summary")  # last-week from Tuesday 10 November is week 45
     assert default["period"]["code"] == "2026-W45" and default["summary"] == got

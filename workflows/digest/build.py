@@ -4,13 +4,13 @@ two charts and a workbook (the charts drawn in a thread while the rest is comput
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Municipality
+from models import Channel, ItemKind, Municipality
 from workflows.calendar.deadlines import parse_hhmm
 from workflows.calendar.periods import Period
 from workflows.core.errors import NotFound
@@ -19,6 +19,7 @@ from workflows.digest.workbook import item_rows, masked, write_workbook
 from workflows.reports.charts import heatmap_chart, weekly_chart
 from workflows.reports.growth import get_growth
 from workflows.reports.heatmap import get_heatmap, get_weekly_counts
+from workflows.reports.incidents import get_incident_week
 from workflows.reports.lists import get_decisions
 from workflows.reports.rating import RatingRow, get_rating
 from workflows.reports.scope import Scope
@@ -74,6 +75,7 @@ async def _note(
     people = await get_rating(session, scope=scope, period=week, now=now)
     growth = await get_growth(session, scope=scope, week=week)
     decisions = await get_decisions(session, scope=scope, now=now)
+    incidents = await get_incident_week(session, scope=scope, period=week)
     start, end = (parse_hhmm(x) for x in (muni.work_start, muni.work_end))
     day_hours = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60
     text = render_text(
@@ -87,6 +89,7 @@ async def _note(
         day_hours=day_hours,
         attachments=attachments,
         listed=ITEMS_IN_XLSX,
+        incidents=incidents,
     )
     return text, cur, people
 
@@ -110,11 +113,26 @@ async def build_digest(
             session, municipality_id=municipality_id, week=week, now=now, attachments=True
         )
         sectors = await get_rating(session, scope=scope, period=week, now=now, by="sector")
+        cuts = [
+            (title, await get_rating(session, scope=cut, period=week, now=now))
+            for title, cut in (
+                ("Рейтинг: инциденты", replace(scope, kinds=(ItemKind.incident,))),
+                ("Рейтинг: ПОС", replace(scope, channels=(Channel.pos,))),
+            )
+        ]  # the seed's ratings "in the part of" incidents and of ПОС (2.5 б–в, 2.6 б–в)
     finally:
         pictures = await charts
         items = await masking
     book = await asyncio.to_thread(
-        write_workbook, week, cur, people, sectors, items, total=cur.received, tz=week.tz
+        write_workbook,
+        week,
+        cur,
+        people,
+        sectors,
+        items,
+        total=cur.received,
+        tz=week.tz,
+        cuts=[(title, rows) for title, rows in cuts if rows],
     )
     return DigestDoc(
         week=week, text=text, files=[*pictures, DigestPart(f"mcu-{week.code}.xlsx", XLSX, book)]

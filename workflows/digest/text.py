@@ -1,5 +1,6 @@
 """The note's text in Telegram HTML: the week's totals and their change, timeliness, the best and
-the worst, points of growth, what waits for a decision; names escaped."""
+the worst, social-network incidents, points of growth, what waits for a decision; names escaped,
+citizens' texts masked."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from workflows.calendar.periods import Period
 from workflows.items.transitions import CHANNEL_RU
 from workflows.privacy.mask import mask
 from workflows.reports.growth import GrowthPoint
+from workflows.reports.incidents import IncidentWeek
 from workflows.reports.rating import MIN_RANKED, RatingRow
 from workflows.reports.scope import clip
 from workflows.reports.summary import Summary
@@ -52,9 +54,11 @@ def render_text(
     day_hours: float,
     attachments: bool = True,
     listed: int,
+    incidents: IncidentWeek | None = None,
 ) -> str:
-    """The note in Telegram HTML: totals and change, timeliness, best and worst, growth, decisions;
-    with `attachments`, what is attached (the workbook lists `listed` of the week's items)."""
+    """The note in Telegram HTML: totals and change, timeliness, best and worst, incidents, growth,
+    decisions; with `attachments`, what is attached (the workbook lists `listed` of the week's
+    items)."""
     lines = [
         f"<b>Аналитическая записка МЦУ за неделю {week.label}</b>",
         _esc(municipality),
@@ -64,6 +68,7 @@ def render_text(
         "",
         "<b>Исполнители</b>",
         *_people(people),
+        *_incidents(incidents),
         "",
         "<b>Точки роста</b>",
         *_growth(growth),
@@ -153,6 +158,32 @@ def _growth(growth: list[GrowthPoint]) -> list[str]:
         lines.append(
             f"• {what} «{_esc(g.name)}»: {g.count} при норме {_num(g.baseline)} в неделю "
             f"(×{_num(g.ratio)}){example}"
+        )
+    return lines
+
+
+def _incidents(inc: IncidentWeek | None) -> list[str]:
+    """The week's social-network incidents as a paragraph (with its leading blank line); one
+    plain line when walls are watched and nothing came; nothing when none are watched."""
+    if inc is None or inc.incidents == 0:
+        return ["", "Инцидентов из соцсетей за неделю не было."] if inc and inc.monitored else []
+    lines = [
+        "",
+        "<b>Инциденты из соцсетей</b>",
+        f"Инцидентов: <b>{inc.incidents}</b> · публикаций в соцсетях: {inc.posts}",
+        f"Первая реакция в срок: {inc.reacted_in_time} из {inc.incidents} "
+        f"({_pct(inc.reacted_in_time / inc.incidents)}) · с опозданием: {inc.reacted_late}"
+        + (f" · ещё без реакции: {inc.no_reaction}" if inc.no_reaction else ""),
+        f"Ответ опубликован под постом: {inc.published}",
+    ]
+    for title, top in (("Где", inc.localities), ("Темы", inc.sectors)):
+        if top:
+            lines.append(f"{title}: " + " · ".join(f"{_esc(name)} {n}" for name, n in top))
+    if inc.example is not None and int(inc.example["posts"]) > 1:
+        e = inc.example
+        lines.append(
+            f"Больше всего публикаций ({e['posts']}): {_esc(str(e['number']))} — "
+            f"«{_esc(clip(mask(str(e['text'])), 90))}»"
         )
     return lines
 

@@ -1,8 +1,10 @@
-"""The note's workbook: the summary, both ratings and the week's items (those needing attention
-first), with names instead of ids and never a citizen's personal data."""
+"""The note's workbook: the summary, both ratings, the recipients' ratings in the part of incidents
+and of ПОС when there are any, and the week's items (those needing attention first), with names
+instead of ids and never a citizen's personal data."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +99,7 @@ def write_workbook(
     *,
     total: int,
     tz: ZoneInfo,
+    cuts: Sequence[tuple[str, list[RatingRow]]] = (),
 ) -> bytes:
     summary = [
         ("Неделя", week.label), ("Поступило", cur.received), ("Взято в работу", cur.taken),
@@ -122,6 +125,10 @@ def write_workbook(
             Sheet("Сводка", ["Показатель", "Значение"], summary, widths=(34, 22)),
             Sheet("Рейтинг исполнителей", RATING_HEADER, _rating_rows(people), widths=(7, 36, 18)),
             Sheet("Рейтинг секторов", RATING_HEADER, _rating_rows(sectors), widths=(7, 36, 18)),
+            *(
+                Sheet(title, RATING_HEADER, _rating_rows(rows), widths=(7, 36, 18))
+                for title, rows in cuts
+            ),
             Sheet("Обращения недели", ITEM_HEADER, items, widths=(18, 17, 16, 10, 18, 20, 16, 28)),
         ],
         tz=tz,

@@ -1,38 +1,94 @@
-"""What every report shares: its scope (municipalities, a sector), the conditions on an item
-(in the period, open, overdue, late), the transaction's tuning, display names, clipped texts."""
+"""What every report shares: its scope (municipalities, a sector, a cut by channel and kind), the
+conditions on an item (in the period, open, overdue, late), the transaction's tuning, display
+names, clipped texts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, literal, select, text
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Item, Municipality
+from models import Channel, Item, ItemKind, Municipality
 from workflows.calendar.periods import Period
-from workflows.items.transitions import OPEN
+from workflows.core.errors import Invalid
+from workflows.items.transitions import CHANNEL_RU, KIND_RU, OPEN
 
 T = Item.__table__.c  # type: ignore[attr-defined]
 OPEN_STATUSES = sorted(s.value for s in OPEN)  # the order of OPEN_SQL
+MAX_CUT_VALUES = 16  # values of one cut: more than the enums hold is a mistake, not a report
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which items a report covers: some municipalities (None: all) and maybe one sector."""
+    """Which items a report covers: some municipalities (None: all), maybe one sector, and maybe
+    a cut by channel and by kind (None: every one; a tuple: any of these)."""
 
     municipality_ids: tuple[int, ...] | None
     sector_id: int | None = None
+    channels: tuple[Channel, ...] | None = None
+    kinds: tuple[ItemKind, ...] | None = None
 
     def where(self) -> list[ColumnElement[bool]]:
+        """The scope as conditions; an uncut scope adds none, so its plans stay as they were."""
         conds: list[ColumnElement[bool]] = []
         if self.municipality_ids is not None:
             conds.append(T.municipality_id.in_(self.municipality_ids))
         if self.sector_id is not None:
             conds.append(T.sector_id == self.sector_id)
+        if self.channels is not None:
+            conds.append(T.channel.in_(self.channels))
+        if self.kinds is not None:
+            conds.append(T.kind.in_(self.kinds))
         return conds
+
+    @property
+    def cut(self) -> str:
+        """The cut in Russian for files and pages: «канал: ПОС; вид: инцидент», or «все»."""
+        parts = []
+        if self.channels is not None:
+            parts.append("канал: " + ", ".join(CHANNEL_RU[c] for c in self.channels))
+        if self.kinds is not None:
+            parts.append("вид: " + ", ".join(KIND_RU[k] for k in self.kinds))
+        return "; ".join(parts) or "все"
+
+
+def _allowed(enum: type[E], names: dict[E, str]) -> str:
+    return ", ".join(f"{v.value} ({names[v]})" for v in enum)
+
+
+def _parse_values(raw: Iterable[str] | None, enum: type[E], what: str) -> tuple[E, ...] | None:
+    """Repeated parameters and comma lists alike (`kind=incident&kind=message`, `kind=a,b`);
+    nothing given is no cut. Unknown values are refused with the allowed ones listed."""
+    if raw is None:
+        return None
+    words = [w.strip() for value in raw for w in value.split(",") if w.strip()]
+    if not words:
+        return None
+    names: dict[Any, str] = CHANNEL_RU if enum is Channel else KIND_RU
+    if len(words) > MAX_CUT_VALUES:
+        raise Invalid(
+            f"{what}: не больше {MAX_CUT_VALUES} значений; допустимые: {_allowed(enum, names)}"
+        )
+    known = {v.value: v for v in enum}
+    unknown = [w for w in words if w not in known]
+    if unknown:
+        shown = ", ".join(f"«{w[:20]}»" for w in unknown[:3])
+        raise Invalid(f"{what} {shown} не поддерживается; допустимые: {_allowed(enum, names)}")
+    return tuple(dict.fromkeys(known[w] for w in words))  # in the order given, once each
+
+
+def parse_cut(
+    *, channel: Iterable[str] | None, kind: Iterable[str] | None
+) -> tuple[tuple[Channel, ...] | None, tuple[ItemKind, ...] | None]:
+    """The report's cut from what a caller typed: (channels, kinds), each None for "every"."""
+    return _parse_values(channel, Channel, "канал"), _parse_values(kind, ItemKind, "вид")
 
 
 def in_period(column: Any, period: Period) -> ColumnElement[bool]:
@@ -85,7 +141,7 @@ async def resolve(session: AsyncSession, scope: Scope) -> Scope:
     if scope.municipality_ids is not None:
         return scope
     ids = (await session.execute(select(Municipality.id))).scalars().all()  # type: ignore[call-overload]
-    return Scope(tuple(sorted(ids)), scope.sector_id)
+    return replace(scope, municipality_ids=tuple(sorted(ids)))
 
 
 async def get_names(session: AsyncSession, table: Any, ids: set[Any]) -> dict[int, str]:
