@@ -116,8 +116,8 @@ async def build_digest(
         cuts = [
             (title, await get_rating(session, scope=cut, period=week, now=now))
             for title, cut in (
-                ("Рейтинг: инциденты", replace(scope, kinds=(ItemKind.incident,))),
-                ("Рейтинг: ПОС", replace(scope, channels=(Channel.pos,))),
+                ("Рейтинг по инцидентам", replace(scope, kinds=(ItemKind.incident,))),
+                ("Рейтинг по ПОС", replace(scope, channels=(Channel.pos,))),
             )
         ]  # the seed's ratings "in the part of" incidents and of ПОС (2.5 б–в, 2.6 б–в)
     finally:

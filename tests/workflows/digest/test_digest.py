@@ -52,8 +52,9 @@ async def test_note_for_a_seeded_week(sm: async_sessionmaker[AsyncSession], muni
     assert names == ["weekly-2026-W45.png", "heatmap-2026-W45.png", "mcu-2026-W45.xlsx"]
     assert all(f.content[:8] == b"\x89PNG\r\n\x1a\n" for f in doc.files[:2])
     book = load_workbook(io.BytesIO(doc.files[2].content))
+    # D is an incident (open, heat's): the rating in the part of incidents; no ПОС this week.
     assert book.sheetnames == ["Сводка", "Рейтинг исполнителей", "Рейтинг секторов",
-                               "Обращения недели"]  # fmt: skip
+                               "Рейтинг по инцидентам", "Обращения недели"]  # fmt: skip
     items = list(book["Обращения недели"].iter_rows(values_only=True))
     assert items[0][0] == "Номер" and len(items) == 1 + 6
     # Those needing attention first: D overdue now, B answered late; then by registration
