@@ -30,7 +30,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,7 +46,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bench.loader import bulk_connection, sync_sequences, vacuum
 from bench.spb_replay import DATA, WorkingSeconds, read_trace
 from bench.support import PG_ADMIN, Progress, pg_url, temp_database, write_json
-from models import DeadlineClock, DeadlinePolicy, Locality, Municipality, Sector, Staff
+from models import (
+    Channel,
+    DeadlineClock,
+    DeadlinePolicy,
+    ItemKind,
+    Locality,
+    Municipality,
+    Sector,
+    Staff,
+)
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade_head_async
 from workflows.calendar.deadlines import add_length, get_calendar
@@ -625,7 +634,22 @@ def report_calls(mid: int) -> list[tuple[str, Call]]:
     async def heatmap(s: AsyncSession, p: Period) -> Any:
         return await get_heatmap(s, scope=scope, period=p, now=now)
 
-    return [("get_summary", summary), ("get_rating(recipient)", rating), ("get_heatmap", heatmap)]
+    incidents = replace(scope, kinds=(ItemKind.incident,))  # 5 % of the items
+    pos = replace(scope, channels=(Channel.pos,))  # 10 %
+
+    async def summary_cut(s: AsyncSession, p: Period) -> Any:
+        return await get_summary(s, scope=incidents, period=p, now=now)
+
+    async def rating_cut(s: AsyncSession, p: Period) -> Any:
+        return await get_rating(s, scope=pos, period=p, now=now, by="recipient")
+
+    return [
+        ("get_summary", summary),
+        ("get_rating(recipient)", rating),
+        ("get_heatmap", heatmap),
+        ("summary kind=incident", summary_cut),
+        ("rating channel=pos", rating_cut),
+    ]
 
 
 async def statements_of(url: str, fn: Query) -> list[tuple[str, Any]]:
