@@ -132,7 +132,9 @@ async def build_digest(
         items,
         total=cur.received,
         tz=week.tz,
-        cuts=[(title, rows) for title, rows in cuts if rows],
+        cuts=[
+            (title, rows) for title, rows in cuts if rows and rows != people
+        ],  # a cut that is the whole adds nothing
     )
     return DigestDoc(
         week=week, text=text, files=[*pictures, DigestPart(f"mcu-{week.code}.xlsx", XLSX, book)]

@@ -7,9 +7,9 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import SocialMonitor
+from models import Channel, SocialMonitor
 from tests.workflows.reports.test_cuts import PHONE, seed_mixed
-from tests.workflows.reports.test_reports import NOW, W45, at, seed
+from tests.workflows.reports.test_reports import NOW, W45, at, ids, seed
 from workflows.digest.build import build_digest, note_text
 
 HEADING = "<b>Инциденты из соцсетей</b>"
@@ -67,3 +67,16 @@ async def test_one_plain_line_when_watched_walls_gave_no_incidents(
     assert NONE in text and HEADING not in text
     lines = text.split("\n")
     assert lines[lines.index(NONE) - 1] == ""  # a paragraph of its own
+
+
+async def test_a_cut_that_is_the_whole_adds_no_sheet(
+    sm: async_sessionmaker[AsyncSession], muni: int
+) -> None:
+    """A municipality whose items all come through ПОС (the St Petersburg replay): its ПОС
+    rating is its rating, and the workbook does not repeat it."""
+    k = await ids(sm, muni)
+    await seed(sm, muni, registered_at=at(3, 10), channel=Channel.pos, assignee_id=k["water"])
+    async with sm() as s:
+        doc = await build_digest(s, municipality_id=muni, week=W45, now=NOW)
+    sheets = load_workbook(io.BytesIO(doc.files[2].content)).sheetnames
+    assert "Рейтинг исполнителей" in sheets and "Рейтинг по ПОС" not in sheets
