@@ -31,6 +31,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # take seconds to write and nobody reads 9,000 rows in a chat: those needing attention come
 # first, and the note says where the whole list is.
 ITEMS_IN_XLSX = 1_000
+# The ratings in the part of incidents and of ПОС read every open item's row (the open backlog's
+# index has no channel or kind): ~5 ms a thousand; past this many open items the note leaves them
+# to the API and the dashboard (bench.reports: 53,000 open made the note 0.7 s → 1.5 s).
+CUT_SHEETS_MAX_OPEN = 5_000
 
 
 @dataclass
@@ -113,13 +117,17 @@ async def build_digest(
             session, municipality_id=municipality_id, week=week, now=now, attachments=True
         )
         sectors = await get_rating(session, scope=scope, period=week, now=now, by="sector")
-        cuts = [
-            (title, await get_rating(session, scope=cut, period=week, now=now))
-            for title, cut in (
-                ("Рейтинг по инцидентам", replace(scope, kinds=(ItemKind.incident,))),
-                ("Рейтинг по ПОС", replace(scope, channels=(Channel.pos,))),
-            )
-        ]  # the seed's ratings "in the part of" incidents and of ПОС (2.5 б–в, 2.6 б–в)
+        cuts = (
+            [
+                (title, await get_rating(session, scope=cut, period=week, now=now))
+                for title, cut in (
+                    ("Рейтинг по инцидентам", replace(scope, kinds=(ItemKind.incident,))),
+                    ("Рейтинг по ПОС", replace(scope, channels=(Channel.pos,))),
+                )
+            ]  # the seed's ratings "in the part of" incidents and of ПОС (2.5 б–в, 2.6 б–в)
+            if cur.open_now <= CUT_SHEETS_MAX_OPEN
+            else None
+        )
     finally:
         pictures = await charts
         items = await masking
@@ -132,9 +140,9 @@ async def build_digest(
         items,
         total=cur.received,
         tz=week.tz,
-        cuts=[
-            (title, rows) for title, rows in cuts if rows and rows != people
-        ],  # a cut that is the whole adds nothing
+        cuts=None
+        if cuts is None  # a cut that is the whole adds nothing
+        else [(title, rows) for title, rows in cuts if rows and rows != people],
     )
     return DigestDoc(
         week=week, text=text, files=[*pictures, DigestPart(f"mcu-{week.code}.xlsx", XLSX, book)]

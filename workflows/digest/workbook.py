@@ -99,8 +99,10 @@ def write_workbook(
     *,
     total: int,
     tz: ZoneInfo,
-    cuts: Sequence[tuple[str, list[RatingRow]]] = (),
+    cuts: Sequence[tuple[str, list[RatingRow]]] | None = (),
 ) -> bytes:
+    """The workbook; `cuts` None: the ratings in the part of incidents and of ПОС were left out
+    (a big backlog), and the summary says where they are."""
     summary = [
         ("Неделя", week.label), ("Поступило", cur.received), ("Взято в работу", cur.taken),
         ("Дан ответ", cur.answered), ("Закрыто", cur.closed),
@@ -120,6 +122,15 @@ def write_workbook(
                 f"{export_path(week)}",
             )
         )
+    if cuts is None:
+        summary.append(
+            (
+                "Рейтинги по инцидентам и ПОС",
+                "в панели МЦУ или выгрузкой "
+                f"/api/v1/reports/rating?period={week.code}&kind=incident&format=xlsx и "
+                f"…&channel=pos",
+            )
+        )
     return to_xlsx(
         [
             Sheet("Сводка", ["Показатель", "Значение"], summary, widths=(34, 22)),
@@ -127,7 +138,7 @@ def write_workbook(
             Sheet("Рейтинг секторов", RATING_HEADER, _rating_rows(sectors), widths=(7, 36, 18)),
             *(
                 Sheet(title, RATING_HEADER, _rating_rows(rows), widths=(7, 36, 18))
-                for title, rows in cuts
+                for title, rows in cuts or ()
             ),
             Sheet("Обращения недели", ITEM_HEADER, items, widths=(18, 17, 16, 10, 18, 20, 16, 28)),
         ],

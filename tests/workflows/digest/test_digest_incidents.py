@@ -3,6 +3,7 @@ incidents and of ПОС: with incidents, without them, and without any watched w
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Channel, SocialMonitor
 from tests.workflows.reports.test_cuts import PHONE, seed_mixed
 from tests.workflows.reports.test_reports import NOW, W45, at, ids, seed
+from workflows.digest import build as digest
 from workflows.digest.build import build_digest, note_text
 
 HEADING = "<b>Инциденты из соцсетей</b>"
@@ -80,3 +82,17 @@ async def test_a_cut_that_is_the_whole_adds_no_sheet(
         doc = await build_digest(s, municipality_id=muni, week=W45, now=NOW)
     sheets = load_workbook(io.BytesIO(doc.files[2].content)).sheetnames
     assert "Рейтинг исполнителей" in sheets and "Рейтинг по ПОС" not in sheets
+
+
+async def test_a_big_backlog_leaves_the_cut_ratings_to_the_api(
+    sm: async_sessionmaker[AsyncSession], muni: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed_mixed(sm, muni)
+    monkeypatch.setattr(digest, "CUT_SHEETS_MAX_OPEN", 2)  # four items are open now
+    async with sm() as s:
+        doc = await build_digest(s, municipality_id=muni, week=W45, now=NOW)
+    book = load_workbook(io.BytesIO(doc.files[2].content))
+    assert "Рейтинг по инцидентам" not in book.sheetnames
+    summary = dict(book["Сводка"].iter_rows(values_only=True))
+    assert "rating?period=2026-W45&kind=incident" in summary["Рейтинги по инцидентам и ПОС"]
+    assert HEADING in doc.text  # the paragraph stays: it is cheap
