@@ -45,7 +45,7 @@ async def stored(sm: Sm) -> list[SocialPost]:
 
 async def test_a_poll_stores_scored_posts_and_comments_once(sm: Sm, clock: FakeClock) -> None:
     mid = await apply(sm, clock, BEZHTA + MONITORING)
-    async with wall_world(clock) as (emu, client):
+    async with wall_world(clock, service=True) as (emu, client):
         water = emu.post(VILLAGE, "В Бежте прорвало водопровод, третий день нет воды!")
         reply = emu.comment(VILLAGE, water.id, "На верхней улице тоже нет воды, помогите")
         advert = emu.post(VILLAGE, "Продаю мёд из Гунзиба недорого, доставка по Бежте")
@@ -113,7 +113,7 @@ async def test_two_municipalities_watching_one_wall_each_store_its_posts(
     other = BEZHTA.replace("code: bezhta", "code: bezhta2").replace("БЖТ", "БЖД")
     second = await apply(sm, clock, other + MONITORING)
     assert first != second
-    async with wall_world(clock) as (emu, client):
+    async with wall_world(clock, service=True) as (emu, client):
         emu.post(VILLAGE, "В Бежте прорвало водопровод, третий день нет воды!")
         for mid in (first, second):
             reports = await do_poll_municipality(
@@ -126,7 +126,7 @@ async def test_two_municipalities_watching_one_wall_each_store_its_posts(
 async def test_a_setup_without_monitoring_switches_it_off(sm: Sm, clock: FakeClock) -> None:
     mid = await apply(sm, clock, BEZHTA + MONITORING)
     await apply(sm, clock, BEZHTA)
-    async with wall_world(clock) as (emu, client):
+    async with wall_world(clock, service=True) as (emu, client):
         emu.post(VILLAGE, "В Бежте нет воды")
         reports = await do_poll_municipality(sm=sm, client=client, clock=clock, municipality_id=mid)
     assert reports == []

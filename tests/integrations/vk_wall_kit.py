@@ -15,6 +15,7 @@ from workflows.core.clock import FakeClock
 
 GROUP = 218_000_120
 TOKEN = secret("vk1.a.community-token-wall", "ключ сообщества VK")
+SERVICE = secret("service-token-wall-kit-0123456789abcdef", "сервисный ключ VK")
 
 
 async def no_turns(chat: str | None) -> None:
@@ -39,11 +40,17 @@ class Got:
 
 
 @asynccontextmanager
-async def wall_world(clock: FakeClock) -> AsyncIterator[tuple[VkApiEmulator, VkClient]]:
-    """An emulator whose dates follow the test's clock, and a paced client for it."""
+async def wall_world(
+    clock: FakeClock, *, service: bool = False
+) -> AsyncIterator[tuple[VkApiEmulator, VkClient]]:
+    """An emulator whose dates follow the test's clock, and a paced client for it: the
+    community's (it writes comments), or with `service` the application's service token, the
+    one VK lets read walls (paced under its 5 requests a second)."""
     async with VkApiEmulator(wall_clock=lambda: clock.now().timestamp()) as emu:
         emu.add_group(GROUP, TOKEN)
-        client = VkClient(TOKEN, api_base=emu.api_base, timeout=10, pace=no_turns, per_second=19)
+        emu.service_token(SERVICE)
+        token, rate = (SERVICE, 4.5) if service else (TOKEN, 19.0)
+        client = VkClient(token, api_base=emu.api_base, timeout=10, pace=no_turns, per_second=rate)
         try:
             yield emu, client
         finally:

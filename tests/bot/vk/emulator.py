@@ -36,13 +36,14 @@ from tests.bot.vk.vk_state import (
     Json,
     Person,
 )
-from tests.bot.vk.vk_wall import Access, Comment, Post, Wall
+from tests.bot.vk.vk_wall import Access, Comment, Post, ServiceState, Wall
 
 __all__ = [
     "Access",
     "GroupState",
     "Limits",
     "ManualClock",
+    "ServiceState",
     "Stats",
     "UserHandle",
     "VkApiEmulator",
@@ -53,7 +54,8 @@ T = TypeVar("T")
 
 
 class VkApiEmulator:
-    """The VK API for community tokens over HTTP on loopback, with simulated users."""
+    """The VK API for community tokens (and service tokens, which read walls) over HTTP on
+    loopback, with simulated users."""
 
     def __init__(
         self,
@@ -97,6 +99,12 @@ class VkApiEmulator:
         group = GroupState(self.env, group_id, token, name)
         self.groups[group_id] = self.tokens[token] = group
         return group
+
+    def service_token(self, token: str) -> ServiceState:
+        """Register an application's service token: it reads walls (wall.get, getComments),
+        which a community token may not, within its own rate limit."""
+        service = self.server.services[token] = ServiceState(token)
+        return service
 
     def group(self, group_id: int) -> GroupState:
         """A community's state: conversations, events, deliveries, versions_seen, deduped..."""

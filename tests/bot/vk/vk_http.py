@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -14,6 +15,7 @@ from tests.bot.vk.vk_methods import METHODS
 from tests.bot.vk.vk_rules import Params, VkError, check_version
 from tests.bot.vk.vk_state import Env, GroupState, Json
 from tests.bot.vk.vk_uploads import accept_upload
+from tests.bot.vk.vk_wall import SERVICE_METHODS, ServiceState
 
 MAX_UPLOAD = 200 * 1024 * 1024
 PHOTO_FIELDS = ("photo", "file0", "file")  # VK documents `photo`; vk_api's VkUpload sends file0
@@ -65,6 +67,7 @@ class ApiServer:
         self.env = env
         self.groups = groups
         self.tokens = tokens
+        self.services: dict[str, ServiceState] = {}
         self.faults = Faults()
 
     def app(self) -> web.Application:
@@ -82,8 +85,12 @@ class ApiServer:
         at the moment its fields have arrived (monotonic clock), per token."""
         env = self.env
         env.stats.requests[method] += 1
-        group = self.tokens.get(values.get("access_token", ""))
+        token = values.get("access_token", "")
+        group = self.tokens.get(token)
+        service = self.services.get(token)
         try:
+            if service is not None:
+                return {"response": await self._as_service(service, method, values)}
             if group is None:
                 raise VkError(5, "invalid access_token (4).")
             group.stats.requests[method] += 1
@@ -94,6 +101,8 @@ class ApiServer:
             group.stats.accepted_at.append(now)
             env.stats.accepted_at.append(now)
             group.versions_seen[check_version(values.get("v"))] += 1
+            if method in SERVICE_METHODS:
+                raise VkError(27)
             handler = METHODS.get(method)
             if handler is None:
                 raise VkError(3, f"{method} is not found in the emulator")
@@ -101,11 +110,29 @@ class ApiServer:
             result = handler(group, Params(values))
         except VkError as exc:
             env.stats.errors[exc.code] += 1
-            if group is not None:
-                group.stats.errors[exc.code] += 1
+            for holder in (group, service):
+                if holder is not None:
+                    holder.stats.errors[exc.code] += 1
             env.changed.fire()
             return {"error": exc.payload(method, values)}
         return {"response": result}
+
+    async def _as_service(self, service: ServiceState, method: str, values: dict[str, str]) -> Any:
+        """A call with a service token: its own rate limit; only the methods VK opens to it."""
+        env = self.env
+        service.stats.requests[method] += 1
+        now = env.clock()
+        if not service.window.admits(now, env.limits.service_per_second, 1.0):
+            raise VkError(6)
+        service.window.add(now)
+        service.stats.accepted_at.append(now)
+        env.stats.accepted_at.append(now)
+        check_version(values.get("v"))
+        handler = SERVICE_METHODS.get(method)
+        if handler is None:
+            raise VkError(28 if method in METHODS else 3)
+        await self.faults.gate(env, method, values)
+        return handler(env.walls, Params(values))
 
     async def handle_api(self, request: web.Request) -> web.Response:
         """POST|GET /method/<name> with access_token and v among the fields (always HTTP 200)."""

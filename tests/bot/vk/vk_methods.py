@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from tests.bot.vk.vk_keyboard import check_event_data, check_keyboard
 from tests.bot.vk.vk_rules import Params, SlidingWindow, VkError, check_random_id, invalid
 from tests.bot.vk.vk_state import Conversation, GroupState, Json
-from tests.bot.vk.vk_wall import wall_create_comment, wall_get, wall_get_comments
+from tests.bot.vk.vk_wall import wall_create_comment
 
 Handler = Callable[[GroupState, Params], Any]
 METHODS: dict[str, Handler] = {}
@@ -219,18 +219,6 @@ def users_get(group: GroupState, p: Params) -> list[Json]:
                 {"id": user_id, "first_name": "DELETED", "last_name": "", "deactivated": "deleted"}
             )
     return found
-
-
-@api_method("wall.get")
-def wall_get_method(group: GroupState, p: Params) -> Json:
-    """A wall's posts, a page at a time (see vk_wall)."""
-    return wall_get(group.env.walls, p)
-
-
-@api_method("wall.getComments")
-def wall_get_comments_method(group: GroupState, p: Params) -> Json:
-    """A post's comments, a page at a time."""
-    return wall_get_comments(group.env.walls, p)
 
 
 @api_method("wall.createComment")

@@ -19,6 +19,8 @@ ERROR_MESSAGES = {
     10: "Internal server error",
     15: "Access denied",
     18: "User was deleted or banned",
+    27: "Group authorization failed: method is unavailable with group auth.",
+    28: "Application authorization failed: method is unavailable with service token.",
     30: "This profile is private",
     100: "One of the parameters specified was missing or invalid",
     104: "Not found",
@@ -137,6 +139,9 @@ class Limits:
     """VK's limits and the emulator's timings; None switches a limit off. Mutable at run time."""
 
     per_second: int | None = 20  # requests per community token in any sliding second
+    # per service token: VK's figure for an application of up to 10,000 users (see
+    # models/settings.py, vk_wall_per_second)
+    service_per_second: int | None = 5
     same_text_per_minute: int | None = 10  # identical texts to one peer per minute (error 9)
     max_text: int = 4096  # characters of a message (error 914)
     edit_window: float = 24 * 3600  # seconds a community may edit its message (error 909)

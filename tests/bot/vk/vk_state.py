@@ -62,7 +62,7 @@ class Env:
     files: dict[str, StoredFile] = field(default_factory=dict)
     media: dict[str, Json] = field(default_factory=dict)  # "photo-1_2" -> attachment entry
     people: dict[int, Person] = field(default_factory=dict)
-    walls: Walls = field(default_factory=Walls)  # public walls, any token reads them
+    walls: Walls = field(default_factory=Walls)  # public walls, read with a service token
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def date(self) -> int:

@@ -1,6 +1,8 @@
 """The public wall as VK's wall.* methods show it: pages and communities with posts and comments
-that tests write (not the bot's dialogs). Any token of the emulator may read any wall, as a
-service token would; requests count into that token's rate limit like every other call."""
+that tests write (not the bot's dialogs). Reading (wall.get, wall.getComments) takes a service
+token, as VK's schema says (VKCOM/vk-api-schema wall/methods.json: user or service keys, not a
+community's); a community token is refused with error 27. Each token's requests count into its
+own rate limit."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tests.bot.vk.vk_rules import Params, VkError, invalid
+from tests.bot.vk.vk_rules import Params, SlidingWindow, Stats, VkError, invalid
 
 Json = dict[str, Any]
 
@@ -163,6 +165,20 @@ def wall_get_comments(walls: Walls, p: Params) -> Json:
         for c in comments[offset : offset + count]
     ]
     return {"count": len(post.comments), "current_level_count": len(post.comments), "items": items}
+
+
+class ServiceState:
+    """An application's service token: what it asked and its own rate-limit window."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.stats = Stats()
+        self.window = SlidingWindow()
+
+
+# The wall methods a service token may call; a community token gets 27 for them, and a service
+# token 28 for the community's own methods (messages.send, wall.createComment...).
+SERVICE_METHODS = {"wall.get": wall_get, "wall.getComments": wall_get_comments}
 
 
 def wall_create_comment(walls: Walls, p: Params, *, group_id: int, date: int) -> Json:
