@@ -40,7 +40,9 @@ def setup_apply(path: Annotated[Path, typer.Argument(help="YAML-файл нас�
 
 
 def run_job(
-    name: Annotated[str, typer.Argument(help="fire_timers, send_outbox, digests или retention")],
+    name: Annotated[
+        str, typer.Argument(help="fire_timers, send_outbox, digests, retention или monitor")
+    ],
 ) -> None:
     """Выполнить одну фоновую задачу сейчас."""
     job = JOBS.get(name)
@@ -48,6 +50,10 @@ def run_job(
         typer.secho(f"Ошибка: нет задачи «{name}»; есть: {', '.join(JOBS)}", fg="red", err=True)
         raise typer.Exit(2)
     setup_logging()
+    if name == "monitor":
+        from mcu.compose import install_channels
+
+        install_channels()  # the wall reader is made with the channels
     typer.echo(f"{name}: обработано {run_step(job)}")
 
 

@@ -1,5 +1,6 @@
 """The composition root: which channels a process runs, wired to the domain's runtime — the
-environment's Telegram bot, the bots the setups name, and the VK communities."""
+environment's Telegram bot, the bots the setups name, the VK communities, and the reader of the
+watched walls (the VK service token)."""
 
 import asyncio
 import logging
@@ -14,7 +15,9 @@ from bot.registry import REFRESH
 from bot.telegram.fleet import Fleet
 from bot.telegram.runner import attach_port, build_dispatcher, dispatch_loop, make_bot, poll
 from bot.vk import runner as vk_runner
-from bot.vk.community import Communities
+from bot.vk.community import Communities, make_service_client
+from bot.vk.transport import VkClient
+from integrations.vk_wall import WallPoller
 from workflows.jobs.runtime import RUNTIME_HOOKS, Runtime
 
 log = logging.getLogger(__name__)
@@ -29,12 +32,15 @@ class Channels:
     bot: Bot | None
     fleet: Fleet
     communities: Communities
+    service: VkClient | None = None  # reads the watched walls (VK_SERVICE_TOKEN)
 
     async def close(self) -> None:
         if self.bot is not None:
             await self.bot.session.close()
         await self.fleet.close()
         self.communities.close()
+        if self.service is not None:
+            self.service.close()
 
 
 CHANNELS: dict[int, Channels] = {}
@@ -46,7 +52,19 @@ def attach_channels(rt: Runtime) -> Channels:
     channels = Channels(bot, Fleet(rt), Communities(rt))
     attach_port(rt, bot, channels.fleet)
     vk_runner.attach_port(rt, channels.communities)
+    channels.service = attach_monitoring(rt)
     return channels
+
+
+def attach_monitoring(rt: Runtime) -> VkClient | None:
+    """The `monitor` job reads walls with the service token; without one it stays off (and
+    `mcu health` says why)."""
+    token = rt.settings.vk_service_token
+    if token is None:
+        return None
+    client = make_service_client(rt, token.get_secret_value())
+    rt.wall_poller = WallPoller(sm=rt.sm, client=client, clock=rt.clock)
+    return client
 
 
 def install_channels() -> None:

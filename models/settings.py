@@ -58,6 +58,19 @@ class Settings(BaseSettings):
     # a little under it, shared by the outbox and the dialogs' replies.
     vk_per_second: float = Field(default=19.0, gt=0, le=1000, alias="MCU_VK_PER_SECOND")
     vk_timeout: float = Field(default=20.0, gt=0, le=300, alias="MCU_VK_TIMEOUT")
+    # Social-network monitoring reads public walls with an application's service token: VK
+    # opens wall.get and wall.getComments to user and service keys only, never to a
+    # community's (VKCOM/vk-api-schema, wall/methods.json; a community token gets error 27).
+    # Without it monitoring is not started and `mcu health` says why.
+    vk_service_token: SecretStr | None = Field(default=None, alias="VK_SERVICE_TOKEN")
+    # The service token's own budget, apart from the communities' 20 a second: VK's page on
+    # API requests (vk.com/dev/api_requests, «Ограничения и рекомендации») gives a service key
+    # 5 requests a second for an application of up to 10,000 users (20 up to 100,000, 40 up
+    # to 500,000, 50 up to a million, 60 above). A little under the smallest: one poller in
+    # the deployment reads with it (the job holds a lock), the bots never do.
+    vk_wall_per_second: float = Field(default=4.5, gt=0, le=60, alias="MCU_VK_WALL_PER_SECOND")
+    # How often each municipality's watched walls are read (the `monitor` job).
+    monitor_seconds: float = Field(default=300.0, ge=10, le=86400, alias="MCU_MONITOR_SECONDS")
     # Chat workers per bot process: a chat's updates in order, different chats' in parallel.
     inbox_concurrency: int = Field(default=16, ge=1, le=256, alias="MCU_INBOX_CONCURRENCY")
     # A claimed update's lease, renewed while it is handled: after a crash (kill -9) the chat's

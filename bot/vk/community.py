@@ -75,6 +75,33 @@ def make_client(rt: Runtime, token: str, group_id: int) -> VkClient:
     )
 
 
+SERVICE_BUDGET = "vk:service"
+
+
+def make_service_client(rt: Runtime, token: str) -> VkClient:
+    """A client for the application's service token, the one VK lets read walls: its budget
+    (MCU_VK_WALL_PER_SECOND, under VK's 5 a second for a service key) is its own — VK counts
+    per token, so the communities' 20 a second stay the bots' and wall.createComment's."""
+
+    async def pace(chat: str | None) -> None:
+        await rt.sender.limits.acquire(
+            SERVICE_BUDGET,
+            "",
+            per_second=rt.settings.vk_wall_per_second,
+            chat_interval=0.0,
+            clock=rt.clock,
+            sleep=asyncio.sleep,
+        )
+
+    return VkClient(
+        token,
+        api_base=rt.settings.vk_api_base,
+        timeout=rt.settings.vk_timeout,
+        pace=pace,
+        per_second=rt.settings.vk_wall_per_second,
+    )
+
+
 class Communities(Registry[Community]):
     """The deployment's VK communities."""
 

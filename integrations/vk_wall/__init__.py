@@ -1,7 +1,7 @@
 """Reading public VK walls (communities, pages) incrementally for incident monitoring."""
 
 from integrations.vk_wall.errors import CommentsClosed, PostGone, WallError
-from integrations.vk_wall.monitor import do_poll_municipality
+from integrations.vk_wall.monitor import WallPoller, do_poll_municipality
 from integrations.vk_wall.reader import PollReport, WallReader
 from integrations.vk_wall.sources import Read, Seen, WallClient, WallSource
 from integrations.vk_wall.writer import do_comment
@@ -14,6 +14,7 @@ __all__ = [
     "Seen",
     "WallClient",
     "WallError",
+    "WallPoller",
     "WallReader",
     "WallSource",
     "do_comment",

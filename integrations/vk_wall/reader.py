@@ -1,5 +1,6 @@
-"""Reads the new posts and comments of public walls, a poll at a time, through the shared VK
-transport (so the bot's budget covers these calls too). A wall is paged newest first down to
+"""Reads the new posts and comments of public walls, a poll at a time, through the VK
+transport made with the application's service token (VK reads walls with no other; its
+budget is its own, paced by MCU_VK_WALL_PER_SECOND). A wall is paged newest first down to
 what was read before; posts younger than `follow_days` keep having their comments read (only
 those whose comment count changed). A first read takes the last `backfill_days`."""
 
@@ -26,13 +27,15 @@ OnSeen = Callable[[list[Seen]], Awaitable[None]]
 
 @dataclass
 class PollReport:
-    """One source's poll: what came, how many calls it took, whether it is readable."""
+    """One source's poll: what came, how many calls it took, whether it is readable (when not,
+    VK's error code: 15, 18, 30, 100 or 210)."""
 
     source: str
     owner_id: int
     new: int = 0
     requests: int = 0
     available: bool = True
+    code: int | None = None
 
 
 class _Counted:
@@ -87,7 +90,7 @@ class WallReader:
             report.requests = client.calls
             if e.code not in errors.SOURCE_GONE:
                 raise
-            report.available = False
+            report.available, report.code = False, e.code
             await do_clear_cursor(self.sm, source.owner_id, scope=self.scope)
             log.warning(
                 "VK: стена %s (%s) недоступна (код %s), состояние сброшено",

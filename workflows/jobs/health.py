@@ -1,6 +1,6 @@
 """Readiness: is the deployment doing its work — the database answers, Redis answers (when
-configured), a worker beat recently, the bots that run beat recently, and no notice was given
-up lately. Each check says why it failed in a short Russian line (never SQL or secrets)."""
+configured), a worker beat recently, the bots that run beat recently, no notice was given
+up lately, and social-network monitoring, where switched on, can run and its polls succeed. Each check says why it failed in a short Russian line (never SQL or secrets)."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+from workflows.incidents.monitoring import get_monitored, get_poll_failures, get_source_states
 from workflows.jobs.heartbeat import BOT, WORKER, get_beats, is_fresh
 from workflows.jobs.runtime import Runtime
 from workflows.outbox.dead import get_dead_count
@@ -98,6 +99,42 @@ async def _dead_letters(rt: Runtime) -> Check:
     return Check(True, f"недоставленных за {hours:g} ч нет")
 
 
+async def _monitoring(rt: Runtime) -> Check | None:
+    """Social-network monitoring, checked only where a setup switched it on: it needs the
+    service token to run at all, and its last polls must not have failed; sources that
+    became unavailable are said but are VK's side (the operator sees them per source)."""
+    async with rt.sm() as s:
+        monitored = await get_monitored(s)
+        if not monitored:
+            return None
+        failures = await get_poll_failures(s)
+        gone = [
+            state
+            for m in monitored
+            for state in await get_source_states(s, m)
+            if not state.available
+        ]
+    if rt.settings.vk_service_token is None:
+        return Check(
+            False,
+            f"мониторинг соцсетей не запущен: не задан VK_SERVICE_TOKEN — сервисный ключ "
+            f"приложения VK (ключ сообщества стены не читает); муниципалитетов с "
+            f"мониторингом: {len(monitored)}",
+        )
+    failed = {m: why for m, why in failures.items() if m in monitored}
+    if failed:
+        first = next(iter(failed.items()))
+        return Check(
+            False,
+            f"опрос соцсетей не удался у {len(failed)} муниципалитет(ов), "
+            f"например № {first[0]}: {first[1]}",
+        )
+    detail = f"муниципалитетов с мониторингом: {len(monitored)}"
+    if gone:
+        detail += f"; недоступных источников: {len(gone)} (например, «{gone[0].name}»)"
+    return Check(True, detail)
+
+
 async def _guarded(probe: Callable[[], Awaitable[Check | None]], what: str) -> Check | None:
     try:
         return await asyncio.wait_for(probe(), timeout=CHECK_TIMEOUT)
@@ -116,6 +153,7 @@ async def get_readiness(rt: Runtime) -> Readiness:
         "worker": (lambda: _worker(rt), "проверка рабочего процесса"),
         "bots": (lambda: _bots(rt), "проверка ботов"),
         "dead_letters": (lambda: _dead_letters(rt), "проверка недоставленных"),
+        "monitoring": (lambda: _monitoring(rt), "проверка мониторинга соцсетей"),
     }
     results = await asyncio.gather(*(_guarded(p, what) for p, what in probes.values()))
     return Readiness({n: c for n, c in zip(probes, results, strict=True) if c is not None})

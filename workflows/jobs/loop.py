@@ -1,5 +1,5 @@
-"""The embedded mode: the timer poller, the outbox sender and the weekly note's check, in this
-process, until told to stop."""
+"""The embedded mode: the timer poller, the outbox sender, the weekly note's check, retention
+and the watched walls' poll, in this process, until told to stop."""
 
 import asyncio
 import contextlib
@@ -10,7 +10,13 @@ from models.db import log_failure
 from workflows.escalation.firing import next_due_at
 from workflows.jobs.heartbeat import WORKER, beat_until, process_name
 from workflows.jobs.runtime import Runtime
-from workflows.jobs.tasks import fire_timers, make_due_digests, prune_data, send_outbox
+from workflows.jobs.tasks import (
+    fire_timers,
+    make_due_digests,
+    poll_monitoring,
+    prune_data,
+    send_outbox,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +62,25 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event, alive: Path | None
                 log.exception("ошибка очистки данных по срокам хранения")
             await sleep_or_stop(stop, RETENTION_SECONDS)
 
+    async def monitor_loop() -> None:
+        # Checked often, polled when due (the job keeps each municipality's turn in Postgres).
+        check = min(rt.settings.monitor_seconds, MONITOR_CHECK_SECONDS)
+        while not stop.is_set():
+            try:
+                await poll_monitoring(rt, stop=stop)
+            except Exception:
+                log_failure(log, "ошибка опроса соцсетей")
+            await sleep_or_stop(stop, check)
+
     beat = beat_until(rt.sm, rt.clock, name=process_name(WORKER), stop=stop, alive=alive)
-    await asyncio.gather(timers_loop(), sender_loop(), digest_loop(), retention_loop(), beat)
+    await asyncio.gather(
+        timers_loop(), sender_loop(), digest_loop(), retention_loop(), monitor_loop(), beat
+    )
 
 
 DIGEST_CHECK_SECONDS = 300  # the Monday note goes out within five minutes of 09:00
 RETENTION_SECONDS = 3600
+MONITOR_CHECK_SECONDS = 15  # how late past MCU_MONITOR_SECONDS a poll may begin
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -12,6 +12,7 @@ from models import Channel
 from models.db import make_engine, make_sessionmaker
 from models.settings import Settings
 from workflows.core.clock import Clock, FileClock, SystemClock
+from workflows.incidents.monitoring import WallPoller
 from workflows.outbox.ports import ChannelPort, ConsolePort
 from workflows.outbox.sender import Sender
 from workflows.privacy.names import preload
@@ -39,6 +40,9 @@ class Runtime:
     # How to get a file's content by its id in each channel (a citizen's photo from VK shown on
     # a Telegram card, a staff photo from Telegram sent to a VK citizen).
     fetchers: dict[Channel, Fetch] = field(default_factory=dict)
+    # Reads a municipality's watched walls (social-network monitoring); set by the composition
+    # root when VK_SERVICE_TOKEN is set, else None and the `monitor` job does nothing.
+    wall_poller: WallPoller | None = None
     _sender: Sender | None = None
 
     @classmethod

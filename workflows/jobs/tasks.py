@@ -1,5 +1,5 @@
 """The background jobs, listed explicitly (JOBS): fire the due timers, send the outbox, queue the
-weekly notes; each one call, harmless to run twice. They run under arq (worker.py) when
+weekly notes, prune, poll the watched walls; each one call, harmless to run twice. They run under arq (worker.py) when
 REDIS_URL is set and in-process (loop.py) otherwise; Postgres holds the state either way, so
 losing Redis or a worker loses nothing."""
 
@@ -17,6 +17,7 @@ from workflows.jobs.runtime import Runtime
 
 log = logging.getLogger(__name__)
 SENDER_LOCK = 727_001  # pg advisory lock id: one active sender keeps the rate limits exact
+MONITOR_LOCK = 727_002  # one poller in the deployment: the service token's budget is its alone
 
 
 async def fire_timers(rt: Runtime) -> int:
@@ -31,18 +32,23 @@ async def fire_timers(rt: Runtime) -> int:
 
 
 @contextlib.asynccontextmanager
-async def sender_lock(rt: Runtime) -> AsyncIterator[bool]:
-    """Hold the deployment-wide sender lock (Postgres); SQLite has one process anyway."""
+async def deployment_lock(rt: Runtime, lock: int) -> AsyncIterator[bool]:
+    """Hold a deployment-wide lock (Postgres advisory); SQLite has one process anyway."""
     if rt.engine.dialect.name != "postgresql":
         yield True
         return
     async with rt.engine.connect() as conn:
-        got = (await conn.execute(text(f"SELECT pg_try_advisory_lock({SENDER_LOCK})"))).scalar()
+        got = (await conn.execute(text(f"SELECT pg_try_advisory_lock({lock})"))).scalar()
         try:
             yield bool(got)
         finally:
             if got:
-                await conn.execute(text(f"SELECT pg_advisory_unlock({SENDER_LOCK})"))
+                await conn.execute(text(f"SELECT pg_advisory_unlock({lock})"))
+
+
+def sender_lock(rt: Runtime) -> contextlib.AbstractAsyncContextManager[bool]:
+    """The deployment's one sender."""
+    return deployment_lock(rt, SENDER_LOCK)
 
 
 async def send_outbox(rt: Runtime, *, stop: asyncio.Event | None = None) -> int:
@@ -73,9 +79,20 @@ async def prune_data(rt: Runtime) -> int:
     return (await run_retention(rt)).total
 
 
+async def poll_monitoring(rt: Runtime, *, stop: asyncio.Event | None = None) -> int:
+    """Read the watched walls of every municipality due a poll (workflows/jobs/monitor.py)."""
+    from workflows.jobs.monitor import POLLING, run_due_polls
+
+    if POLLING.locked():  # arq overlaps crons in one process; SQLite has no advisory lock
+        return 0
+    async with POLLING, deployment_lock(rt, MONITOR_LOCK) as mine:
+        return await run_due_polls(rt, stop=stop) if mine else 0
+
+
 JOBS = {
     "fire_timers": fire_timers,
     "send_outbox": send_outbox,
     "digests": make_due_digests,
     "retention": prune_data,
+    "monitor": poll_monitoring,
 }

@@ -16,7 +16,13 @@ from workflows.escalation.firing import next_due_at
 from workflows.jobs.heartbeat import WORKER, alive_file, beat_until, process_name
 from workflows.jobs.loop import sleep_or_stop
 from workflows.jobs.runtime import Runtime, clock_for
-from workflows.jobs.tasks import fire_timers, make_due_digests, prune_data, send_outbox
+from workflows.jobs.tasks import (
+    fire_timers,
+    make_due_digests,
+    poll_monitoring,
+    prune_data,
+    send_outbox,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,10 @@ async def job_retention(ctx: dict[str, Any]) -> int:
     return await prune_data(ctx["rt"])
 
 
+async def job_monitor(ctx: dict[str, Any]) -> int:
+    return await poll_monitoring(ctx["rt"])
+
+
 def arq_settings(settings: Settings) -> type:
     """arq WorkerSettings: both jobs as crons every poll period (at least once a second)."""
     from arq import cron
@@ -71,7 +81,7 @@ def arq_settings(settings: Settings) -> type:
 
     class WorkerSettings:
         redis_settings = RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379")
-        functions = [job_fire_timers, job_send_outbox, job_digests, job_retention]  # noqa: RUF012 (class attrs)
+        functions = [job_fire_timers, job_send_outbox, job_digests, job_retention, job_monitor]  # noqa: RUF012 (class attrs)
         cron_jobs = [  # noqa: RUF012
             cron(
                 job_fire_timers,
@@ -92,6 +102,13 @@ def arq_settings(settings: Settings) -> type:
                 job_retention,
                 minute={17},
                 second={0},
+                run_at_startup=True,
+                unique=True,
+                timeout=timedelta(minutes=30),
+            ),
+            cron(  # the watched walls: checked every 15 s, read when MCU_MONITOR_SECONDS is up
+                job_monitor,
+                second={0, 15, 30, 45},
                 run_at_startup=True,
                 unique=True,
                 timeout=timedelta(minutes=30),
