@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import admin, health, items, social, vk, webhooks
+from api import admin, health, items, monitoring, social, vk, webhooks
 from api.dashboard import router as dashboard
 from api.edge import Edge
 from api.open311 import router as open311
@@ -63,6 +63,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(vk.router)
     app.include_router(reports.router)
+    app.include_router(monitoring.router)
     app.include_router(open311.router)
     app.include_router(dashboard.router)
     app.include_router(health.router)
