@@ -12,6 +12,7 @@ MODULES = (
     "bench.reports",
     "bench.intake",
     "bench.pii",
+    "bench.incidents_poll",
 )
 
 
