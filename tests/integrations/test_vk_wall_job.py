@@ -108,13 +108,13 @@ async def test_a_flood_of_comments_is_stored_in_short_transactions(
     mid = await apply(sm, clock, BEZHTA + MONITORING)
     rt = runtime(engine, sm, clock, VK_SERVICE_TOKEN=TOKEN)
     sizes: list[int] = []
-    store = monitor_module.check_store_seen
+    store = monitor_module.check_store_and_accept
 
     async def counted(session: AsyncSession, **kw: object) -> int:
         sizes.append(len(kw["seen"]))  # type: ignore[arg-type]
         return await store(session, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(monitor_module, "check_store_seen", counted)
+    monkeypatch.setattr(monitor_module, "check_store_and_accept", counted)
     async with wall_world(clock, service=True) as (emu, client):
         rt.wall_poller = WallPoller(sm=sm, client=client, clock=clock)
         flood = emu.post(VILLAGE, "В Бежте отключили свет")
