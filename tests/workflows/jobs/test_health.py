@@ -155,7 +155,7 @@ async def test_a_database_that_is_away_fails_every_check_that_needs_it(clock):
         ready = await get_readiness(runtime(engine, make_sessionmaker(engine), clock))
     finally:
         await engine.dispose()
-    assert ready.failed == ["database", "worker", "bots", "dead_letters"]
+    assert ready.failed == ["database", "worker", "bots", "dead_letters", "monitoring"]
     assert all(
         "none" not in c.detail and "postgres@" not in c.detail for c in ready.checks.values()
     )
