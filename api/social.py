@@ -29,9 +29,13 @@ ItemId = Annotated[int, Path(gt=0, le=MAX_ID, description="id инцидента
 
 
 class ReasonPublic(BaseModel):
-    signal: str = Field(description="problem, sector, locality, elsewhere, advert, greeting, news")
+    signal: str = Field(
+        description="problem, sector, locality, elsewhere, advert, greeting, news, question, "
+        "learned (a word the operator's past decisions weigh)"
+    )
     word: str
     sector: str | None = None
+    weight: float | None = Field(default=None, description="a learned word's adjustment")
 
 
 class PostPublic(BaseModel):

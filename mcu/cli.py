@@ -12,6 +12,7 @@ import typer
 
 from mcu.admin import invite, item_register, migrate, run_job, setup_apply
 from mcu.digest import digest
+from mcu.incidents import precision
 from mcu.ops import health, outbox_dead, outbox_resend
 from mcu.serve import api, bot, run, worker
 from mcu.tokens import token_create, token_list, token_revoke
@@ -67,6 +68,8 @@ app.add_typer(token_app, name="token")
 app.add_typer(item_app, name="item")
 outbox_app = typer.Typer(help="Недоставленные уведомления.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+incidents_app = typer.Typer(help="Инциденты из социальных сетей.", no_args_is_help=True)
+app.add_typer(incidents_app, name="incidents")
 
 app.command()(migrate)
 setup_app.command("apply")(setup_apply)
@@ -84,6 +87,7 @@ app.command()(digest)
 app.command()(health)
 outbox_app.command("dead")(outbox_dead)
 outbox_app.command("resend")(outbox_resend)
+incidents_app.command("precision")(precision)
 
 
 def main() -> None:  # pragma: no cover

@@ -3,68 +3,38 @@
 Prints, on the dev part (tuned on) and the held-out part (never tuned on): the candidate filter's
 precision and recall at the chosen threshold next to a plain baseline (any keyword as a substring,
 no lemmas, no negative signals), a table over thresholds on dev, and the grouping's pairwise
-precision and recall over the true candidates next to a baseline (same place within 48 hours)."""
+precision and recall over the true candidates next to a baseline (same place within 48 hours);
+then the held-out filter without and with learning from the simulated operator's decisions
+(bench/incidents/decisions.py), and the precision and share of automatic acceptance."""
 
 import argparse
-import json
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 
-import yaml
-
+from bench.incidents.decisions import (
+    acceptance_figures,
+    decide,
+    learning_figures,
+    show_acceptance,
+    show_learning,
+)
+from bench.incidents.rows import (
+    HERE as HERE,
+)
+from bench.incidents.rows import (
+    PARTS,
+    Row,
+    load,
+    load_vocabulary,
+    precision_recall,
+    ratio,
+)
 from bench.support import write_json
 from workflows.core.words import words
 from workflows.incidents.grouping import Post, group, pairs
+from workflows.incidents.learning import learn
 from workflows.incidents.matching import DEFAULT_THRESHOLD, is_candidate, score
-from workflows.incidents.vocabulary import PROBLEM_WORDS, Vocabulary, find_places, from_mapping
+from workflows.incidents.vocabulary import PROBLEM_WORDS, Vocabulary, find_places
 
-HERE = Path(__file__).parent
-PARTS = ("dev", "heldout")
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
-
-
-@dataclass(frozen=True)
-class Row:
-    id: str
-    at: datetime
-    source: str
-    kind: str
-    text: str
-    problem: bool
-    group: str | None
-
-
-def load_vocabulary() -> Vocabulary:
-    return from_mapping(yaml.safe_load((HERE / "vocabulary.yaml").read_text(encoding="utf-8")))
-
-
-def load(part: str) -> list[Row]:
-    lines = (HERE / f"{part}.jsonl").read_text(encoding="utf-8").splitlines()
-    rows = []
-    for line in lines[1:]:  # the first line is the header
-        d = json.loads(line)
-        rows.append(
-            Row(
-                id=d["id"],
-                at=datetime.fromisoformat(d["at"]),
-                source=d["source"],
-                kind=d["kind"],
-                text=d["text"],
-                problem=d["label"] == "problem",
-                group=d["group"],
-            )
-        )
-    return rows
-
-
-def ratio(a: int, b: int) -> float | None:
-    return round(a / b, 3) if b else None
-
-
-def precision_recall(said: list[bool], gold: list[bool]) -> dict[str, float | None]:
-    hits = sum(s and g for s, g in zip(said, gold, strict=True))
-    return {"precision": ratio(hits, sum(said)), "recall": ratio(hits, sum(gold))}
 
 
 def baseline_candidate(text: str, vocabulary: Vocabulary) -> bool:
@@ -148,8 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     for part in PARTS:
         results[part] = evaluate(load(part), vocabulary, args.threshold)
         show(part, results[part], table=part == "dev")
+    dev, heldout = load("dev"), load("heldout")
+    results["learning"] = learning_figures(dev, heldout, vocabulary)
+    show_learning(results["learning"])
+    learned = learn(decide(dev, vocabulary, args.threshold)[1])
+    plain = acceptance_figures(heldout, vocabulary, args.threshold)
+    taught = acceptance_figures(heldout, vocabulary, args.threshold, learned)
+    results["accept_above"] = {"without": plain, "with_dev_decisions": taught}
+    show_acceptance(args.threshold, plain, taught)
     if args.errors:
-        for r in load("dev"):
+        for r in dev:
             m = score(r.text, vocabulary)
             if is_candidate(m, args.threshold) != r.problem:
                 print(r.id, r.problem, m.score, [(x.signal.value, x.word) for x in m.reasons])

@@ -10,6 +10,7 @@ from integrations.vk_wall.sources import Read, Seen, WallClient, WallSource
 from workflows.core.clock import Clock
 from workflows.incidents.candidates import get_monitor, get_vocabulary
 from workflows.incidents.incidents import check_store_and_accept
+from workflows.incidents.learning import get_learned
 from workflows.incidents.monitoring import check_record_poll
 
 # Records stored a transaction: a flood of 1,000 comments under one post is five short
@@ -34,6 +35,7 @@ async def do_poll_municipality(
         vocabulary = await get_vocabulary(
             s, municipality_id=municipality_id, keywords=monitor.keywords
         )
+        learned = await get_learned(s, municipality_id=municipality_id)
     threshold, accept_above = monitor.threshold, monitor.accept_above
     sources = [
         WallSource(int(d["owner_id"]), Read(d["read"]), str(d["name"])) for d in monitor.sources
@@ -50,6 +52,7 @@ async def do_poll_municipality(
                     threshold=threshold,
                     accept_above=accept_above,
                     clock=clock,
+                    learned=learned,
                 )
 
     reader = WallReader(

@@ -15,6 +15,7 @@ from models import Locality, RoutingRule, Sector, SocialMonitor, SocialPost, Soc
 from workflows.core.clock import Clock
 from workflows.core.dialect import insert_for
 from workflows.core.tx import committing
+from workflows.incidents.learning import Learned
 from workflows.incidents.matching import Match, is_candidate, score
 from workflows.incidents.vocabulary import Vocabulary
 
@@ -85,7 +86,9 @@ async def get_vocabulary(
 
 def _reasons(match: Match) -> list[dict[str, Any]]:
     return [
-        {"signal": str(r.signal), "word": r.word, **({"sector": r.sector} if r.sector else {})}
+        {"signal": str(r.signal), "word": r.word}
+        | ({"sector": r.sector} if r.sector else {})
+        | ({"weight": r.weight} if r.weight is not None else {})
         for r in match.reasons
     ]
 
@@ -118,8 +121,10 @@ async def check_store_seen(
     vocabulary: Vocabulary,
     threshold: float,
     clock: Clock,
+    learned: Learned | None = None,
 ) -> int:
-    """Score and keep the records not stored before, in one transaction; how many were new."""
+    """Score (with what the operator's decisions taught, if given) and keep the records not
+    stored before, in one transaction; how many were new."""
     async with committing(session):
         return len(
             await do_store_seen(
@@ -129,6 +134,7 @@ async def check_store_seen(
                 vocabulary=vocabulary,
                 threshold=threshold,
                 clock=clock,
+                learned=learned,
             )
         )
 
@@ -141,12 +147,14 @@ async def do_store_seen(
     vocabulary: Vocabulary,
     threshold: float,
     clock: Clock,
+    learned: Learned | None = None,
 ) -> list[int]:
     """The same inside the caller's transaction; the ids of the rows stored now."""
     if not seen:
         return []
     now = clock.now()
-    rows = [_row(municipality_id, s, score(s.text, vocabulary), threshold, now) for s in seen]
+    scored = [(s, score(s.text, vocabulary, learned)) for s in seen]
+    rows = [_row(municipality_id, s, match, threshold, now) for s, match in scored]
     insert = insert_for(session)
     new: list[int] = []
     for start in range(0, len(rows), CHUNK):

@@ -32,6 +32,7 @@ from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.core.tx import committing
 from workflows.incidents.candidates import SeenLike, do_store_seen, get_monitor, get_vocabulary
 from workflows.incidents.grouping import JOIN_AT, WINDOW_HOURS, Post, similar
+from workflows.incidents.learning import Learned
 from workflows.incidents.matching import score
 from workflows.incidents.vocabulary import Vocabulary
 from workflows.items.audit import audit_event
@@ -287,6 +288,7 @@ async def do_accept_new(
     ids: Sequence[int],
     accept_above: float | None,
     clock: Clock,
+    learned: Learned | None = None,
 ) -> list[Placed]:
     """Posts just stored whose score reaches `accept_above` are accepted by the score, in time
     order so that the first of a problem opens the incident and the next ones join it."""
@@ -329,6 +331,7 @@ async def check_store_and_accept(
     threshold: float,
     accept_above: float | None,
     clock: Clock,
+    learned: Learned | None = None,
 ) -> list[Placed]:
     """What monitoring read stored scored, and what scores above `accept_above` put into
     incidents, in one transaction: a crash stores and accepts all of it or none."""
@@ -340,6 +343,7 @@ async def check_store_and_accept(
             vocabulary=vocabulary,
             threshold=threshold,
             clock=clock,
+            learned=learned,
         )
         return await do_accept_new(
             session,

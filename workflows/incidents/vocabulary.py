@@ -39,7 +39,9 @@ PROBLEM_WORDS = (
     "жалоба",
     "невозможно",
     "никто",
-    "сколько",
+    "сколько можно",
+    "сколько ждать",
+    "сколько еще",
     "ремонт",
     "перекрыть",
     "завалить",
@@ -76,10 +78,40 @@ PROBLEM_WORDS = (
     "ждать",
     "камень",
     "мусорка",
+    "лопнуть",
+    "переполнить",
+    "переполненный",
+    "разбитый",
+    "забитый",
+    "латать",
+    "забить",
+    "разбить",
+    "обещать",
+    "опасность",
+    "не мочь",
+    "не вывозить",
+    "молчать",
+    "не приехать",
+    "запах",
+    "холод",
+    "испортиться",
 )
 # Adverts, greetings and official news: a post carrying these is rarely a complaint.
 ADVERT_WORDS = (
     "продать",
+    "продавать",
+    "в наличие",
+    "поступление",
+    "завоз",
+    "широкий выбор",
+    "бесплатно",
+    "гарантия",
+    "личка",
+    "писать в личный",
+    "ватсап",
+    "whatsapp",
+    "ждать вы",
+    "приходить за",
     "продаваться",
     "куплю",
     "купить",
@@ -147,6 +179,62 @@ NEWS_WORDS = (
     "призер",
     "олимпиада",
     "итог",
+    "приносить извинение",
+    "напоминать",
+    "уважаемый житель",
+    "график",
+    "делегация",
+    "посетить",
+    "гость",
+    "публичный слушание",
+)
+# Questions and requests that are not complaints: «Кто знает…», «Подскажите…».
+QUESTION_WORDS = (
+    "кто знать",
+    "кто-нибудь знать",
+    "кто-то знать",
+    "подсказать",
+    "кто может",
+)
+# Places outside any municipality that uses this list by default: the districts bordering
+# Bezhta (Цунтинский, Тляратинский, Цумадинский, Шамильский, Чародинский, Ботлихский,
+# Хунзахский) by their centres and villages, and Dagestan's towns. A municipality's own
+# localities are never counted as elsewhere; its setup cannot add to this list yet (the
+# monitoring row keeps only `keywords`).
+ELSEWHERE_PLACES = (
+    "Цунта",
+    "Кидеро",
+    "Шаитли",
+    "Хутрах",
+    "Генух",
+    "Хибиятль",
+    "Шапих",
+    "Цебари",
+    "Мокок",
+    "Тлярата",
+    "Гведыш",
+    "Кутлаб",
+    "Тохота",
+    "Салда",
+    "Цумада",
+    "Агвали",
+    "Тинди",
+    "Хушет",
+    "Гигатли",
+    "Хебда",
+    "Чарода",
+    "Цуриб",
+    "Ботлих",
+    "Ансалта",
+    "Хунзах",
+    "Махачкала",
+    "Хасавюрт",
+    "Буйнакск",
+    "Кизляр",
+    "Кизилюрт",
+    "Каспийск",
+    "Избербаш",
+    "Дербент",
 )
 
 
@@ -171,8 +259,20 @@ class Vocabulary:
 
     @cached_property
     def negative_phrases(self) -> Mapping[str, str]:
-        kinds = (("advert", ADVERT_WORDS), ("greeting", GREETING_WORDS), ("news", NEWS_WORDS))
+        kinds = (
+            ("advert", ADVERT_WORDS),
+            ("greeting", GREETING_WORDS),
+            ("news", NEWS_WORDS),
+            ("question", QUESTION_WORDS),
+        )
         return {keyword_lemmas(k): kind for kind, ks in kinds for k in ks}
+
+    @cached_property
+    def elsewhere_places(self) -> tuple[str, ...]:
+        """The built-in places outside and the setup's own, minus any of its localities."""
+        ours = {name.lower() for name in self.localities}
+        places = dict.fromkeys((*ELSEWHERE_PLACES, *self.elsewhere))
+        return tuple(p for p in places if p.lower() not in ours)
 
 
 def from_mapping(data: Mapping[str, object]) -> Vocabulary:
