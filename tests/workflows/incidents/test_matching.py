@@ -75,3 +75,41 @@ def test_plain_talk_is_not_a_candidate() -> None:
 def test_a_bad_vocabulary_is_refused_in_russian() -> None:
     with pytest.raises(ValueError, match="нужен список строк"):
         from_mapping({"localities": "Бежта"})
+
+
+def test_built_in_places_outside_count_without_the_setup_listing_them() -> None:
+    bare = Vocabulary(localities=("Бежта",), sectors={"zhkh": ("вода", "водопровод")})
+    match = score("В Махачкале прорвало водопровод, воды нет", bare)
+    assert match.of(Signal.elsewhere) == ["Махачкала"] and not is_candidate(match)
+    district = score("В Хунзахском районе прорвало водопровод, воды нет", bare)
+    assert "хунзахский район" in district.of(Signal.elsewhere)
+    assert not is_candidate(district)
+
+
+def test_a_district_adjective_of_our_own_place_is_ours() -> None:
+    match = score("В Бежтинском районе прорвало водопровод", VOCABULARY)
+    assert not match.of(Signal.elsewhere) and match.localities == {"Бежта"}
+
+
+def test_a_place_outside_named_only_as_a_destination_does_not_move_the_problem() -> None:
+    for text in (
+        "Рентген сломан, всех отправляют в Махачкалу",
+        "Автобус до Хасавюрта сломался, стоим на дороге",
+        "В Хасавюрт не уехать: дорогу размыло",
+    ):
+        match = score(text, VOCABULARY)
+        assert not match.of(Signal.elsewhere), text
+    assert score("В Хасавюрте прорвало водопровод", VOCABULARY).of(Signal.elsewhere)
+
+
+def test_an_own_locality_is_never_elsewhere() -> None:
+    """A municipality whose village shares a name with the built-in list keeps it as its own."""
+    vocabulary = Vocabulary(localities=("Агвали",), sectors={"roads": ("мост",)})
+    assert "Агвали" not in vocabulary.elsewhere_places
+    match = score("В Агвали обрушился мост", vocabulary)
+    assert match.localities == {"Агвали"} and is_candidate(match)
+
+
+def test_a_question_is_not_a_complaint() -> None:
+    match = score("Кто знает, где в Тлядале ремонт телефонов?", VOCABULARY)
+    assert match.of(Signal.question) and not is_candidate(match)
