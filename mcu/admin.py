@@ -41,7 +41,10 @@ def setup_apply(path: Annotated[Path, typer.Argument(help="YAML-файл нас�
 
 def run_job(
     name: Annotated[
-        str, typer.Argument(help="fire_timers, send_outbox, digests, retention или monitor")
+        str,
+        typer.Argument(
+            help="fire_timers, send_outbox, digests, retention, monitor или publish_replies"
+        ),
     ],
 ) -> None:
     """Выполнить одну фоновую задачу сейчас."""

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aiogram import Bot
@@ -18,6 +19,8 @@ from bot.vk import runner as vk_runner
 from bot.vk.community import Communities, make_service_client
 from bot.vk.transport import VkClient
 from integrations.vk_wall import WallPoller
+from integrations.vk_wall.publisher import VkWallPort
+from integrations.vk_wall.sources import WallClient
 from workflows.jobs.runtime import RUNTIME_HOOKS, Runtime
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ def attach_channels(rt: Runtime) -> Channels:
     attach_port(rt, bot, channels.fleet)
     vk_runner.attach_port(rt, channels.communities)
     channels.service = attach_monitoring(rt)
+    rt.wall = VkWallPort(partial(community_of, rt, channels.communities))
     return channels
 
 
@@ -65,6 +69,16 @@ def attach_monitoring(rt: Runtime) -> VkClient | None:
     client = make_service_client(rt, token.get_secret_value())
     rt.wall_poller = WallPoller(sm=rt.sm, client=client, clock=rt.clock)
     return client
+
+
+async def community_of(
+    rt: Runtime, communities: Communities, municipality_id: int
+) -> tuple[WallClient, int] | None:
+    """The community that serves the municipality (never another's: it would speak for it)."""
+    for c in await communities.all():
+        if municipality_id in await c.municipalities(rt):
+            return c.api, c.group_id
+    return None
 
 
 def install_channels() -> None:

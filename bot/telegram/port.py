@@ -17,12 +17,15 @@ from bot.telegram.files import telegram_file
 from bot.telegram.fleet import Fleet
 from bot.telegram.render import html, inline
 from models import Attachment, Channel, Staff
+from workflows.conversation.cards import card_text
 from workflows.conversation.notices import citizen_lines
 from workflows.conversation.parts import rich
+from workflows.conversation.wall_replies import reply_options
 from workflows.core.actors import Actor
 from workflows.digest.schedule import get_digest_file
 from workflows.items.attachments import get_attachments
 from workflows.items.views import ContextCache, get_item_view
+from workflows.items.wall_reply import APPROVAL
 from workflows.jobs.runtime import Runtime
 from workflows.outbox.ports import Notice, PermanentFailure, RetryAfter, Send, send_parts
 from workflows.staff.cards import do_save_card, get_card
@@ -106,11 +109,28 @@ class TelegramPort:
                 title=TITLES.get(notice.kind, notice.kind),
                 text=notice.payload.get("text", ""),
             )
-            await bot.send_message(notice.chat_id, html(body))
+            reply_id = notice.payload.get("reply_id")
+            markup = (  # a refused answer for the wall: the operator decides right here
+                inline(reply_options(int(reply_id), failed=True), 2)
+                if notice.kind == "reply_failed" and reply_id
+                else None
+            )
+            await bot.send_message(notice.chat_id, html(body), reply_markup=markup)
             return
         actor = Actor.of_staff(staff, channel=Channel.telegram)
         async with self.rt.sm() as s:
             view = await get_item_view(s, item_id=notice.item_id, cache=self.contexts)
+        if notice.kind == APPROVAL:  # its own message with its own buttons, never the card
+            asked = card_text(
+                view,
+                self.rt.clock.now(),
+                headline=TITLES[APPROVAL],
+                note=str(notice.payload.get("answer") or ""),
+            )
+            options = reply_options(int(notice.payload["reply_id"]))
+            await bot.send_message(notice.chat_id, html(asked), reply_markup=inline(options, 2))
+            return
+        async with self.rt.sm() as s:
             card = await get_card(s, item_id=notice.item_id, staff_id=staff.id or 0)
             photos = [
                 a for a in await get_attachments(s, item_id=notice.item_id) if a.kind == "photo"

@@ -9,15 +9,28 @@ from integrations.vk_wall.sources import WallClient
 
 
 async def do_comment(
-    client: WallClient, *, owner_id: int, post_id: int, message: str, group_id: int
+    client: WallClient,
+    *,
+    owner_id: int,
+    post_id: int,
+    message: str,
+    group_id: int,
+    guid: str | None = None,
+    reply_to_comment: int | None = None,
 ) -> int:
-    """Publish `message` under the post from the community; the new comment's id."""
+    """Publish `message` under the post from the community; the new comment's id. `guid` is
+    VK's dedupe key (a repeated call with it returns the first comment and posts nothing);
+    `reply_to_comment` answers a comment in its thread."""
     values: dict[str, Any] = {
         "owner_id": owner_id,
         "post_id": post_id,
         "message": message,
         "from_group": group_id,
     }
+    if guid is not None:
+        values["guid"] = guid
+    if reply_to_comment:
+        values["reply_to_comment"] = reply_to_comment
     try:
         answer = await client.call("wall.createComment", values)
     except ApiError as e:

@@ -35,3 +35,45 @@ async def test_closed_comments_and_a_deleted_post_are_told_apart(clock: FakeCloc
                 client, owner_id=OWNER, post_id=gone.id, message="Ответ", group_id=GROUP
             )
         assert emu.wall(OWNER).posts[closed.id].comments == []
+
+
+async def test_a_repeated_guid_returns_the_first_comment_and_posts_nothing(
+    clock: FakeClock,
+) -> None:
+    async with wall_world(clock) as (emu, client):
+        post = emu.post(OWNER, "Яма на дороге")
+        first = await do_comment(
+            client, owner_id=OWNER, post_id=post.id, message="Ответ", group_id=GROUP, guid="g-1"
+        )
+        again = await do_comment(
+            client, owner_id=OWNER, post_id=post.id, message="Ответ", group_id=GROUP, guid="g-1"
+        )
+        other = await do_comment(
+            client, owner_id=OWNER, post_id=post.id, message="Ответ", group_id=GROUP, guid="g-2"
+        )
+        assert first == again != other
+        assert [c.id for c in emu.wall(OWNER).posts[post.id].comments] == [first, other]
+
+
+async def test_a_reply_in_a_thread_names_a_comment_of_that_post(clock: FakeClock) -> None:
+    async with wall_world(clock) as (emu, client):
+        post = emu.post(OWNER, "Нет света")
+        resident = emu.comment(OWNER, post.id, "И у нас нет")
+        made = await do_comment(
+            client,
+            owner_id=OWNER,
+            post_id=post.id,
+            message="Свет дали",
+            group_id=GROUP,
+            reply_to_comment=resident.id,
+        )
+        assert emu.wall(OWNER).posts[post.id].comments[-1].reply_to == resident.id
+        with pytest.raises(PostGone):  # VK's 100 (invalid parameter) reads as gone
+            await do_comment(
+                client,
+                owner_id=OWNER,
+                post_id=post.id,
+                message="Свет дали",
+                group_id=GROUP,
+                reply_to_comment=made + 100,
+            )

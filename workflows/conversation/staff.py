@@ -17,6 +17,7 @@ from workflows.conversation.parts import (
     rich,
 )
 from workflows.conversation.staff_stats import STATS_CHOICES, stats
+from workflows.conversation.wall_replies import WALL_CHOICES
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, IllegalTransition, StaleVersion
 from workflows.items.access import access_item
@@ -310,5 +311,6 @@ CHOICES = {
     "pc": cancel_prompt,
     "ip": inbox,
     **STATS_CHOICES,
+    **WALL_CHOICES,
 }
 STEPS = (Step(PROMPT, typed, frozenset(), who="staff"),)

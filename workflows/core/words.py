@@ -21,6 +21,21 @@ def lemma(word: str) -> str:
     return parsed[0].normal_form.replace("ё", "е") if parsed else word
 
 
+@lru_cache(maxsize=50_000)
+def normal_forms(word: str) -> frozenset[str]:
+    """Every dictionary form a word may have, with the word itself («Магомедовой» -> both
+    «магомедов» and «магомедова»): for matching names, whose first parse is often wrong."""
+    word = word.lower().replace("ё", "е")
+    forms = {p.normal_form.replace("ё", "е") for p in _morph().parse(word)}
+    return frozenset(forms | {word})
+
+
+@lru_cache(maxsize=50_000)
+def is_name_part(word: str) -> bool:
+    """Whether a word may be a first name, surname or patronymic (pymorphy3's dictionary)."""
+    return any({"Name", "Surn", "Patr"} & set(p.tag.grammemes) for p in _morph().parse(word))
+
+
 def words(text: str) -> list[str]:
     """The words of a text in order, lower-cased, «ё» as «е»."""
     return [w.lower().replace("ё", "е") for w in WORD.findall(text)]

@@ -10,6 +10,7 @@ from workflows.items.attachments import do_add_attachments
 from workflows.items.context import MunicipalityContext
 from workflows.items.effects import MAX_REASON, ActionInput, Call, Effect, Handler, clean_text
 from workflows.items.transitions import Action
+from workflows.items.wall_reply import approval_notices, do_plan_reply
 
 ASSIGNABLE = (Role.recipient, Role.sector_lead, Role.operator, Role.head)
 
@@ -81,6 +82,10 @@ async def _citizen_text(c: Call) -> Effect:
 
 async def _answer(c: Call) -> Effect:
     text = clean_text(c.data.text, what="ответ гражданину")
+    # An incident's answer is published under its post: planned (or refused) in this transaction.
+    reply = await do_plan_reply(
+        c.session, item=c.item, text=text, directory=c.ctx.directory, now=c.now
+    )
     if c.data.files:  # photos of the work done, saved with the answer in its transaction
         await do_add_attachments(
             c.session,
@@ -93,6 +98,9 @@ async def _answer(c: Call) -> Effect:
     e = Effect.empty()
     e.changes = {"answer_text": text, "answered_at": c.now}
     e.citizen.append(("answered", {"answer": text}))
+    if reply is not None:
+        e.staff += approval_notices(reply, c.ctx.directory)
+        e.data = {"reply_id": reply.id, "reply_status": str(reply.status)}
     return e
 
 

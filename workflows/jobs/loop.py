@@ -15,6 +15,7 @@ from workflows.jobs.tasks import (
     make_due_digests,
     poll_monitoring,
     prune_data,
+    publish_replies,
     send_outbox,
 )
 
@@ -72,15 +73,30 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event, alive: Path | None
                 log_failure(log, "ошибка опроса соцсетей")
             await sleep_or_stop(stop, check)
 
+    async def publish_loop() -> None:
+        while not stop.is_set():
+            try:
+                await publish_replies(rt)
+            except Exception:
+                log_failure(log, "ошибка публикации ответов на инциденты")
+            await sleep_or_stop(stop, min(PUBLISH_SECONDS, poll))
+
     beat = beat_until(rt.sm, rt.clock, name=process_name(WORKER), stop=stop, alive=alive)
     await asyncio.gather(
-        timers_loop(), sender_loop(), digest_loop(), retention_loop(), monitor_loop(), beat
+        timers_loop(),
+        sender_loop(),
+        digest_loop(),
+        retention_loop(),
+        monitor_loop(),
+        publish_loop(),
+        beat,
     )
 
 
 DIGEST_CHECK_SECONDS = 300  # the Monday note goes out within five minutes of 09:00
 RETENTION_SECONDS = 3600
 MONITOR_CHECK_SECONDS = 15  # how late past MCU_MONITOR_SECONDS a poll may begin
+PUBLISH_SECONDS = 2.0  # an approved answer appears under its post within seconds
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

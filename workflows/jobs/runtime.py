@@ -13,6 +13,7 @@ from models.db import make_engine, make_sessionmaker
 from models.settings import Settings
 from workflows.core.clock import Clock, FileClock, SystemClock
 from workflows.incidents.monitoring import WallPoller
+from workflows.incidents.publishing import WallPort
 from workflows.outbox.ports import ChannelPort, ConsolePort
 from workflows.outbox.sender import Sender
 from workflows.privacy.names import preload
@@ -43,6 +44,8 @@ class Runtime:
     # Reads a municipality's watched walls (social-network monitoring); set by the composition
     # root when VK_SERVICE_TOKEN is set, else None and the `monitor` job does nothing.
     wall_poller: WallPoller | None = None
+    # Where incidents' answers are published as the community's comments (VK, when it runs).
+    wall: WallPort | None = None
     _sender: Sender | None = None
 
     @classmethod

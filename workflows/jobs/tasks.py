@@ -89,10 +89,23 @@ async def poll_monitoring(rt: Runtime, *, stop: asyncio.Event | None = None) -> 
         return await run_due_polls(rt, stop=stop) if mine else 0
 
 
+async def publish_replies(rt: Runtime) -> int:
+    """Publish incidents' approved answers under their posts (workflows/incidents/publishing)."""
+    from workflows.incidents.publishing import run_publish_replies
+
+    n = await run_publish_replies(
+        rt.sm, clock=rt.clock, wall=rt.wall, max_attempts=rt.settings.outbox_max_attempts
+    )
+    if n:
+        log.info("ответы на инциденты: опубликовано %s", n)
+    return n
+
+
 JOBS = {
     "fire_timers": fire_timers,
     "send_outbox": send_outbox,
     "digests": make_due_digests,
     "retention": prune_data,
     "monitor": poll_monitoring,
+    "publish_replies": publish_replies,
 }

@@ -21,6 +21,7 @@ from workflows.jobs.tasks import (
     make_due_digests,
     poll_monitoring,
     prune_data,
+    publish_replies,
     send_outbox,
 )
 
@@ -71,6 +72,10 @@ async def job_monitor(ctx: dict[str, Any]) -> int:
     return await poll_monitoring(ctx["rt"])
 
 
+async def job_publish_replies(ctx: dict[str, Any]) -> int:
+    return await publish_replies(ctx["rt"])
+
+
 def arq_settings(settings: Settings) -> type:
     """arq WorkerSettings: both jobs as crons every poll period (at least once a second)."""
     from arq import cron
@@ -81,7 +86,14 @@ def arq_settings(settings: Settings) -> type:
 
     class WorkerSettings:
         redis_settings = RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379")
-        functions = [job_fire_timers, job_send_outbox, job_digests, job_retention, job_monitor]  # noqa: RUF012 (class attrs)
+        functions = [  # noqa: RUF012 (class attrs)
+            job_fire_timers,
+            job_send_outbox,
+            job_digests,
+            job_retention,
+            job_monitor,
+            job_publish_replies,
+        ]
         cron_jobs = [  # noqa: RUF012
             cron(
                 job_fire_timers,
@@ -112,6 +124,13 @@ def arq_settings(settings: Settings) -> type:
                 run_at_startup=True,
                 unique=True,
                 timeout=timedelta(minutes=30),
+            ),
+            cron(  # incidents' approved answers, under their posts within seconds
+                job_publish_replies,
+                second=set(range(0, 60, 2)),
+                run_at_startup=True,
+                unique=True,
+                timeout=timedelta(minutes=5),
             ),
             cron(
                 job_send_outbox,

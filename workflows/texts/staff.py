@@ -74,3 +74,11 @@ CARD_EXTENSION = "Запрошено продление на {days}"
 CARD_ANSWER = "Ответ: {answer}"
 CARD_PING = "🔔 Напомнить исполнителю"
 CARD_MASKED = "🔒 Личные данные скрыты, полный текст — в панели МЦУ"
+
+# An incident's answer for the wall: the approval request's and the refusal alert's buttons.
+REPLY_PUBLISH = "📢 Опубликовать"
+REPLY_SKIP = "🙅 Не публиковать"
+REPLY_RETRY = "🔁 Повторить публикацию"
+REPLY_APPROVED = "Ответ одобрен: он появится под записью от имени сообщества."
+REPLY_DECLINED = "Ответ не будет опубликован под записью."
+REPLY_RETRIED = "Публикация ответа будет повторена."

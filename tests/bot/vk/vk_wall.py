@@ -34,6 +34,7 @@ class Comment:
     from_id: int
     date: int
     text: str
+    reply_to: int | None = None  # the comment it answers in a thread
 
 
 @dataclass
@@ -78,6 +79,8 @@ class Walls:
 
     def __init__(self) -> None:
         self.walls: dict[int, Wall] = {}
+        # wall.createComment's guid: (community, owner, post, guid) -> the comment it made.
+        self.guids: dict[tuple[int, int, int, str], int] = {}
 
     def wall(self, owner_id: int) -> Wall:
         """A wall, created on first use."""
@@ -182,20 +185,33 @@ SERVICE_METHODS = {"wall.get": wall_get, "wall.getComments": wall_get_comments}
 
 
 def wall_create_comment(walls: Walls, p: Params, *, group_id: int, date: int) -> Json:
-    """wall.createComment: a comment (from the community with from_group); 213 when closed."""
-    wall = walls.readable(p.integer("owner_id", required=True))
+    """wall.createComment: a comment (from the community with from_group); 213 when closed.
+    `guid` deduplicates as VK does: the same guid from the same community under the same post
+    answers the first comment's id and posts nothing; `reply_to_comment` must be a comment of
+    that post."""
+    owner_id = p.integer("owner_id", required=True) or 0
+    wall = walls.readable(owner_id)
     post = wall.post(p.integer("post_id", required=True) or 0)
     text = p.text("message") or ""
     if not text.strip():
         raise invalid("message is empty")
+    guid = p.text("guid")
+    key = (group_id, owner_id, post.id, guid) if guid else None
+    if key is not None and key in walls.guids:
+        return {"comment_id": walls.guids[key], "parents_stack": []}
     if post.comments_closed:
         raise VkError(213)
     from_group = p.integer("from_group")
     if from_group is not None and from_group not in (0, group_id):
         raise VkError(15, "from_group must be the token's community")
-    comment = Comment(next(wall.ids), -group_id, date, text)
+    parent = p.integer("reply_to_comment")
+    if parent is not None and comment_of(post, parent) is None:
+        raise invalid("reply_to_comment is invalid")
+    comment = Comment(next(wall.ids), -group_id, date, text, reply_to=parent)
     post.comments.append(comment)
-    return {"comment_id": comment.id, "parents_stack": []}
+    if key is not None:
+        walls.guids[key] = comment.id
+    return {"comment_id": comment.id, "parents_stack": [parent] if parent else []}
 
 
 def comment_of(post: Post, comment_id: int) -> Any:
