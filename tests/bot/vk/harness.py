@@ -4,7 +4,8 @@ in process; helpers to wait for what people see."""
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -120,20 +121,15 @@ async def running_vk(
     bots: tuple[str, ...] = (),
     groups: tuple[tuple[int, str], ...] = (),
     start: datetime | None = None,
+    emulators: tuple[BotApiEmulator, VkApiEmulator] | None = None,
     **settings: Any,
 ) -> AsyncIterator[VkSystem]:
     """`telegram`/`vk_env`: the environment names a Telegram bot / a VK community; `bots` and
-    `groups` are more bots and communities the emulators know (for setups to name)."""
-    tg = BotApiEmulator(bot_per_second=None, private_chat_burst=None, group_per_minute=None)
-    await tg.start()
-    tg.add_bot(TG_TOKEN, username="mcu_test_bot")
-    for token in bots:
-        tg.add_bot(secret(token, "токен бота Telegram"), username=f"mcu_bot_{token.split(':')[0]}")
-    vk = VkApiEmulator()
-    await vk.start()
-    vk.add_group(GROUP, VK_TOKEN, "Администрация Тестового округа")
-    for group_id, token in groups:
-        vk.add_group(group_id, secret(token, "ключ сообщества VK"), f"Сообщество {group_id}")
+    `groups` are more bots and communities the emulators know (for setups to name).
+    `emulators`: ones made by `vk_emulators` that outlive this system (a restart keeps the
+    walls, chats and bots as they were); else they are made and stopped here."""
+    own = emulators is None
+    tg, vk = emulators or await vk_emulators(bots=bots, groups=groups)
     values: dict[str, Any] = {
         "MCU_ENV": "test",
         "MCU_POLL_SECONDS": 0.2,
@@ -180,12 +176,34 @@ async def running_vk(
             yield system
         finally:
             stop.set()
-            await vk.stop()  # ends the long poll
-            await tg.stop()
+            if own:
+                await vk.stop()  # ends the long poll
+                await tg.stop()
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await channels.close()
+
+
+async def vk_emulators(
+    *,
+    bots: tuple[str, ...] = (),
+    groups: tuple[tuple[int, str], ...] = (),
+    wall_clock: Callable[[], float] = time.time,
+) -> tuple[BotApiEmulator, VkApiEmulator]:
+    """Both emulators started, with the test bot and the administration's community;
+    `wall_clock` dates what is posted on VK walls (the tests' clock, not the machine's)."""
+    tg = BotApiEmulator(bot_per_second=None, private_chat_burst=None, group_per_minute=None)
+    await tg.start()
+    tg.add_bot(TG_TOKEN, username="mcu_test_bot")
+    for token in bots:
+        tg.add_bot(secret(token, "токен бота Telegram"), username=f"mcu_bot_{token.split(':')[0]}")
+    vk = VkApiEmulator(wall_clock=wall_clock)
+    await vk.start()
+    vk.add_group(GROUP, VK_TOKEN, "Администрация Тестового округа")
+    for group_id, token in groups:
+        vk.add_group(group_id, secret(token, "ключ сообщества VK"), f"Сообщество {group_id}")
+    return tg, vk
 
 
 async def listening(rt: Runtime, group_id: int, timeout: float = 10.0) -> None:
