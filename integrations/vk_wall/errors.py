@@ -6,6 +6,9 @@
 ACCESS_DENIED, DELETED, PRIVATE, INVALID, POST_DENIED = 15, 18, 30, 100, 210
 POST_COMMENTS_DENIED, REPLIES_DENIED = 212, 213
 SOURCE_GONE = frozenset({ACCESS_DENIED, DELETED, PRIVATE, INVALID, POST_DENIED})
+# VK's troubles of the moment (1 unknown error, 9 flood control, 10 internal server error): the
+# source is read on from its cursor next time; the other sources of the poll go on now.
+TRANSIENT = frozenset({1, 9, 10})
 
 
 class WallError(Exception):

@@ -36,6 +36,7 @@ class PollReport:
     requests: int = 0
     available: bool = True
     code: int | None = None
+    failed: bool = False  # VK's trouble of the moment (1, 9, 10): read on from the cursor next time
 
 
 class _Counted:
@@ -76,8 +77,23 @@ class WallReader:
         self.scope = scope  # whose cursors: readers of one wall for different owners are apart
 
     async def poll(self, sources: list[WallSource]) -> list[PollReport]:
-        """Read every source once; one that fails is reported and the others go on."""
-        return [await self.poll_one(source) for source in sources]
+        """Read every source once; one that fails is reported and the others go on. A failure
+        of the whole read (a bad token, the network) is raised for the job to report."""
+        reports = []
+        for source in sources:
+            try:
+                reports.append(await self.poll_one(source))
+            except ApiError as e:
+                if e.code not in errors.TRANSIENT:
+                    raise
+                log.warning(
+                    "VK: стена %s (%s) не прочитана сейчас (код %s), продолжим в следующий раз",
+                    source.owner_id,
+                    source.name,
+                    e.code,
+                )
+                reports.append(PollReport(source.name, source.owner_id, code=e.code, failed=True))
+        return reports
 
     async def poll_one(self, source: WallSource) -> PollReport:
         """Read one source on from its cursor."""

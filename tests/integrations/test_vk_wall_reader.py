@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from vk_api.exceptions import ApiError
 
 from integrations.vk_wall import Read, WallSource
 from models import ChannelCursor
@@ -133,3 +135,30 @@ async def test_a_thousand_comments_on_one_post_are_read_whole_within_the_limit(
         assert [s.comment_id for s in got.all[1:]] == ids
         assert reports[0].requests == 1 + 10, "one wall.get and ten pages of 100 comments"
         assert emu.stats.errors[6] == 0 and emu.stats.peak_per_second() <= 5
+
+
+async def test_vk_trouble_on_one_wall_leaves_the_others_read_and_it_reads_on_later(
+    sm: Sm, clock: FakeClock
+) -> None:
+    async with wall_world(clock, service=True) as (emu, client):
+        water = emu.post(VILLAGE, "Нет воды на Садовой")
+        news = emu.post(PAPER, "Ремонт дороги")
+        emu.fail_next("wall.get", 10)  # VK's internal error, on the first wall read
+        got = Got()
+        reports = await reader(sm, client, clock, got).poll(SOURCES)
+        assert [(r.failed, r.code, r.new) for r in reports] == [(True, 10, 0), (False, None, 1)]
+        assert got.keys() == [(PAPER, news.id, None)], "the other wall is read all the same"
+        assert await cursor_keys(sm, VILLAGE) == [], "no cursor moved for the failed wall"
+        reports = await reader(sm, client, clock, got).poll(SOURCES)
+        assert [r.failed for r in reports] == [False, False]
+        assert got.keys()[1:] == [(VILLAGE, water.id, None)], "read on the next poll, once"
+
+
+async def test_a_bad_token_fails_the_whole_poll(sm: Sm, clock: FakeClock) -> None:
+    async with wall_world(clock, service=True) as (emu, client):
+        emu.post(VILLAGE, "Нет воды на Садовой")
+        emu.fail_next("wall.get", 5)  # authorization failed: not one wall's trouble
+        got = Got()
+        with pytest.raises(ApiError):
+            await reader(sm, client, clock, got).poll(SOURCES)
+        assert got.all == []

@@ -134,6 +134,8 @@ async def check_record_poll(
     was last read stays)."""
     async with committing(session):
         for report in reports:
+            if getattr(report, "failed", False):
+                continue  # not read this time, for VK's reasons: its state is what it was
             key = _state_key(municipality_id, report.owner_id)
             before = await session.get(ChannelCursor, key)
             read_at = json.loads(before.value).get("read_at") if before is not None else None
