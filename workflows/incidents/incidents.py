@@ -79,19 +79,31 @@ async def _incident_officers(session: AsyncSession, municipality_id: int) -> set
     return {r for r in rows if r is not None}
 
 
+NOT_DECIDER = (
+    "решать по публикациям из соцсетей может оператор, руководитель или ответственный "
+    "за инцидент-менеджмент"
+)
+
+
+async def get_may_decide(session: AsyncSession, *, actor: Actor, municipality_id: int) -> bool:
+    """Whether the actor may accept, dismiss, merge and split the municipality's posts (the
+    dashboard's desk asks before showing residents' texts)."""
+    if actor.kind is ActorKind.system:
+        return True
+    if actor.kind is not ActorKind.staff or not actor.sees_municipality(municipality_id):
+        return False
+    if actor.role in DECIDERS:
+        return True
+    return actor.id in await _incident_officers(session, municipality_id)
+
+
 async def _check_decider(session: AsyncSession, actor: Actor, municipality_id: int) -> None:
     if actor.kind is ActorKind.system:
         return
     if actor.kind is not ActorKind.staff or not actor.sees_municipality(municipality_id):
         raise NotFound("публикация не найдена")
-    if actor.role in DECIDERS:
-        return
-    if actor.id in await _incident_officers(session, municipality_id):
-        return
-    raise Forbidden(
-        "решать по публикациям из соцсетей может оператор, руководитель или ответственный "
-        "за инцидент-менеджмент"
-    )
+    if not await get_may_decide(session, actor=actor, municipality_id=municipality_id):
+        raise Forbidden(NOT_DECIDER)
 
 
 async def _post_for_update(session: AsyncSession, post_id: int) -> SocialPost:
