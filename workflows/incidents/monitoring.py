@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ChannelCursor, SocialMonitor
 from workflows.core.tx import committing
+from workflows.incidents.nudge import do_nudge_operators
 
 STATE_PREFIX = "vkstate:"
 POLL_PREFIX = "vkpoll:"
@@ -131,8 +132,9 @@ async def check_record_poll(
     now: datetime,
 ) -> None:
     """Keep each polled source's state: read now, or unavailable with VK's code (the time it
-    was last read stays)."""
+    was last read stays); and nudge the operators when new candidates wait for them."""
     async with committing(session):
+        await do_nudge_operators(session, municipality_id=municipality_id, now=now)
         for report in reports:
             if getattr(report, "failed", False):
                 continue  # not read this time, for VK's reasons: its state is what it was
