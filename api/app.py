@@ -10,6 +10,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import admin, health, items, monitoring, replies, social, vk, webhooks
+from api.dashboard import desk
 from api.dashboard import router as dashboard
 from api.edge import Edge
 from api.open311 import router as open311
@@ -67,6 +68,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(monitoring.router)
     app.include_router(open311.router)
     app.include_router(dashboard.router)
+    app.include_router(desk.router)
     app.include_router(health.router)
     app.add_middleware(Edge, limit=MAX_BODY)
     app.add_middleware(RequestContext)  # outermost: Edge's refusals carry the id too

@@ -55,6 +55,7 @@ ROLE_NAMES = {
     Role.operator: "оператор",
     Role.sector_lead: "руководитель блока",
 }
+DESK_ROLES = frozenset({Role.operator, Role.head, Role.admin, Role.sector_lead})  # «Соцсети»
 QUICK = (("прошлая неделя", "last-week"), ("эта неделя", "week"), ("месяц", "month"))
 
 
@@ -90,6 +91,7 @@ async def dashboard_page(request: Request, s: Session, rt: Rt) -> Response:
         regional=actor.municipality_id is None,
         channel_choices=CHANNEL_CHOICES,
         kind_choices=KIND_CHOICES,
+        desk=actor.role in DESK_ROLES,
     )
 
 

@@ -2,6 +2,8 @@
 random id, never the token, is kept in an HttpOnly, SameSite=Strict cookie scoped to /dashboard
 (Secure in production); every request resolves it again, so a revoked token ends it at once."""
 
+import hashlib
+import hmac
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -103,6 +105,21 @@ def same_origin(request: Request) -> bool:
     """A browser's form post must come from our own pages (SameSite covers the cookie only)."""
     origin = request.headers.get("origin")
     return origin is None or urlsplit(origin).netloc == request.headers.get("host")
+
+
+def form_token(request: Request) -> str:
+    """A per-session token for the page's forms that change things (on top of SameSite and the
+    Origin check): derived from the session id, which only the HttpOnly cookie holds, under
+    its own prefix so that it never equals the hash the sessions table keeps."""
+    session_id = request.cookies.get(COOKIE, "")
+    return hashlib.sha256(f"mcu-dashboard-form:{session_id}".encode()).hexdigest()[:40]
+
+
+def form_allowed(request: Request, token: str) -> bool:
+    """A change posted from our own page of this session: same origin and the session's token."""
+    return same_origin(request) and hmac.compare_digest(
+        token.encode(), form_token(request).encode()
+    )
 
 
 def forget(request: Request, response: Response) -> Response:

@@ -165,3 +165,61 @@ async def test_curator_logs_in_and_sees_figures_and_charts(
     r, g, b = heat[..., 0], heat[..., 1], heat[..., 2]
     shaded = int(((r > 150) & (r - b > 60) & (r - g > 40)).sum())
     assert shaded > 300, "the heat map chart has no shaded cells"
+
+
+async def test_operator_accepts_a_post_on_the_social_desk(
+    launcher: Any,
+    engine: AsyncEngine,
+    sm: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    muni: int,
+) -> None:
+    """The desk's form post from a real browser (its Origin header, the session's token)."""
+    from tests.api.test_social_api import Record
+    from workflows.incidents.candidates import get_vocabulary
+    from workflows.incidents.incidents import check_store_and_accept
+
+    text = "В селе Тестовое прорвало водопровод, нет воды второй день"
+    async with sm() as s:
+        vocabulary = await get_vocabulary(s, municipality_id=muni)
+    async with sm() as s:
+        await check_store_and_accept(
+            s,
+            municipality_id=muni,
+            seen=[Record(1, None, clock.now(), text)],
+            vocabulary=vocabulary,
+            threshold=0.5,
+            accept_above=None,
+            clock=clock,
+        )
+    operator = await staff(sm, "operator")
+    async with sm() as s:
+        token = await check_create_token(
+            s,
+            name="оператор в браузере",
+            role=Role.operator,
+            municipality_id=muni,
+            staff_id=operator.id,
+            now=clock.now(),
+        )
+    settings = Settings(MCU_ENV="test")  # type: ignore[call-arg]
+    async with (
+        serve(Runtime(engine, make_sessionmaker(engine), clock, settings)) as base,
+        launcher() as p,
+    ):
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(10_000)
+            await page.goto(f"{base}/dashboard")
+            await page.fill("#token", token)
+            await page.click("#login-form button[type=submit]")
+            await page.click("#nav-social")
+            await page.wait_for_selector("#candidates")
+            await page.click("#candidates button:has-text('Это проблема')")
+            await page.wait_for_selector("#done")
+            assert "Публикация принята" in await page.inner_text("#done")
+            assert await page.locator("section.incident").count() == 1
+            assert text in await page.inner_text("section.incident")
+        finally:
+            await browser.close()
