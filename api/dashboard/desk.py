@@ -38,6 +38,7 @@ DONE = {
     "split": "Публикация отделена: по ней открыт отдельный инцидент.",
     "merge": "Инциденты объединены: публикации перенесены в выбранный инцидент.",
 }
+OFFICER = "ответственный за инцидент-менеджмент"
 FOREIGN = "Форма отправлена с чужого сайта или устарела: обновите страницу и повторите."
 Act = Callable[[AsyncSession, Runtime, Actor, dict[str, str]], Awaitable[object]]
 
@@ -87,7 +88,7 @@ async def _page(
         "social.html",
         status,
         actor=actor,
-        who=ROLE_NAMES.get(actor.role, "") if actor.role else "",
+        who=ROLE_NAMES.get(actor.role, OFFICER) if actor.role else "",
         municipality=municipality,
         municipalities=municipalities if actor.municipality_id is None else [],
         desk=desk,
@@ -103,7 +104,7 @@ async def _page(
 async def social_page(request: Request, s: Session, rt: Rt) -> Response:
     """The desk, or the login form for a visitor without a valid cookie."""
     try:
-        actor = await viewer(request, s, rt)
+        actor = await viewer(request, s, rt, desk=True)
     except Refused as e:
         return forget(request, render(request, "login.html", e.status, error=e.reason))
     if actor is None:
@@ -115,7 +116,7 @@ async def _act(request: Request, s: AsyncSession, rt: Runtime, act: Act, code: s
     """One button: the form checked (session, origin, token), one domain call, back to the page
     with what was done; a refusal re-renders the page with the reason and its status."""
     try:
-        actor = await viewer(request, s, rt)
+        actor = await viewer(request, s, rt, desk=True)
     except Refused as e:
         return forget(request, render(request, "login.html", e.status, error=e.reason))
     if actor is None:

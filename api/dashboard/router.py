@@ -63,11 +63,13 @@ QUICK = (("прошлая неделя", "last-week"), ("эта неделя", "
 async def dashboard_page(request: Request, s: Session, rt: Rt) -> Response:
     """The page itself, or the login form for a visitor without a valid cookie."""
     try:
-        actor = await viewer(request, s, rt)
+        actor = await viewer(request, s, rt, desk=True)
     except Refused as e:
         return forget(request, render(request, "login.html", e.status, error=e.reason))
     if actor is None:
         return render(request, "login.html", 200, error=None)
+    if actor.role is Role.recipient:  # an incident officer: the desk is all they may see
+        return RedirectResponse(base_path(request) + "/social", status_code=303)
     view = View(actor=actor, raw=raw_filters(request))
     now = rt.clock.now()
     status, error, figures = 200, None, None

@@ -14,6 +14,7 @@ from api.dashboard.render import base_path
 from models import Role
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden
+from workflows.incidents.incidents import get_may_decide
 from workflows.jobs.runtime import Runtime
 from workflows.staff.sessions import (
     SESSION_TTL,
@@ -36,8 +37,11 @@ class Refused(Exception):
         self.status, self.reason = status, reason
 
 
-def admit(actor: Actor) -> Actor:
-    """The actor, if its role may see the dashboard."""
+def admit(actor: Actor, *, officer: bool = False) -> Actor:
+    """The actor, if its role may see the dashboard; an incident officer (a recipient named by
+    a `kind: incident` rule) may see the «Соцсети» desk only."""
+    if actor.role is Role.recipient and officer:
+        return actor
     if actor.role is Role.recipient:
         raise Refused(403, "Панель куратора недоступна исполнителям: ваши обращения — в боте МЦУ.")
     if actor.role not in VIEWERS:
@@ -53,14 +57,25 @@ async def open_session(s: AsyncSession, rt: Runtime, token: str) -> str:
     """Check the login form's token and open a session for it; returns the session id."""
     bootstrap = rt.settings.bootstrap_admin_token
     try:
-        actor = admit(await get_token_actor(s, token=token, bootstrap=bootstrap))
+        actor = await get_token_actor(s, token=token, bootstrap=bootstrap)
+        actor = admit(actor, officer=await is_officer(s, actor))
         return await check_open_session(s, actor=actor, bootstrap=bootstrap, now=rt.clock.now())
     except Forbidden as e:
         raise Refused(401, e.reason) from None
 
 
-async def viewer(request: Request, s: AsyncSession, rt: Runtime) -> Actor | None:
-    """The actor of the request's session; None without a cookie, Refused for an ended one."""
+async def is_officer(s: AsyncSession, actor: Actor) -> bool:
+    """A recipient whom the incident rules name: they decide on posts, and see nothing else."""
+    if actor.role is not Role.recipient or actor.municipality_id is None:
+        return False
+    return await get_may_decide(s, actor=actor, municipality_id=actor.municipality_id)
+
+
+async def viewer(
+    request: Request, s: AsyncSession, rt: Runtime, *, desk: bool = False
+) -> Actor | None:
+    """The actor of the request's session; None without a cookie, Refused for an ended one
+    (`desk`: the «Соцсети» pages, which incident officers may see too)."""
     session_id = request.cookies.get(COOKIE)
     if session_id is None:
         return None
@@ -73,7 +88,7 @@ async def viewer(request: Request, s: AsyncSession, rt: Runtime) -> Actor | None
         )
     except Forbidden as e:
         raise Refused(401, e.reason) from None
-    return admit(actor)
+    return admit(actor, officer=desk and await is_officer(s, actor))
 
 
 async def end_session(request: Request, s: AsyncSession, rt: Runtime) -> None:

@@ -10,7 +10,7 @@ from html import unescape
 import httpx
 from sqlmodel import col, select
 
-from models import Item, ItemKind, SocialPost, SocialStatus
+from models import Item, ItemKind, RoutingRule, SocialPost, SocialStatus, Staff
 from tests.api.conftest import Api
 from tests.api.test_dashboard import browser
 from tests.api.test_social_api import Record, read
@@ -189,3 +189,35 @@ def token_of(c: httpx.AsyncClient) -> str:
 
     session_id = c.cookies.get("mcu_dashboard") or ""
     return hashlib.sha256(f"mcu-dashboard-form:{session_id}".encode()).hexdigest()[:40]
+
+
+async def test_an_incident_officer_sees_the_desk_and_nothing_else(api: Api, muni: int) -> None:
+    """A recipient named by a `kind: incident` rule decides on posts (the domain allows it): the
+    dashboard sends them to the desk, and its figures stay closed to them."""
+    at = api.rt.clock.now() - timedelta(hours=1)
+    (water,) = await read(api, muni, [Record(1, None, at, "В селе Тестовое нет воды, водопровод")])
+    async with browser(api) as c:
+        refused = await c.post("/dashboard/login", data={"token": api.tokens["water"]})
+        assert refused.status_code == 403 and "исполнителям" in text(refused.text)
+    async with api.rt.sm() as s:
+        officer = (await s.exec(select(Staff).where(Staff.code == "water"))).one()
+        s.add(
+            RoutingRule(
+                municipality_id=muni,
+                code="inc",
+                kind=ItemKind.incident,
+                assignee_id=officer.id or 0,
+            )
+        )
+        await s.commit()
+    async with browser(api, "water") as c:
+        home = await c.get("/dashboard")
+        assert home.status_code == 303 and home.headers["location"] == PAGE
+        page = await c.get(PAGE)
+        assert page.status_code == 200 and candidate_ids(page.text) == [water.id]
+        assert "ответственный за инцидент-менеджмент" in page.text
+        assert 'href="/dashboard"' not in page.text
+        assert (await c.get("/dashboard/chart/weekly.png")).status_code == 403
+        assert (await c.get("/dashboard/items.xlsx")).status_code == 403
+        assert (await post(c, "accept", post=water.id or 0)).status_code == 303
+    assert list((await incidents(api)).values()) == [[1]]
