@@ -216,6 +216,8 @@ async def test_operator_accepts_a_post_on_the_social_desk(
             await page.click("#login-form button[type=submit]")
             await page.click("#nav-social")
             await page.wait_for_selector("#candidates")
+            SHOT.parent.mkdir(parents=True, exist_ok=True)
+            (SHOT.parent / "social.png").write_bytes(await page.screenshot(full_page=True))
             await page.click("#candidates button:has-text('Это проблема')")
             await page.wait_for_selector("#done")
             assert "Публикация принята" in await page.inner_text("#done")
