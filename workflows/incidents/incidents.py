@@ -194,6 +194,20 @@ async def _open_incident(
         text=text,
         actor=Actor.system(),
     )
+    await _join(session, item=item, post=post, actor=actor, now=now, data={"opened": True, **data})
+    return item
+
+
+async def _join(
+    session: AsyncSession,
+    *,
+    item: Item,
+    post: SocialPost,
+    actor: Actor,
+    now: datetime,
+    data: dict[str, object],
+) -> None:
+    """The post becomes the incident's, and the incident's timeline says which post and why."""
     post.item_id = item.id
     session.add(post)
     session.add(
@@ -202,11 +216,10 @@ async def _open_incident(
             actor=actor,
             action="post_joined",
             now=now,
-            data={"post": post.id, "link": post.link, "opened": True, **data},
+            data={"post": post.id, "link": post.link, **data},
         )
     )
     await session.flush()
-    return item
 
 
 async def do_place(
@@ -223,18 +236,7 @@ async def do_place(
     best = await _best_incident(session, post, vocabulary)
     if best is not None:
         item, value = best
-        post.item_id = item.id
-        session.add(post)
-        session.add(
-            audit_event(
-                item,
-                actor=actor,
-                action="post_joined",
-                now=now,
-                data={"post": post.id, "link": post.link, "similarity": value},
-            )
-        )
-        await session.flush()
+        await _join(session, item=item, post=post, actor=actor, now=now, data={"similarity": value})
         return Placed(post, item, opened=False, similarity=value)
     item = await _open_incident(
         session, ctx=ctx, now=now, post=post, vocabulary=vocabulary, actor=actor, data={}
