@@ -18,6 +18,9 @@ class Municipality(SQLModel, table=True):
     tz: str = Field(default="Europe/Moscow", max_length=64)
     work_start: str = Field(default="09:00", max_length=5)
     work_end: str = Field(default="18:00", max_length=5)
+    # The daily lunch break ("13:00"/"14:00"), not counted in working hours; both or neither.
+    lunch_start: str | None = Field(default=None, max_length=5)
+    lunch_end: str | None = Field(default=None, max_length=5)
     pos_link: str | None = Field(default=None, max_length=500)
     confirmed_calendar_years: list[int] = Field(default_factory=list, sa_type=JsonType)
 

@@ -107,10 +107,14 @@ async def get_calendar(session: AsyncSession, *, municipality: Municipality) -> 
         select(CalendarOverride).where(CalendarOverride.municipality_id == municipality.id)
     )
     overrides = [DayOverride(r.day, r.working, r.note) for r in rows]
+    lunch = None
+    if municipality.lunch_start and municipality.lunch_end:
+        lunch = (parse_hhmm(municipality.lunch_start), parse_hhmm(municipality.lunch_end))
     return WorkCalendar(
         tz=municipality.tz,
         work_start=parse_hhmm(municipality.work_start),
         work_end=parse_hhmm(municipality.work_end),
+        lunch=lunch,
         overrides=overrides,
         confirmed_years=municipality.confirmed_calendar_years,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import warnings
 from collections.abc import Iterable
@@ -10,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
+from workflows.calendar.national import fixed_holidays, national_year
 
 __all__ = ["CalendarWarning", "DayOverride", "WorkCalendar"]
 
@@ -19,6 +18,10 @@ logger = logging.getLogger(__name__)
 _ONE_DAY = timedelta(days=1)
 # Guard against endless scans if overrides ever made a long stretch non-working.
 _MAX_SCAN_DAYS = 400
+# Labour Code art. 95: the working day right before a non-working holiday is an hour shorter.
+PRE_HOLIDAY_CUT = timedelta(hours=1)
+
+Window = tuple[datetime, datetime]  # [start, end) of working time, aware UTC
 
 
 @dataclass(frozen=True)
@@ -34,30 +37,6 @@ class CalendarWarning(UserWarning):
     """The production calendar for a year is not known, so day transfers may be missing."""
 
 
-@dataclass(frozen=True)
-class _NationalYear:
-    """Non-working days of one year according to the `holidays` package."""
-
-    days_off: frozenset[date]
-    has_transfers: bool
-
-
-@functools.lru_cache(maxsize=64)
-def _national_year(year: int) -> _NationalYear:
-    """Load the package's calendar for a year once per process."""
-    # en_US keeps holiday names stable, so the "substituted" marker can be matched.
-    cal = holidays.country_holidays("RU", years=year, language="en_US")
-    day = date(year, 1, 1)
-    days_off: set[date] = set()
-    while day.year == year:
-        # The package's own rule covers holidays and working Saturdays (weekend_workdays).
-        if not cal.is_working_day(day):
-            days_off.add(day)
-        day += _ONE_DAY
-    has_transfers = any("substituted" in str(name).lower() for name in cal.values())
-    return _NationalYear(days_off=frozenset(days_off), has_transfers=has_transfers)
-
-
 class WorkCalendar:
     """Working days and hours of one municipality on the Russian production calendar plus local overrides."""
 
@@ -67,17 +46,26 @@ class WorkCalendar:
         tz: str | ZoneInfo,
         work_start: time = time(9),
         work_end: time = time(18),
+        lunch: tuple[time, time] | None = None,
         overrides: Iterable[DayOverride] = (),
         confirmed_years: Iterable[int] = (),
     ) -> None:
-        """Build a calendar for one time zone, working hours and local overrides."""
-        if work_start.tzinfo is not None or work_end.tzinfo is not None:
-            raise ValueError("work_start and work_end are local wall-clock times without tzinfo")
+        """Build a calendar for one time zone, working hours, a lunch break and local overrides."""
+        clocks = (work_start, work_end, *(lunch or ()))
+        if any(c.tzinfo is not None for c in clocks):
+            raise ValueError("working hours are local wall-clock times without tzinfo")
         if not work_start < work_end:
             raise ValueError("work_start must be earlier than work_end")
+        if lunch is not None and not work_start < lunch[0] < lunch[1] < work_end:
+            raise ValueError(
+                "the lunch break must lie inside working hours and end after it starts"
+            )
         self._tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         self._work_start = work_start
         self._work_end = work_end
+        self._lunch = lunch
+        if self.day_length <= PRE_HOLIDAY_CUT:
+            raise ValueError("a working day must be longer than the pre-holiday hour it loses")
         self._overrides: dict[date, DayOverride] = {}
         for item in overrides:
             known = self._overrides.get(item.day)
@@ -87,11 +75,20 @@ class WorkCalendar:
         self._confirmed_years = frozenset(confirmed_years)
         self._checked_years: set[int] = set()
         self._day_cache: dict[date, bool] = {}
+        self._windows: dict[date, tuple[Window, ...]] = {}
 
     @property
     def tz(self) -> ZoneInfo:
         """The municipality's time zone."""
         return self._tz
+
+    @property
+    def day_length(self) -> timedelta:
+        """Working time of an ordinary working day (lunch excluded)."""
+        total = _span(self._work_start, self._work_end)
+        if self._lunch is not None:
+            total -= _span(*self._lunch)
+        return total
 
     # ---- day level -------------------------------------------------------------------------
 
@@ -106,9 +103,46 @@ class WorkCalendar:
         if override is not None:
             result = override.working
         else:
-            result = day not in _national_year(day.year).days_off
+            result = day not in national_year(day.year).days_off
         self._day_cache[day] = result
         return result
+
+    def is_pre_holiday(self, day: date) -> bool:
+        """Whether a working day is shortened by an hour (Labour Code art. 95): the next day is
+        a non-working holiday of art. 112, or it is a decreed working weekend day standing in
+        for such an eve."""
+        if not self.is_working_day(day):
+            return False
+        nxt = day + _ONE_DAY
+        override = self._overrides.get(nxt)
+        if nxt in fixed_holidays(nxt.year) and (override is None or not override.working):
+            return True
+        return day in national_year(day.year).carried_short
+
+    def assumed(self, day: date) -> bool:
+        """Whether the day's calendar is assumed: no decree for its year is known to the package
+        and the municipality has not confirmed the year's transfers."""
+        return bool(self.years_without_data([day.year]))
+
+    def working_windows(self, day: date) -> tuple[Window, ...]:
+        """A local date's working time as UTC intervals: none on a day off, two around lunch,
+        the last hour cut on a pre-holiday day."""
+        known = self._windows.get(day)
+        if known is not None:
+            return known
+        windows: list[Window] = []
+        if self.is_working_day(day):
+            bounds = [self._work_start, self._work_end]
+            if self._lunch is not None:
+                bounds[1:1] = self._lunch
+            windows = [
+                (self._at(day, bounds[i]), self._at(day, bounds[i + 1]))
+                for i in range(0, len(bounds), 2)
+            ]
+            if self.is_pre_holiday(day):
+                windows = _cut_end(windows, PRE_HOLIDAY_CUT)
+        self._windows[day] = tuple(windows)
+        return self._windows[day]
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""
@@ -119,16 +153,18 @@ class WorkCalendar:
         return self._scan(day, _ONE_DAY)
 
     def day_end(self, day: date) -> datetime:
-        """The end of working hours on a local date, as an aware UTC datetime."""
-        return self._at(day, self._work_end)
+        """The end of working hours on a local date (an hour early before a holiday), UTC."""
+        windows = self.working_windows(day)
+        return windows[-1][1] if windows else self._at(day, self._work_end)
 
     # ---- deadlines -------------------------------------------------------------------------
 
     def add_calendar_days(self, start: datetime, days: int) -> datetime:
-        """59-ФЗ style deadline: local date + days, moved to a working day, at work_end (UTC)."""
+        """59-ФЗ style deadline: local date + days, moved to a working day, at its close (UTC)."""
         _check_non_negative(days=days)
         target = self._local(start).date() + timedelta(days=days)
-        # ГК РФ ст. 193 by analogy: a term ending on a day off ends on the next working day.
+        # ГК РФ ст. 193 by analogy: a term ending on a day off ends on the next working day;
+        # ст. 194: it ends when the office closes that day.
         return self.day_end(self.working_day_on_or_after(target))
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
@@ -153,35 +189,39 @@ class WorkCalendar:
     # ---- working hours ---------------------------------------------------------------------
 
     def is_working_moment(self, t: datetime) -> bool:
-        """Whether `t` falls within [work_start, work_end) of a working day."""
+        """Whether `t` falls within the working time of its day (not at lunch, not after close)."""
         local = self._local(t)
-        return (
-            self.is_working_day(local.date()) and self._work_start <= local.time() < self._work_end
-        )
+        moment = local.astimezone(UTC)
+        return any(lo <= moment < hi for lo, hi in self.working_windows(local.date()))
 
     def next_working_moment(self, t: datetime) -> datetime:
-        """`t` (in UTC) if it is a working moment, else the next work_start."""
+        """`t` (in UTC) if it is a working moment, else the start of the next working time."""
         local = self._local(t)
-        if self.is_working_moment(local):
-            return local.astimezone(UTC)
-        day = local.date()
-        if not (self.is_working_day(day) and local.time() < self._work_start):
-            day = self.next_working_day(day)
-        return self._at(day, self._work_start)
+        moment, day = local.astimezone(UTC), local.date()
+        for _ in range(_MAX_SCAN_DAYS):
+            for lo, hi in self.working_windows(day):
+                if moment < hi:
+                    return max(lo, moment)
+            day += _ONE_DAY
+        raise ValueError(f"no working time within {_MAX_SCAN_DAYS} days of {local.isoformat()}")
 
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """Add working time counted only inside working hours of working days (UTC result)."""
         _check_non_negative(hours=hours)
         remaining = timedelta(hours=hours)
         moment = self.next_working_moment(start)
+        day = moment.astimezone(self._tz).date()
         while True:
-            day_close = self.day_end(moment.astimezone(self._tz).date())
-            available = day_close - moment
-            # "<=" keeps a deadline that exactly fills the day at work_end, not next morning.
-            if remaining <= available:
-                return moment + remaining
-            remaining -= available
-            moment = self.next_working_moment(day_close)
+            for lo, hi in self.working_windows(day):
+                if hi <= moment:
+                    continue
+                lo = max(lo, moment)
+                # "<=" keeps a deadline that exactly fills a window at its end (18:00 or the
+                # start of lunch), not at the next opening.
+                if remaining <= hi - lo:
+                    return lo + remaining
+                remaining -= hi - lo
+            day = self.next_working_day(day)
 
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Working time inside [a, b); zero if b <= a."""
@@ -192,11 +232,10 @@ class WorkCalendar:
             return total
         day = a_utc.astimezone(self._tz).date()
         last = b_utc.astimezone(self._tz).date()
-        # One step per local day with cached day status: a year's span is ~366 cheap steps.
+        # One step per local day with cached windows: a year's span is ~366 cheap steps.
         while day <= last:
-            if self.is_working_day(day):
-                lo = max(a_utc, self._at(day, self._work_start))
-                hi = min(b_utc, self._at(day, self._work_end))
+            for lo, hi in self.working_windows(day):
+                lo, hi = max(a_utc, lo), min(b_utc, hi)
                 if hi > lo:
                     total += hi - lo
             day += _ONE_DAY
@@ -209,7 +248,7 @@ class WorkCalendar:
         return sorted(
             year
             for year in set(years)
-            if year not in self._confirmed_years and not _national_year(year).has_transfers
+            if year not in self._confirmed_years and not national_year(year).decreed
         )
 
     def check_years(self, years: Iterable[int]) -> None:
@@ -245,6 +284,22 @@ class WorkCalendar:
                 return current
             current += step
         raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days of {day.isoformat()}")
+
+
+def _span(a: time, b: time) -> timedelta:
+    """The wall-clock length from a to b on one day."""
+    return datetime.combine(date.min, b) - datetime.combine(date.min, a)
+
+
+def _cut_end(windows: list[Window], cut: timedelta) -> list[Window]:
+    """The windows with `cut` of working time removed from the end of the day."""
+    out = list(windows)
+    while cut > timedelta(0) and out:
+        lo, hi = out.pop()
+        if hi - lo > cut:
+            out.append((lo, hi - cut))
+        cut -= hi - lo
+    return out
 
 
 def _check_non_negative(**values: float) -> None:

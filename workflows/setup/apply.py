@@ -176,7 +176,7 @@ async def _apply_channels(
 
 
 async def _apply_municipality(session: AsyncSession, report: ApplyReport, spec: SetupSpec) -> int:
-    m = spec.municipality
+    m, lunch = spec.municipality, spec.calendar.lunch
     muni = await _upsert(
         session,
         report,
@@ -188,6 +188,8 @@ async def _apply_municipality(session: AsyncSession, report: ApplyReport, spec: 
             "tz": m.tz,
             "work_start": m.work_hours.start,
             "work_end": m.work_hours.end,
+            "lunch_start": lunch.start if lunch else None,
+            "lunch_end": lunch.end if lunch else None,
             "pos_link": m.pos_link,
             "confirmed_calendar_years": sorted(spec.calendar.confirmed_years),
         },

@@ -1,7 +1,7 @@
 """The setup file of a municipality, as an administrator writes it (YAML) and the API takes it."""
 
 import re
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -119,9 +119,27 @@ class OverrideSpec(Strict):
     note: str = Field(default="", max_length=300)
 
 
+class LunchSpec(Strict):
+    """The daily lunch break: not counted in working hours."""
+
+    start: str
+    end: str
+
+    @model_validator(mode="after")
+    def _order(self) -> "LunchSpec":
+        try:
+            start, end = parse_hhmm(self.start), parse_hhmm(self.end)
+        except Invalid as e:
+            raise ValueError(e.reason) from e
+        if start >= end:
+            raise ValueError(f"обед {self.start}–{self.end} должен кончаться позже, чем начинается")
+        return self
+
+
 class CalendarSpec(Strict):
     confirmed_years: list[int] = Field(default_factory=list)
     overrides: list[OverrideSpec] = Field(default_factory=list)
+    lunch: LunchSpec | None = None
 
 
 SECRET_REF = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:/\S{1,500})$")
@@ -267,6 +285,30 @@ class SetupSpec(Strict):
         days = [o.day for o in self.calendar.overrides]
         if len(set(days)) != len(days):
             problems.append("calendar: один день указан дважды")
+        problems += _hours_problems(self.municipality.work_hours, self.calendar.lunch)
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _hours_problems(hours: WorkHours, lunch: LunchSpec | None) -> list[str]:
+    """A lunch break inside working hours, and a day that survives its pre-holiday hour."""
+    start, end = parse_hhmm(hours.start), parse_hhmm(hours.end)
+    minutes = _minutes(end) - _minutes(start)
+    if lunch is not None:
+        lo, hi = parse_hhmm(lunch.start), parse_hhmm(lunch.end)
+        if not start < lo < hi < end:
+            return [
+                f"calendar.lunch: обед {lunch.start}–{lunch.end} должен быть внутри рабочего дня "
+                f"{hours.start}–{hours.end}"
+            ]
+        minutes -= _minutes(hi) - _minutes(lo)
+    if minutes <= 60:
+        return [
+            "рабочий день без обеда должен быть длиннее часа: накануне праздника он на час короче"
+        ]
+    return []
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute

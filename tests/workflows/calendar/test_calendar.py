@@ -71,12 +71,14 @@ def test_day_end_is_utc(cal: WorkCalendar) -> None:
     [
         # Dec 31, 2025 and Jan 1-11, 2026 are off: Jan 12-16 and 19-23 are the ten days.
         (msk(2025, 12, 30, 10), 10, msk(2026, 1, 23, 18)),
-        # May 2026: May 1 (Fri) off, May 2-3 weekend, so May 4..8 are days 1..5.
-        (msk(2026, 4, 30, 10), 5, msk(2026, 5, 8, 18)),
+        # May 2026: May 1 (Fri) off, May 2-3 weekend, so May 4..8 are days 1..5; May 8 is
+        # the eve of Victory Day, an hour shorter (Labour Code art. 95).
+        (msk(2026, 4, 30, 10), 5, msk(2026, 5, 8, 17)),
         # Day 6: May 9 (Sat, Victory Day), May 10 (Sun), May 11 (observed Victory Day) are off.
         (msk(2026, 4, 30, 10), 6, msk(2026, 5, 12, 18)),
         # Working Saturday Nov 1, 2025 counts; Nov 2 Sun, Nov 3 transferred off, Nov 4 holiday.
-        (msk(2025, 10, 31, 10), 1, msk(2025, 11, 1, 18)),
+        # Nov 1 works the shortened eve it stands in for: it closes at 17:00.
+        (msk(2025, 10, 31, 10), 1, msk(2025, 11, 1, 17)),
         (msk(2025, 10, 31, 10), 2, msk(2025, 11, 5, 18)),
         # Zero days: the end of the same day if working, else of the next working day.
         (msk(2025, 12, 1, 10), 0, msk(2025, 12, 1, 18)),
@@ -104,8 +106,8 @@ def test_add_working_days_uses_local_date_not_utc_date(cal: WorkCalendar) -> Non
         (msk(2025, 12, 5, 10), 30, msk(2026, 1, 12, 18)),
         # Oct 1 + 30 = Fri Oct 31, 2025, a working day: stays.
         (msk(2025, 10, 1, 10), 30, msk(2025, 10, 31, 18)),
-        # Oct 2 + 30 = Sat Nov 1, 2025, the working Saturday: stays.
-        (msk(2025, 10, 2, 15), 30, msk(2025, 11, 1, 18)),
+        # Oct 2 + 30 = Sat Nov 1, 2025, the working (pre-holiday, shortened) Saturday: stays.
+        (msk(2025, 10, 2, 15), 30, msk(2025, 11, 1, 17)),
         # Oct 4 + 30 = Mon Nov 3 (transferred off), Nov 4 holiday -> Wed Nov 5.
         (msk(2025, 10, 4, 15), 30, msk(2025, 11, 5, 18)),
     ],
@@ -153,8 +155,8 @@ def test_subtract_working_days(
         (msk(2025, 12, 2, 7), 2.5, msk(2025, 12, 2, 11, 30)),
         # Exactly filling the day ends at 18:00, not next morning.
         (msk(2025, 12, 2, 17), 1, msk(2025, 12, 2, 18)),
-        # A whole working day plus one hour, across the working Saturday.
-        (msk(2025, 10, 31, 18), 10, msk(2025, 11, 5, 10)),
+        # Across the working Saturday (8 h: shortened before the holiday), then 2 h on Nov 5.
+        (msk(2025, 10, 31, 18), 10, msk(2025, 11, 5, 11)),
         # Across the New Year break.
         (msk(2025, 12, 30, 16), 3, msk(2026, 1, 12, 10)),
         (msk(2025, 12, 2, 10), 0, msk(2025, 12, 2, 10)),
@@ -205,10 +207,10 @@ def test_next_working_moment(cal: WorkCalendar, moment: datetime, expected: date
     [
         # Fri 17:00 -> Mon 10:00: 1 h + 1 h, the weekend does not count.
         (msk(2025, 11, 28, 17), msk(2025, 12, 1, 10), timedelta(hours=2)),
-        # Fri 15:00 -> Tue 11:00 over May 9-11, 2026: 3 h + 2 h.
-        (msk(2026, 5, 8, 15), msk(2026, 5, 12, 11), timedelta(hours=5)),
-        # Fri Oct 31 17:00 -> Wed Nov 5 10:00: 1 h + 9 h (working Sat) + 1 h; Nov 3-4 off.
-        (msk(2025, 10, 31, 17), msk(2025, 11, 5, 10), timedelta(hours=11)),
+        # Fri 15:00 -> Tue 11:00 over May 9-11, 2026: 2 h (May 8 closes at 17:00) + 2 h.
+        (msk(2026, 5, 8, 15), msk(2026, 5, 12, 11), timedelta(hours=4)),
+        # Fri Oct 31 17:00 -> Wed Nov 5 10:00: 1 h + 8 h (shortened working Sat) + 1 h.
+        (msk(2025, 10, 31, 17), msk(2025, 11, 5, 10), timedelta(hours=10)),
         (msk(2025, 12, 2, 10), msk(2025, 12, 2, 10), timedelta(0)),
         (msk(2025, 12, 3, 10), msk(2025, 12, 2, 10), timedelta(0)),
         # Night to night inside one day: only the 9 working hours.
@@ -225,9 +227,10 @@ def test_working_time_between(
 def test_working_time_between_whole_year_matches_official_count(
     cal: WorkCalendar, year: int
 ) -> None:
-    # The official production calendars for 2025 and 2026 both have 247 working days.
+    # The official production calendars for 2025 and 2026 both have 247 working days, four
+    # of them an hour shorter before a holiday.
     span = cal.working_time_between(msk(year, 1, 1), msk(year + 1, 1, 1))
-    assert span == timedelta(hours=9 * 247)
+    assert span == timedelta(hours=9 * 247 - 4)
 
 
 def test_working_hours_round_trip(cal: WorkCalendar) -> None:
