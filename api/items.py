@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Caller, Rt, Session, require
 from api.refusals import refusals
@@ -16,7 +17,8 @@ from api.schemas import (
     ItemPage,
     ItemPublic,
 )
-from models import ItemStatus
+from models import Item, ItemStatus
+from workflows.calendar.deadlines import get_deadlines_assumed
 from workflows.citizens.identity import access_citizen_of, do_create_citizen
 from workflows.core.actors import Actor
 from workflows.items.access import access_item
@@ -68,7 +70,7 @@ async def register_item(
             received_at=body.received_at,
         ),
     )
-    return ItemPublic.model_validate(item, from_attributes=True)
+    return await _public(s, item)
 
 
 @router.get("", response_model=ItemPage)
@@ -110,7 +112,7 @@ async def read_item(
     item = await access_item(s, item_id=item_id, actor=actor)
     timeline = await get_timeline(s, item_id=item_id)
     detail = ItemDetail(
-        item=ItemPublic.model_validate(item, from_attributes=True),
+        item=await _public(s, item),
         timeline=[EventPublic.model_validate(e, from_attributes=True) for e in timeline],
     )
     if with_citizen and actor.role in PII_READERS:
@@ -147,3 +149,10 @@ async def act_on_item(
         ),
     )
     return ItemPublic.model_validate(item, from_attributes=True)
+
+
+async def _public(s: AsyncSession, item: Item) -> ItemPublic:
+    """One item with whether its deadlines rest on an assumed calendar."""
+    out = ItemPublic.model_validate(item, from_attributes=True)
+    out.calendar_assumed = await get_deadlines_assumed(s, item=item)
+    return out

@@ -71,6 +71,9 @@ class ItemPublic(BaseModel):
     solved: bool | None
     rating: int | None
     version: int
+    # True: a deadline rests on a year whose production calendar is assumed (no decree yet);
+    # None where this answer does not compute it (lists).
+    calendar_assumed: bool | None = None
 
 
 class EventPublic(BaseModel):

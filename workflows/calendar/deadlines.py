@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CalendarOverride, DeadlineClock, DeadlinePolicy, ItemKind, Municipality
+from models import CalendarOverride, DeadlineClock, DeadlinePolicy, Item, ItemKind, Municipality
 from workflows.calendar.work_calendar import DayOverride, WorkCalendar
-from workflows.core.errors import Invalid
+from workflows.core.errors import Invalid, NotFound
 
 ANCHORS = ("take_due", "due", "forward_due")
 NOTIFY_TARGETS = ("assignee", "sector_lead", "head", "curator", "operator")
@@ -141,3 +141,20 @@ async def get_policy(
 def local_date(calendar: WorkCalendar, moment: datetime) -> date:
     """The municipality's local date of a moment (what a citizen is told)."""
     return moment.astimezone(calendar.tz).date()
+
+
+def deadlines_assumed(calendar: WorkCalendar, item: Item) -> bool:
+    """Whether the item's deadlines rest on a year whose calendar is assumed (no decree known)."""
+    moments = [item.registered_at, item.take_due_at, item.due_at, item.forward_due_at]
+    dates = [local_date(calendar, m) for m in moments if m is not None]
+    if len(dates) < 2:  # registration alone: no deadline to speak of
+        return False
+    return any(calendar.assumed(date(y, 1, 1)) for y in range(min(dates).year, max(dates).year + 1))
+
+
+async def get_deadlines_assumed(session: AsyncSession, *, item: Item) -> bool:
+    """`deadlines_assumed` for an item, loading its municipality's calendar."""
+    municipality = await session.get(Municipality, item.municipality_id)
+    if municipality is None:
+        raise NotFound(f"муниципалитет {item.municipality_id} не найден")
+    return deadlines_assumed(await get_calendar(session, municipality=municipality), item)

@@ -4,6 +4,7 @@ viewer may take now; never the citizen's name. Channels render it (and edit it i
 from datetime import datetime
 
 from models import Role
+from workflows.calendar.deadlines import deadlines_assumed
 from workflows.conversation.parts import Choice, Option, Rich, rich
 from workflows.core.actors import Actor
 from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU, Action
@@ -83,6 +84,8 @@ def card_text(
     if view.assignee:
         lines.append(ts.CARD_ASSIGNEE.format(name=shorten(view.assignee, 200)))
     lines.append(deadline_line(view, now))
+    if deadlines_assumed(view.ctx.calendar, item):
+        lines.append(ts.CARD_ASSUMED)
     if item.extension_requested_days:
         days = count(item.extension_requested_days, "день")
         lines.append(ts.CARD_EXTENSION.format(days=days))

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Channel, ItemKind, Municipality
-from workflows.calendar.deadlines import parse_hhmm
+from workflows.calendar.deadlines import get_calendar
 from workflows.calendar.periods import Period
 from workflows.core.errors import NotFound
 from workflows.digest.text import render_text
@@ -80,8 +80,8 @@ async def _note(
     growth = await get_growth(session, scope=scope, week=week)
     decisions = await get_decisions(session, scope=scope, now=now)
     incidents = await get_incident_week(session, scope=scope, period=week)
-    start, end = (parse_hhmm(x) for x in (muni.work_start, muni.work_end))
-    day_hours = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60
+    # Hours to working days: an ordinary day's working time, the lunch break left out.
+    day_hours = (await get_calendar(session, municipality=muni)).day_length / timedelta(hours=1)
     text = render_text(
         municipality=muni.name,
         week=week,
