@@ -141,7 +141,9 @@ def test_poisson_tail_matches_hand_values() -> None:
 async def test_working_time_is_stamped_across_weekend_and_holiday(
     sm: async_sessionmaker[AsyncSession], muni: int
 ) -> None:
-    clock = FakeClock(at(3, 17))  # Tuesday 3 November, an hour before the end of the day
+    # Tuesday 3 November, an hour before the end of the day: the eve of Unity Day closes at
+    # 17:00 (Labour Code art. 95), not 18:00.
+    clock = FakeClock(at(3, 16))
     water = await actor(sm, "water")
     a = await register(sm, clock, muni, "прорыв трубы, вода")  # routed to water
     clock.set(at(5, 10))  # Thursday after the holiday: 1 h Tuesday + 0 Wednesday + 1 h Thursday
