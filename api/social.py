@@ -12,15 +12,9 @@ from api.refusals import refusals
 from api.schemas import MAX_ID, ItemPublic
 from models import SocialPost, SocialStatus
 from workflows.core.errors import NotFound
-from workflows.incidents.incidents import (
-    Placed,
-    check_accept,
-    check_dismiss,
-    check_merge_incidents,
-    check_split,
-    get_candidates,
-    get_incident_posts,
-)
+from workflows.incidents.handwork import check_merge_incidents, check_split
+from workflows.incidents.incidents import Placed, check_accept, check_dismiss
+from workflows.incidents.queries import get_candidates, get_incident_posts
 from workflows.items.access import access_item
 
 router = APIRouter(prefix="/api/v1/social", tags=["social"], responses=refusals(401, 403, 404, 422))

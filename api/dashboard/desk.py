@@ -20,12 +20,8 @@ from models import Municipality
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, Invalid, NotFound
 from workflows.incidents.desk import get_desk
-from workflows.incidents.incidents import (
-    check_accept,
-    check_dismiss,
-    check_merge_incidents,
-    check_split,
-)
+from workflows.incidents.handwork import check_merge_incidents, check_split
+from workflows.incidents.incidents import check_accept, check_dismiss
 from workflows.items.transitions import STATUS_RU
 from workflows.jobs.runtime import Runtime
 from workflows.setup.read import get_municipalities

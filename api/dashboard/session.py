@@ -14,7 +14,7 @@ from api.dashboard.render import base_path
 from models import Role
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden
-from workflows.incidents.incidents import get_may_decide
+from workflows.incidents.deciders import get_may_decide
 from workflows.jobs.runtime import Runtime
 from workflows.staff.sessions import (
     SESSION_TTL,

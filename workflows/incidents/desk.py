@@ -13,8 +13,9 @@ from models import Item, ItemKind, Sector, SocialPost
 from models.enums import OPEN_STATUSES
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden
-from workflows.incidents.incidents import NOT_DECIDER, get_candidates, get_may_decide
+from workflows.incidents.deciders import NOT_DECIDER, get_may_decide
 from workflows.incidents.monitoring import SourceState, get_source_states
+from workflows.incidents.queries import get_candidates
 
 DESK_LIMIT = 50  # candidates and incidents a page: the rest wait for the next decisions
 SIGNAL_RU = {

@@ -19,8 +19,6 @@ from models import (
     Item,
     ItemKind,
     Locality,
-    Role,
-    RoutingRule,
     SocialPost,
     SocialStatus,
 )
@@ -28,21 +26,18 @@ from models.enums import OPEN_STATUSES
 from models.item import MAX_TEXT
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
-from workflows.core.errors import Forbidden, Invalid, NotFound
+from workflows.core.errors import Invalid
 from workflows.core.tx import committing
 from workflows.incidents.candidates import SeenLike, do_store_seen, get_monitor, get_vocabulary
+from workflows.incidents.deciders import access_decider, lock_post
 from workflows.incidents.grouping import JOIN_AT, WINDOW_HOURS, Post, similar
 from workflows.incidents.learning import Learned
 from workflows.incidents.matching import score
 from workflows.incidents.vocabulary import Vocabulary
 from workflows.items.audit import audit_event
 from workflows.items.context import MunicipalityContext, load_context
-from workflows.items.effects import ActionInput
-from workflows.items.lifecycle import apply_action
 from workflows.items.register import NewItem, do_register_item
-from workflows.items.transitions import Action
 
-DECIDERS = (Role.operator, Role.head, Role.admin)
 MAX_JOIN_POSTS = 200  # an incident's posts compared with a newcomer: the latest this many
 
 
@@ -65,57 +60,6 @@ def as_post(row: SocialPost) -> Post:
         source=f"{row.owner_id}",
         kind="comment" if row.comment_id else "post",
     )
-
-
-async def _incident_officers(session: AsyncSession, municipality_id: int) -> set[int]:
-    """Staff that the municipality's incident routing rules name: they decide on candidates too."""
-    rows = await session.exec(
-        select(RoutingRule.assignee_id).where(
-            RoutingRule.municipality_id == municipality_id,
-            col(RoutingRule.active),
-            RoutingRule.kind == ItemKind.incident,
-        )
-    )
-    return {r for r in rows if r is not None}
-
-
-NOT_DECIDER = (
-    "решать по публикациям из соцсетей может оператор, руководитель или ответственный "
-    "за инцидент-менеджмент"
-)
-
-
-async def get_may_decide(session: AsyncSession, *, actor: Actor, municipality_id: int) -> bool:
-    """Whether the actor may accept, dismiss, merge and split the municipality's posts (the
-    dashboard's desk asks before showing residents' texts)."""
-    if actor.kind is ActorKind.system:
-        return True
-    if actor.kind is not ActorKind.staff or not actor.sees_municipality(municipality_id):
-        return False
-    if actor.role in DECIDERS:
-        return True
-    return actor.id in await _incident_officers(session, municipality_id)
-
-
-async def _check_decider(session: AsyncSession, actor: Actor, municipality_id: int) -> None:
-    if actor.kind is ActorKind.system:
-        return
-    if actor.kind is not ActorKind.staff or not actor.sees_municipality(municipality_id):
-        raise NotFound("публикация не найдена")
-    if not await get_may_decide(session, actor=actor, municipality_id=municipality_id):
-        raise Forbidden(NOT_DECIDER)
-
-
-async def _post_for_update(session: AsyncSession, post_id: int) -> SocialPost:
-    row = (
-        await session.exec(
-            select(SocialPost).where(SocialPost.id == post_id).with_for_update(),
-            execution_options={"populate_existing": True},
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"публикация {post_id} не найдена")
-    return row
 
 
 async def _locality_id(
@@ -165,7 +109,7 @@ async def _best_incident(
     return best
 
 
-async def _open_incident(
+async def do_open_incident(
     session: AsyncSession,
     *,
     ctx: MunicipalityContext,
@@ -238,15 +182,16 @@ async def do_place(
         item, value = best
         await _join(session, item=item, post=post, actor=actor, now=now, data={"similarity": value})
         return Placed(post, item, opened=False, similarity=value)
-    item = await _open_incident(
+    item = await do_open_incident(
         session, ctx=ctx, now=now, post=post, vocabulary=vocabulary, actor=actor, data={}
     )
     return Placed(post, item, opened=True)
 
 
-async def _context(
+async def get_incident_setup(
     session: AsyncSession, municipality_id: int
 ) -> tuple[MunicipalityContext, Vocabulary]:
+    """The municipality's context and the vocabulary its posts are compared with."""
     monitor = await get_monitor(session, municipality_id=municipality_id)
     keywords = monitor.keywords if monitor else []
     vocabulary = await get_vocabulary(session, municipality_id=municipality_id, keywords=keywords)
@@ -258,12 +203,12 @@ async def check_accept(
 ) -> Placed:
     """The operator says the post is about a local problem: it joins or opens an incident."""
     async with committing(session):
-        post = await _post_for_update(session, post_id)
-        await _check_decider(session, actor, post.municipality_id)
+        post = await lock_post(session, post_id)
+        await access_decider(session, actor, post.municipality_id)
         if post.status is SocialStatus.accepted:
             raise Invalid(f"публикация {post_id} уже принята")
         now = clock.now()
-        ctx, vocabulary = await _context(session, post.municipality_id)
+        ctx, vocabulary = await get_incident_setup(session, post.municipality_id)
         post.status = SocialStatus.accepted
         post.decided_by_id = actor.id if actor.kind is ActorKind.staff else None
         post.decided_at = now
@@ -279,8 +224,8 @@ async def check_dismiss(
     """Not a local problem (an advert, news, another village): kept as a decision to learn from.
     A post already in an incident is split off first (`check_split`), never dismissed silently."""
     async with committing(session):
-        post = await _post_for_update(session, post_id)
-        await _check_decider(session, actor, post.municipality_id)
+        post = await lock_post(session, post_id)
+        await access_decider(session, actor, post.municipality_id)
         if post.item_id is not None:
             raise Invalid(
                 f"публикация {post_id} уже входит в инцидент: сначала отделите её от инцидента"
@@ -322,7 +267,7 @@ async def do_accept_new(
     if not rows:
         return []
     now = clock.now()
-    ctx, vocabulary = await _context(session, municipality_id)
+    ctx, vocabulary = await get_incident_setup(session, municipality_id)
     placed = []
     for post in rows:
         post.status = SocialStatus.accepted
@@ -366,131 +311,3 @@ async def check_store_and_accept(
             accept_above=accept_above,
             clock=clock,
         )
-
-
-async def _incident_for_update(session: AsyncSession, item_id: int, actor: Actor) -> Item:
-    item = (
-        await session.exec(
-            select(Item).where(Item.id == item_id).with_for_update(),
-            execution_options={"populate_existing": True},
-        )
-    ).first()
-    if item is None or not actor.sees_municipality(item.municipality_id):
-        raise NotFound(f"инцидент {item_id} не найден")
-    if item.kind is not ItemKind.incident:
-        raise Invalid(f"{item.number} — не инцидент из соцсетей")
-    return item
-
-
-async def check_merge_incidents(
-    session: AsyncSession, *, clock: Clock, item_id: int, into_id: int, actor: Actor
-) -> Item:
-    """One problem opened twice: the posts of `item_id` move to `into_id`, which stays; the
-    first is closed as merged. Both must be open incidents of one municipality."""
-    async with committing(session):
-        if item_id == into_id:
-            raise Invalid("инцидент нельзя объединить с самим собой")
-        source = await _incident_for_update(session, item_id, actor)
-        target = await _incident_for_update(session, into_id, actor)
-        if source.municipality_id != target.municipality_id:
-            raise NotFound(f"инцидент {into_id} не найден")
-        await _check_decider(session, actor, source.municipality_id)
-        for item in (source, target):
-            if item.status not in OPEN_STATUSES:
-                raise Invalid(f"инцидент {item.number} уже закрыт или отвечен: объединять поздно")
-        now = clock.now()
-        ctx = await load_context(session, municipality_id=source.municipality_id)
-        moved = (
-            await session.exec(select(SocialPost).where(SocialPost.item_id == source.id))
-        ).all()
-        for post in moved:
-            post.item_id = target.id
-            session.add(post)
-        session.add(
-            audit_event(
-                target,
-                actor=actor,
-                action="incident_merged",
-                now=now,
-                data={"from": source.id, "number": source.number, "posts": [p.id for p in moved]},
-            )
-        )
-        await session.flush()
-        await apply_action(
-            session,
-            ctx=ctx,
-            now=now,
-            item=source,
-            action=Action.merge,
-            actor=actor,
-            version=None,
-            data=ActionInput(target_item_id=target.id, reason="та же проблема, что и в другом"),
-        )
-        return target
-
-
-async def check_split(session: AsyncSession, *, clock: Clock, post_id: int, actor: Actor) -> Placed:
-    """A post put into an incident it does not belong to: it leaves it and opens its own
-    incident (never rejoining the one it left). The last post of an incident stays in it."""
-    async with committing(session):
-        post = await _post_for_update(session, post_id)
-        await _check_decider(session, actor, post.municipality_id)
-        if post.item_id is None:
-            raise Invalid(f"публикация {post_id} не входит ни в один инцидент")
-        old = await _incident_for_update(session, post.item_id, actor)
-        others = (
-            await session.exec(
-                select(SocialPost.id).where(SocialPost.item_id == old.id, SocialPost.id != post.id)
-            )
-        ).all()
-        if not others:
-            raise Invalid(f"публикация {post_id} — единственная в инциденте {old.number}")
-        now = clock.now()
-        ctx = await load_context(session, municipality_id=post.municipality_id)
-        session.add(
-            audit_event(old, actor=actor, action="post_split", now=now, data={"post": post.id})
-        )
-        _, vocabulary = await _context(session, post.municipality_id)
-        item = await _open_incident(
-            session,
-            ctx=ctx,
-            now=now,
-            post=post,
-            vocabulary=vocabulary,
-            actor=actor,
-            data={"split_from": old.id},
-        )
-        return Placed(post, item, opened=True)
-
-
-async def get_incident_posts(session: AsyncSession, *, item_id: int) -> list[SocialPost]:
-    """An incident's posts and comments, oldest first: the first is where the answer goes."""
-    rows = await session.exec(
-        select(SocialPost)
-        .where(SocialPost.item_id == item_id)
-        .order_by(col(SocialPost.posted_at), col(SocialPost.id))
-    )
-    return list(rows)
-
-
-async def get_candidates(
-    session: AsyncSession,
-    *,
-    municipality_id: int,
-    status: SocialStatus = SocialStatus.candidate,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[SocialPost], int]:
-    """Stored posts of one state, best score first, and how many there are in all."""
-    from sqlalchemy import func
-
-    where = (SocialPost.municipality_id == municipality_id, SocialPost.status == status)
-    total = await session.scalar(select(func.count()).select_from(SocialPost).where(*where))
-    rows = await session.exec(
-        select(SocialPost)
-        .where(*where)
-        .order_by(col(SocialPost.score).desc(), col(SocialPost.posted_at).desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), int(total or 0)

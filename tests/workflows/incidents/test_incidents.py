@@ -16,15 +16,9 @@ from workflows.core.actors import Actor
 from workflows.core.clock import FakeClock
 from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.incidents.candidates import get_monitor, get_vocabulary
-from workflows.incidents.incidents import (
-    check_accept,
-    check_dismiss,
-    check_merge_incidents,
-    check_split,
-    check_store_and_accept,
-    get_candidates,
-    get_incident_posts,
-)
+from workflows.incidents.handwork import check_merge_incidents, check_split
+from workflows.incidents.incidents import check_accept, check_dismiss, check_store_and_accept
+from workflows.incidents.queries import get_candidates, get_incident_posts
 from workflows.setup.apply import check_apply_setup
 
 Sm = async_sessionmaker[AsyncSession]
