@@ -1,7 +1,7 @@
 """Candidates become incidents: a post accepted (by the operator, or by its score above the
 municipality's `accept_above`) joins the open incident about the same problem — close in text,
 place and time, as the grouping measures it — or opens a new one: an item of kind `incident`,
-registered and routed like any message. Staff merge two incidents or split a post off by hand.
+registered and routed like any message. Staff merge and split by hand (`handwork.py`).
 
 Every change to an incident's posts leaves an audit event on the item, so its timeline tells
 which posts it was made of and who decided."""
