@@ -72,7 +72,7 @@ def shift(calendar: WorkCalendar, moment: datetime, offset: str) -> datetime:
         return moment
     if unit == "wd":
         if sign == "-":
-            return calendar.subtract_working_days(moment, amount)
+            return _inside_the_day(calendar, calendar.subtract_working_days(moment, amount))
         local = moment.astimezone(calendar.tz)
         target = calendar.add_working_days(moment, amount).astimezone(calendar.tz)
         return datetime.combine(target.date(), local.timetz()).astimezone(moment.tzinfo)
@@ -82,6 +82,24 @@ def shift(calendar: WorkCalendar, moment: datetime, offset: str) -> datetime:
         return calendar.add_working_hours(moment, amount)
     delta = timedelta(days=amount) if unit == "d" else timedelta(hours=amount)
     return moment - delta if sign == "-" else moment + delta
+
+
+LAST_HOUR = timedelta(hours=1)
+
+
+def _inside_the_day(calendar: WorkCalendar, moment: datetime) -> datetime:
+    """A moment a working day before a deadline, kept inside that day's working hours: a
+    deadline at the close of day D is reminded in the last working hour of the day before, not
+    at its close — quiet hours would carry that to the morning of D itself."""
+    windows = calendar.working_windows(moment.astimezone(calendar.tz).date())
+    if not windows:
+        return moment
+    start, end = windows[0][0], windows[-1][1]
+    if moment < start:
+        return start
+    if moment >= end:
+        return max(start, end - LAST_HOUR)
+    return moment
 
 
 def add_length(calendar: WorkCalendar, start: datetime, clock: DeadlineClock, n: int) -> datetime:

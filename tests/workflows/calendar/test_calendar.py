@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from workflows.calendar.deadlines import shift
 from workflows.calendar.work_calendar import CalendarWarning, DayOverride, WorkCalendar
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -370,3 +371,26 @@ def test_known_and_confirmed_years_do_not_warn() -> None:
         warnings.simplefilter("error", CalendarWarning)
         cal.add_working_days(msk(2025, 12, 30, 10), 10)
         cal.is_working_day(date(2028, 6, 1))
+
+
+@pytest.mark.parametrize(
+    "due,expected",
+    [
+        # A deadline at the close of Tuesday: reminded on Monday in its last working hour.
+        (msk(2025, 12, 16, 18), msk(2025, 12, 15, 17)),
+        # On the Monday after a weekend: the Friday before.
+        (msk(2025, 12, 1, 18), msk(2025, 11, 28, 17)),
+        # The day before is a pre-holiday day closing at 17:00: its last hour starts at 16:00.
+        (msk(2026, 6, 15, 18), msk(2026, 6, 11, 16)),
+        # A deadline in the middle of the day keeps its clock time on the day before.
+        (msk(2025, 12, 16, 12, 30), msk(2025, 12, 15, 12, 30)),
+        # Before the day opens: at its opening.
+        (msk(2025, 12, 16, 8), msk(2025, 12, 15, 9)),
+    ],
+)
+def test_a_working_day_before_falls_inside_that_days_hours(
+    cal: WorkCalendar, due: datetime, expected: datetime
+) -> None:
+    moment = shift(cal, due, "-1wd")
+    assert moment == expected
+    assert cal.is_working_moment(moment), "never in quiet hours, so never carried to the due day"

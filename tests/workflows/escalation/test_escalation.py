@@ -58,7 +58,7 @@ async def test_untaken_item_climbs_the_whole_ladder_in_order_once(sm, clock, mun
     assert [t.strftime("%d.%m %H:%M") for _, _, t in got] == [
         "02.12 14:00",  # 4 working hours after 10:00
         "03.12 09:00",  # +4 more falls at 18:00 (after hours): waits for the morning
-        "16.12 09:00",  # one working day (9 h) before the 16 Dec 18:00 deadline
+        "15.12 17:00",  # a working day before the 16 Dec 18:00 deadline: on that day, not the 16th
         "17.12 09:00",  # deadline passed at 18:00: told in the morning
         "17.12 09:00",
         "18.12 09:00",  # a working day overdue: the curator
@@ -135,7 +135,8 @@ async def test_59fz_forward_rung_warns_before_seven_days(sm, clock, muni):
         await check_apply_setup(s, text=with_forward, clock=clock)
     await register(sm, clock, muni, "Жалоба", kind=ItemKind.appeal_59fz)
     await run_month(sm, clock, clock.now() + timedelta(days=10))
-    # forward due 9 Dec 18:00 (7 days from 2 Dec); a working day before -> 8 Dec 18:00 -> 9 Dec 09:00
+    # Forward due 9 Dec 18:00 (7 days from 2 Dec); a working day before is the 8th, in its last
+    # working hour (its close, 18:00, would be quiet hours and carried to the 9th: too late).
     assert [(s, w, t.strftime("%d.%m %H:%M")) for s, w, t in await escalations(sm)] == [
-        ("forward", "operator", "09.12 09:00")
+        ("forward", "operator", "08.12 17:00")
     ]
