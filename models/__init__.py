@@ -6,6 +6,7 @@ from models.citizen import Citizen, CitizenIdentity, Consent
 from models.enums import (
     ActorKind,
     Channel,
+    DayOffRule,
     DeadlineClock,
     ItemKind,
     ItemStatus,
@@ -50,6 +51,7 @@ __all__ = [
     "Consent",
     "ConsentText",
     "DashboardSession",
+    "DayOffRule",
     "DeadlineClock",
     "DeadlinePolicy",
     "DialogState",

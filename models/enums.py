@@ -69,6 +69,13 @@ class DeadlineClock(StrEnum):
     working_hours = "working_hours"
 
 
+class DayOffRule(StrEnum):
+    """Where a calendar-day deadline that falls on a day off goes."""
+
+    next = "next"  # the next working day (ГК РФ ст. 193 by analogy; the default)
+    previous = "previous"  # the preceding working day, as many municipal regulations say
+
+
 class TimerStatus(StrEnum):
     pending = "pending"
     done = "done"

@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, Column, Date, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import BigId, JsonType, UTCDateTime
-from models.enums import Channel, DeadlineClock, ItemKind, Role
+from models.enums import Channel, DayOffRule, DeadlineClock, ItemKind, Role
 
 
 class Municipality(SQLModel, table=True):
@@ -110,6 +110,10 @@ class DeadlinePolicy(SQLModel, table=True):
     max_extension_days: int = 30
     extension_needs_head: bool = False
     forward_days: int | None = None  # 59-ФЗ: days to forward to the competent body
+    # A calendar-day deadline falling on a day off: to the next or the preceding working day.
+    day_off: DayOffRule = Field(
+        default=DayOffRule.next, max_length=16, sa_column_kwargs={"server_default": "next"}
+    )
     auto_close_days: int = 7  # answered and the citizen silent: closed after this many days
     ladder: list[dict[str, Any]] = Field(default_factory=list, sa_type=JsonType)
 

@@ -8,7 +8,15 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import CalendarOverride, DeadlineClock, DeadlinePolicy, Item, ItemKind, Municipality
+from models import (
+    CalendarOverride,
+    DayOffRule,
+    DeadlineClock,
+    DeadlinePolicy,
+    Item,
+    ItemKind,
+    Municipality,
+)
 from workflows.calendar.work_calendar import DayOverride, WorkCalendar
 from workflows.core.errors import Invalid, NotFound
 
@@ -102,10 +110,17 @@ def _inside_the_day(calendar: WorkCalendar, moment: datetime) -> datetime:
     return moment
 
 
-def add_length(calendar: WorkCalendar, start: datetime, clock: DeadlineClock, n: int) -> datetime:
-    """A deadline `n` units of `clock` after `start`."""
+def add_length(
+    calendar: WorkCalendar,
+    start: datetime,
+    clock: DeadlineClock,
+    n: int,
+    day_off: DayOffRule = DayOffRule.next,
+) -> datetime:
+    """A deadline `n` units of `clock` after `start`; `day_off` says where a calendar-day one
+    falling on a day off goes (the policy's setting)."""
     if clock is DeadlineClock.calendar_days:
-        return calendar.add_calendar_days(start, n)
+        return calendar.add_calendar_days(start, n, previous=day_off is DayOffRule.previous)
     if clock is DeadlineClock.working_days:
         return calendar.add_working_days(start, n)
     return calendar.add_working_hours(start, n)

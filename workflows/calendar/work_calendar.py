@@ -159,10 +159,17 @@ class WorkCalendar:
 
     # ---- deadlines -------------------------------------------------------------------------
 
-    def add_calendar_days(self, start: datetime, days: int) -> datetime:
-        """59-ФЗ style deadline: local date + days, moved to a working day, at its close (UTC)."""
+    def add_calendar_days(self, start: datetime, days: int, *, previous: bool = False) -> datetime:
+        """59-ФЗ style deadline: local date + days, moved to a working day, at its close (UTC).
+        `previous`: a deadline on a day off moves to the preceding working day (a municipal
+        regulation's rule) — never before the start's own date, where the next one is taken."""
         _check_non_negative(days=days)
-        target = self._local(start).date() + timedelta(days=days)
+        first = self._local(start).date()
+        target = first + timedelta(days=days)
+        if previous:
+            earlier = self._scan(target, -_ONE_DAY)
+            if earlier >= first:
+                return self.day_end(earlier)
         # ГК РФ ст. 193 by analogy: a term ending on a day off ends on the next working day;
         # ст. 194: it ends when the office closes that day.
         return self.day_end(self.working_day_on_or_after(target))

@@ -3,7 +3,7 @@ viewer may take now; never the citizen's name. Channels render it (and edit it i
 
 from datetime import datetime
 
-from models import Role
+from models import DayOffRule, DeadlineClock, Role
 from workflows.calendar.deadlines import deadlines_assumed
 from workflows.conversation.parts import Choice, Option, Rich, rich
 from workflows.core.actors import Actor
@@ -86,6 +86,13 @@ def card_text(
     lines.append(deadline_line(view, now))
     if deadlines_assumed(view.ctx.calendar, item):
         lines.append(ts.CARD_ASSUMED)
+    policy = view.ctx.policy_of(item)
+    if (
+        policy is not None
+        and policy.clock is DeadlineClock.calendar_days
+        and policy.day_off is DayOffRule.previous
+    ):
+        lines.append(ts.CARD_DAY_OFF_PREVIOUS)
     if item.extension_requested_days:
         days = count(item.extension_requested_days, "день")
         lines.append(ts.CARD_EXTENSION.format(days=days))

@@ -122,7 +122,7 @@ def _check_extension(ctx: MunicipalityContext, item: Item, data: ActionInput) ->
 def _extended(ctx: MunicipalityContext, item: Item, days: int, reason: str | None) -> Effect:
     policy = ctx.policy_of(item)
     assert policy is not None and item.due_at is not None
-    new_due = add_length(ctx.calendar, item.due_at, policy.clock, days)
+    new_due = add_length(ctx.calendar, item.due_at, policy.clock, days, policy.day_off)
     e = Effect.empty()
     e.changes = {
         "due_at": new_due,
@@ -251,7 +251,9 @@ async def _reopen(c: Call) -> Effect:
         "reopened_at": c.now,
     }
     if policy is not None:  # a reopened c.item gets a fresh answer deadline
-        e.changes["due_at"] = add_length(c.ctx.calendar, c.now, policy.clock, policy.length)
+        e.changes["due_at"] = add_length(
+            c.ctx.calendar, c.now, policy.clock, policy.length, policy.day_off
+        )
     if c.actor.kind is ActorKind.citizen:
         e.changes["solved"] = False
     e.heads.append(("reopened", {"reason": c.data.reason}))

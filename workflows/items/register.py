@@ -140,13 +140,19 @@ async def do_register_item(
         registered_at=registered,
         updated_at=now,
         policy_id=policy.id if policy else None,
-        due_at=add_length(cal, registered, policy.clock, policy.length) if policy else None,
+        due_at=(
+            add_length(cal, registered, policy.clock, policy.length, policy.day_off)
+            if policy
+            else None
+        ),
         take_due_at=(
             add_length(cal, now, policy.take_clock, policy.take_length) if policy else None
         ),
     )
     if policy is not None and policy.forward_days:
-        item.forward_due_at = add_length(cal, registered, policy.clock, policy.forward_days)
+        item.forward_due_at = add_length(
+            cal, registered, policy.clock, policy.forward_days, policy.day_off
+        )
     session.add(item)
     await session.flush()
     session.add(

@@ -270,6 +270,7 @@ async def _apply_policies(
                 "max_extension_days": p.max_extension_days,
                 "extension_needs_head": p.extension_needs_head,
                 "forward_days": p.forward_days,
+                "day_off": p.day_off,
                 "auto_close_days": p.auto_close_days,
                 "ladder": p.ladder,
             },

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from models import Channel, DeadlineClock, ItemKind, Publish, Role
+from models import Channel, DayOffRule, DeadlineClock, ItemKind, Publish, Role
 from workflows.calendar.deadlines import LadderStep, parse_hhmm
 from workflows.core.errors import Invalid
 
@@ -86,6 +86,8 @@ class PolicySpec(Strict):
     max_extension_days: int = Field(default=30, ge=1, le=365)
     extension_needs_head: bool = False
     forward_days: int | None = Field(default=None, ge=1, le=60)
+    # A calendar-day deadline on a day off: next (the default) or previous working day.
+    day_off: DayOffRule = DayOffRule.next
     auto_close_days: int = Field(default=7, ge=1, le=90)
     ladder: list[dict[str, Any]] = Field(default_factory=list)
 
