@@ -54,25 +54,7 @@ class Community(Served):
 
 def make_client(rt: Runtime, token: str, group_id: int) -> VkClient:
     """A client whose every call waits for its turn in the community's budget."""
-    budget = f"vk:{group_id}"
-
-    async def pace(chat: str | None) -> None:
-        await rt.sender.limits.acquire(
-            budget,
-            chat or "",
-            per_second=rt.settings.vk_per_second,
-            chat_interval=0.0,
-            clock=rt.clock,
-            sleep=asyncio.sleep,
-        )
-
-    return VkClient(
-        token,
-        api_base=rt.settings.vk_api_base,
-        timeout=rt.settings.vk_timeout,
-        pace=pace,
-        per_second=rt.settings.vk_per_second,
-    )
+    return _paced_client(rt, token, f"vk:{group_id}", rt.settings.vk_per_second, per_chat=True)
 
 
 SERVICE_BUDGET = "vk:service"
@@ -82,12 +64,19 @@ def make_service_client(rt: Runtime, token: str) -> VkClient:
     """A client for the application's service token, the one VK lets read walls: its budget
     (MCU_VK_WALL_PER_SECOND, under VK's 5 a second for a service key) is its own — VK counts
     per token, so the communities' 20 a second stay the bots' and wall.createComment's."""
+    return _paced_client(rt, token, SERVICE_BUDGET, rt.settings.vk_wall_per_second)
+
+
+def _paced_client(
+    rt: Runtime, token: str, budget: str, per_second: float, *, per_chat: bool = False
+) -> VkClient:
+    """A VK client whose calls take turns in `budget` (per conversation too, for a bot)."""
 
     async def pace(chat: str | None) -> None:
         await rt.sender.limits.acquire(
-            SERVICE_BUDGET,
-            "",
-            per_second=rt.settings.vk_wall_per_second,
+            budget,
+            (chat or "") if per_chat else "",
+            per_second=per_second,
             chat_interval=0.0,
             clock=rt.clock,
             sleep=asyncio.sleep,
@@ -98,7 +87,7 @@ def make_service_client(rt: Runtime, token: str) -> VkClient:
         api_base=rt.settings.vk_api_base,
         timeout=rt.settings.vk_timeout,
         pace=pace,
-        per_second=rt.settings.vk_wall_per_second,
+        per_second=per_second,
     )
 
 
