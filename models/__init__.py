@@ -1,16 +1,21 @@
 """Tables, enums, settings and the database session: imports nothing of ours above it."""
 
+from models.appeal import Appeal, CompetentBody, Letter
 from models.base import metadata
 from models.chat import Attachment, ChannelBot, ChannelCursor, DialogState, StaffCard
 from models.citizen import Citizen, CitizenIdentity, Consent
 from models.enums import (
     ActorKind,
+    AppealOutcome,
     Channel,
     DayOffRule,
     DeadlineClock,
     ItemKind,
     ItemStatus,
+    LetterDelivery,
+    LetterStatus,
     OutboxStatus,
+    ReplyBy,
     Role,
     TimerStatus,
 )
@@ -41,6 +46,8 @@ from models.social import (
 __all__ = [
     "ActorKind",
     "ApiToken",
+    "Appeal",
+    "AppealOutcome",
     "Attachment",
     "CalendarOverride",
     "Channel",
@@ -48,6 +55,7 @@ __all__ = [
     "ChannelCursor",
     "Citizen",
     "CitizenIdentity",
+    "CompetentBody",
     "Consent",
     "ConsentText",
     "DashboardSession",
@@ -64,11 +72,15 @@ __all__ = [
     "ItemEvent",
     "ItemKind",
     "ItemStatus",
+    "Letter",
+    "LetterDelivery",
+    "LetterStatus",
     "Locality",
     "Municipality",
     "Outbox",
     "OutboxStatus",
     "Publish",
+    "ReplyBy",
     "ReplyStatus",
     "Role",
     "RoutingRule",

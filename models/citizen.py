@@ -16,7 +16,8 @@ class Citizen(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     name: str | None = Field(default=None, max_length=300)
     phone: str | None = Field(default=None, max_length=32)
-    address: str | None = Field(default=None, max_length=500)
+    address: str | None = Field(default=None, max_length=500)  # postal: a 59-ФЗ reply address
+    email: str | None = Field(default=None, max_length=254)
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -10,6 +10,8 @@ class Role(StrEnum):
     head = "head"
     curator = "curator"
     admin = "admin"
+    glava = "glava"  # the head of the municipality: the weekly note's addressee, appeals' last rung
+    pos_officer = "pos_officer"  # coordinates ПОС messages and appeals (seed 2.6)
 
 
 class ItemKind(StrEnum):
@@ -19,10 +21,12 @@ class ItemKind(StrEnum):
 
 
 class ItemStatus(StrEnum):
+    received = "received"  # a 59-ФЗ appeal received (paper, ПОС), to be registered within 3 days
     new = "new"  # registered, waiting in the operator's triage queue
     assigned = "assigned"
     in_progress = "in_progress"
     clarification = "clarification"  # the citizen was asked for details
+    signoff = "signoff"  # a 59-ФЗ answer drafted, waiting for the head's (or a signer's) sign-off
     answered = "answered"
     closed = "closed"
     redirected = "redirected"  # not our competence: forwarded elsewhere
@@ -37,10 +41,12 @@ TERMINAL_STATUSES = frozenset(
 # Waiting for the centre: the backlog that deadlines and escalations run on.
 OPEN_STATUSES = frozenset(
     {
+        ItemStatus.received,
         ItemStatus.new,
         ItemStatus.assigned,
         ItemStatus.in_progress,
         ItemStatus.clarification,
+        ItemStatus.signoff,
         ItemStatus.reopened,
     }
 )
@@ -55,6 +61,7 @@ class Channel(StrEnum):
     cli = "cli"
     console = "console"
     system = "system"
+    email = "email"  # letters to citizens and bodies (59-ФЗ notices), through the outbox
 
 
 class ActorKind(StrEnum):
@@ -87,3 +94,34 @@ class OutboxStatus(StrEnum):
     pending = "pending"
     sent = "sent"
     dead = "dead"
+
+
+class ReplyBy(StrEnum):
+    """Where an appeal's citizen is answered (59-ФЗ ст. 7: the reply address they gave)."""
+
+    email = "email"
+    post = "post"
+
+
+class AppealOutcome(StrEnum):
+    """How a 59-ФЗ appeal ended, beside an answer on the merits."""
+
+    answered = "answered"
+    forwarded = "forwarded"  # ст. 8 ч. 3: to the competent body
+    anonymous = "anonymous"  # ст. 11 ч. 1: no name or reply address, not answered
+    unclear = "unclear"  # ст. 11 ч. 4, 4.1: unreadable or its substance unclear
+    abusive = "abusive"  # ст. 11 ч. 3: obscene or threatening, left without an answer
+    stopped = "stopped"  # ст. 11 ч. 5: repeated without new arguments, correspondence stopped
+
+
+class LetterDelivery(StrEnum):
+    email = "email"
+    post = "post"
+
+
+class LetterStatus(StrEnum):
+    pending = "pending"  # an e-mail waiting in the outbox
+    sent = "sent"  # e-mail accepted by the server
+    bounced = "bounced"  # e-mail refused for good: kept, the operator told
+    to_post = "to_post"  # a printable letter waiting for the operator to post it
+    posted = "posted"

@@ -87,6 +87,9 @@ class Item(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, foreign_key="staff.id", sa_type=BigId)
     policy_id: int | None = Field(default=None, foreign_key="deadlinepolicy.id", sa_type=BigId)
     registered_at: datetime = Field(sa_type=UTCDateTime)
+    # 59-ФЗ: when it arrived (paper, ПОС) and by when it must be registered (ст. 8 ч. 2).
+    received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    register_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     take_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     forward_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

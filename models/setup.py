@@ -22,6 +22,10 @@ class Municipality(SQLModel, table=True):
     lunch_start: str | None = Field(default=None, max_length=5)
     lunch_end: str | None = Field(default=None, max_length=5)
     pos_link: str | None = Field(default=None, max_length=500)
+    # The letters' heading: title, address, phone, email, signatory (setup `letterhead`).
+    letterhead: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JsonType, sa_column_kwargs={"server_default": "{}"}
+    )
     confirmed_calendar_years: list[int] = Field(default_factory=list, sa_type=JsonType)
 
 
@@ -54,6 +58,8 @@ class Staff(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
     )
     active: bool = True
+    # Authorised to sign off 59-ФЗ answers (the head and глава always are).
+    signs: bool = Field(default=False, sa_column_kwargs={"server_default": "false"})
 
 
 class StaffInvite(SQLModel, table=True):

@@ -54,6 +54,8 @@ ROLE_NAMES = {
     Role.admin: "администратор",
     Role.operator: "оператор",
     Role.sector_lead: "руководитель блока",
+    Role.glava: "глава муниципалитета",
+    Role.pos_officer: "ответственный за ПОС",
 }
 DESK_ROLES = frozenset({Role.operator, Role.head, Role.admin, Role.sector_lead})  # «Соцсети»
 QUICK = (("прошлая неделя", "last-week"), ("эта неделя", "week"), ("месяц", "month"))

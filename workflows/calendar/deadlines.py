@@ -20,8 +20,16 @@ from models import (
 from workflows.calendar.work_calendar import DayOverride, WorkCalendar
 from workflows.core.errors import Invalid, NotFound
 
-ANCHORS = ("take_due", "due", "forward_due")
-NOTIFY_TARGETS = ("assignee", "sector_lead", "head", "curator", "operator")
+ANCHORS = ("take_due", "due", "forward_due", "register_due")
+NOTIFY_TARGETS = (
+    "assignee",
+    "sector_lead",
+    "head",
+    "curator",
+    "operator",
+    "glava",
+    "pos_officer",
+)
 _OFFSET = re.compile(r"^([+-]?)(\d{1,3})(wd|wh|d|h)?$")
 
 

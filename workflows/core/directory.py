@@ -21,7 +21,7 @@ class Directory:
     tz: str = "Europe/Moscow"
 
     def targets(self, item: Item, who: str) -> list[Staff]:
-        """Staff that `who` (assignee, sector_lead, head, curator, operator) means for an item."""
+        """Staff that `who` (a ladder's notify target) means for an item."""
         if who == "assignee":
             staff = self.by_id.get(item.assignee_id or -1)
             # An unassigned item's "assignee" is the triage desk: the operators.
@@ -30,7 +30,10 @@ class Directory:
             leads = self.leads.get(item.sector_id or -1, [])
             # No lead for the sector (or no sector yet): the step goes to the head instead.
             return leads or self.by_role.get(Role.head, [])
-        return self.by_role.get(Role(who), [])
+        # Where a setup names no officer for ПОС (or no глава), the rung still reaches someone.
+        fallback = {"pos_officer": Role.operator, "glava": Role.head}.get(who)
+        named = self.by_role.get(Role(who), [])
+        return named or (self.by_role.get(fallback, []) if fallback else [])
 
 
 async def load_directory(session: AsyncSession, *, municipality_id: int) -> Directory:

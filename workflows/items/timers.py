@@ -36,8 +36,10 @@ def plan(item: Item, policy: DeadlinePolicy | None, calendar: WorkCalendar) -> l
     for step in ladder_of(policy):
         if step.anchor == "take_due":
             anchor = item.take_due_at if item.status in UNTAKEN else None
-        elif step.anchor == "forward_due":  # 59-ФЗ: forward within 7 days unless taken on
-            anchor = item.forward_due_at if item.status in UNTAKEN else None
+        elif step.anchor == "forward_due":  # 59-ФЗ: watched in every open state (ст. 8 ч. 3)
+            anchor = item.forward_due_at if item.status in OPEN else None
+        elif step.anchor == "register_due":  # 59-ФЗ: registered within 3 days (ст. 8 ч. 2)
+            anchor = item.register_due_at if item.status is ItemStatus.received else None
         else:
             anchor = item.due_at if item.status in OPEN else None
         if anchor is None:

@@ -94,6 +94,7 @@ CHANNEL_RU: dict[Channel, str] = {
     Channel.cli: "консоль администратора",
     Channel.console: "консоль",
     Channel.system: "система",
+    Channel.email: "электронная почта",
 }
 KIND_RU: dict[ItemKind, str] = {
     ItemKind.message: "сообщение",
@@ -110,10 +111,12 @@ KIND_DATIVE: dict[ItemKind, str] = {
 }
 
 STATUS_RU: dict[S, str] = {
+    S.received: "поступило, ждёт регистрации",
     S.new: "новое, ждёт распределения",
     S.assigned: "назначено исполнителю",
     S.in_progress: "в работе",
     S.clarification: "запрошено уточнение",
+    S.signoff: "ответ на подписи",
     S.answered: "дан ответ",
     S.closed: "закрыто",
     S.redirected: "перенаправлено",

@@ -1,12 +1,10 @@
 """Applying a municipality's setup file: idempotent upserts by code, one transaction."""
 
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
@@ -26,21 +24,10 @@ from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
 from workflows.core.tx import committing
 from workflows.items.routing import keyword_lemmas
+from workflows.setup.appeals import apply_appeals
 from workflows.setup.bots import resolve_secret
 from workflows.setup.schema import NamedSpec, SetupSpec
-
-T = TypeVar("T", bound=SQLModel)
-
-
-@dataclass
-class ApplyReport:
-    municipality_id: int = 0
-    counts: Counter[str] = field(default_factory=Counter)
-    warnings: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        parts = [f"{k}: {v}" for k, v in sorted(self.counts.items()) if v]
-        return ", ".join(parts) or "ничего не изменилось"
+from workflows.setup.upsert import ApplyReport, Ids, upsert
 
 
 def parse_setup(text: str) -> SetupSpec:
@@ -63,34 +50,6 @@ def parse_setup(text: str) -> SetupSpec:
         raise Invalid("ошибки в файле настройки:\n" + "\n".join(lines)) from e
 
 
-async def _upsert(
-    session: AsyncSession,
-    report: ApplyReport,
-    model: type[T],
-    where: dict[str, Any],
-    values: dict[str, Any],
-    label: str,
-) -> T:
-    stmt = select(model)
-    for key, value in where.items():
-        stmt = stmt.where(getattr(model, key) == value)
-    row = (await session.exec(stmt)).first()
-    if row is None:
-        row = model(**where, **values)
-        session.add(row)
-        report.counts[f"{label} создано"] += 1
-    else:
-        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-        for k, v in changed.items():
-            setattr(row, k, v)
-        report.counts[f"{label} обновлено" if changed else f"{label} без изменений"] += 1
-    await session.flush()
-    return row
-
-
-Ids = dict[str, int | None]  # setup codes to row ids
-
-
 async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -> ApplyReport:
     """Create or update everything the setup names; staff and rules it no longer names are
     switched off (items still refer to them), calendar overrides are replaced."""
@@ -107,6 +66,7 @@ async def do_apply_setup(session: AsyncSession, *, spec: SetupSpec, year: int) -
     await _apply_calendar(session, report, mid, spec, year)
     await _apply_channels(session, report, mid, spec)
     await _apply_monitoring(session, report, mid, spec)
+    await apply_appeals(session, report, mid, spec)
     return report
 
 
@@ -123,7 +83,7 @@ async def _apply_monitoring(
             row.active = False
             report.counts["мониторинг отключён"] += 1
         return
-    await _upsert(
+    await upsert(
         session,
         report,
         SocialMonitor,
@@ -154,7 +114,7 @@ async def _apply_channels(
     if vk is not None:
         named[Channel.vk] = (f"vk:{vk.group_id}", vk.model_dump(exclude_none=True))
     for channel, (key, config) in named.items():
-        await _upsert(
+        await upsert(
             session,
             report,
             ChannelBot,
@@ -177,7 +137,7 @@ async def _apply_channels(
 
 async def _apply_municipality(session: AsyncSession, report: ApplyReport, spec: SetupSpec) -> int:
     m, lunch = spec.municipality, spec.calendar.lunch
-    muni = await _upsert(
+    muni = await upsert(
         session,
         report,
         Municipality,
@@ -191,6 +151,7 @@ async def _apply_municipality(session: AsyncSession, report: ApplyReport, spec: 
             "lunch_start": lunch.start if lunch else None,
             "lunch_end": lunch.end if lunch else None,
             "pos_link": m.pos_link,
+            "letterhead": m.letterhead.model_dump(exclude_none=True) if m.letterhead else {},
             "confirmed_calendar_years": sorted(spec.calendar.confirmed_years),
         },
         "муниципалитет",
@@ -209,7 +170,7 @@ async def _apply_named(
     """Sectors or localities: a code and a name each."""
     return {
         s.code: (
-            await _upsert(
+            await upsert(
                 session,
                 report,
                 model,
@@ -228,7 +189,7 @@ async def _apply_staff(
     """Staff the file names, and those it no longer names switched off."""
     staff: Ids = {}
     for s in spec.staff:
-        row = await _upsert(
+        row = await upsert(
             session,
             report,
             Staff,
@@ -239,6 +200,7 @@ async def _apply_staff(
                 "position": s.position,
                 "sector_id": sectors.get(s.sector or ""),
                 "active": s.active,
+                "signs": s.signs,
             },
             "сотрудников",
         )
@@ -254,7 +216,7 @@ async def _apply_policies(
     session: AsyncSession, report: ApplyReport, mid: int, spec: SetupSpec, sectors: Ids
 ) -> None:
     for p in spec.policies:
-        await _upsert(
+        await upsert(
             session,
             report,
             DeadlinePolicy,
@@ -289,7 +251,7 @@ async def _apply_routing(
 ) -> None:
     """Rules in the file's order (keywords stored as lemmas); rules it no longer names switched off."""
     for position, r in enumerate(spec.routing):
-        await _upsert(
+        await upsert(
             session,
             report,
             RoutingRule,
@@ -324,7 +286,7 @@ async def _apply_calendar(
             await session.delete(row)
             report.counts["дней календаря удалено"] += 1
     for o in spec.calendar.overrides:
-        await _upsert(
+        await upsert(
             session,
             report,
             CalendarOverride,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from models import Channel, DayOffRule, DeadlineClock, ItemKind, Publish, Role
 from workflows.calendar.deadlines import LadderStep, parse_hhmm
 from workflows.core.errors import Invalid
+from workflows.setup.appeal_spec import BodySpec, LetterheadSpec
 
 Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="латиница, цифры, _ и -")
 
@@ -41,6 +42,7 @@ class MunicipalitySpec(Strict):
     tz: str = "Europe/Moscow"
     work_hours: WorkHours = WorkHours()
     pos_link: str | None = Field(default=None, max_length=500)
+    letterhead: LetterheadSpec | None = None
 
     @field_validator("tz")
     @classmethod
@@ -62,6 +64,7 @@ class StaffSpec(NamedSpec):
     position: str | None = Field(default=None, max_length=300)
     sector: str | None = None
     active: bool = True
+    signs: bool = False  # may sign off 59-ФЗ answers (the head and глава always may)
 
     @model_validator(mode="after")
     def _lead_has_sector(self) -> "StaffSpec":
@@ -248,6 +251,7 @@ class SetupSpec(Strict):
     calendar: CalendarSpec = CalendarSpec()
     channels: ChannelsSpec = ChannelsSpec()
     monitoring: MonitoringSpec | None = None
+    bodies: list[BodySpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> "SetupSpec":
@@ -258,6 +262,7 @@ class SetupSpec(Strict):
             ("staff", self.staff),
             ("policies", self.policies),
             ("routing", self.routing),
+            ("bodies", self.bodies),
         ):
             codes = [e.code for e in entries]
             dupes = sorted({c for c in codes if codes.count(c) > 1})
