@@ -146,6 +146,7 @@ async def act_on_item(
             days=body.days,
             target_item_id=body.target_item_id,
             rating=body.rating,
+            body_id=body.body_id,
         ),
     )
     return ItemPublic.model_validate(item, from_attributes=True)

@@ -42,6 +42,7 @@ class ActionBody(Body):
     days: int | None = Field(default=None, ge=1, le=365)
     target_item_id: Id | None = None
     rating: int | None = Field(default=None, ge=1, le=5)
+    body_id: Id | None = Field(default=None, description="59-ФЗ: орган, куда переадресовать")
 
 
 class ItemPublic(BaseModel):

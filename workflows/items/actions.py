@@ -6,6 +6,7 @@ from models import ActorKind, Item, Role
 from models.enums import TERMINAL_STATUSES
 from workflows.calendar.deadlines import add_length, local_date
 from workflows.core.errors import Forbidden, Invalid, NotFound
+from workflows.items.appeal.handlers import APPEAL_HANDLERS
 from workflows.items.attachments import do_add_attachments
 from workflows.items.context import MunicipalityContext
 from workflows.items.effects import MAX_REASON, ActionInput, Call, Effect, Handler, clean_text
@@ -281,5 +282,6 @@ HANDLERS: dict[Action, Handler] = {
     Action.confirm: _confirm,
     Action.rate: _rate,
     Action.reopen: _reopen,
+    **APPEAL_HANDLERS,
 }
 assert set(HANDLERS) == set(Action), "every action in the table needs a handler"

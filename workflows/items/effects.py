@@ -27,6 +27,7 @@ class ActionInput:
     days: int | None = None
     target_item_id: int | None = None
     rating: int | None = None
+    body_id: int | None = None  # 59-ФЗ: the competent body an appeal is forwarded to
     files: tuple[tuple[str, str], ...] = ()  # (kind, channel file id) sent with an answer
 
 

@@ -24,8 +24,9 @@ from workflows.notifications.notify import citizen_notice, enqueue, item_card, s
 from workflows.staff.cards import get_card_holders
 
 
-def relations(actor: Actor, item: Item) -> set[Who]:
-    """How an actor stands to an item; the transition table names which relations may act."""
+def relations(actor: Actor, item: Item, *, signs: bool = False) -> set[Who]:
+    """How an actor stands to an item; the transition table names which relations may act.
+    `signs`: the staff member is authorised to sign off 59-ФЗ answers (staff.signs)."""
     if actor.kind is ActorKind.system:
         return {Who.system}
     if actor.kind is ActorKind.citizen:
@@ -33,8 +34,10 @@ def relations(actor: Actor, item: Item) -> set[Who]:
     rel: set[Who] = set()
     if actor.id is not None and item.assignee_id == actor.id:
         rel.add(Who.assignee)
-    if actor.role in (Role.head, Role.operator, Role.admin):
+    if actor.role in (Role.head, Role.operator, Role.admin, Role.glava, Role.pos_officer):
         rel.add(Who(actor.role.value))
+    if signs:
+        rel.add(Who.signer)
     elif (
         actor.role is Role.sector_lead
         and actor.sector_id is not None
@@ -114,7 +117,8 @@ async def apply_action(
         raise IllegalTransition(
             f"Нельзя «{ACTION_RU[action]}»: {item.number} сейчас {STATUS_RU[item.status]}."
         )
-    if not relations(actor, item) & rule.who:
+    signer = ctx.directory.by_id.get(actor.id or -1) if actor.kind is ActorKind.staff else None
+    if not relations(actor, item, signs=bool(signer and signer.signs)) & rule.who:
         raise Forbidden(
             f"У вас нет права «{ACTION_RU[action]}» по {KIND_DATIVE[item.kind]} {item.number}."
         )

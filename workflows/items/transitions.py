@@ -27,6 +27,17 @@ class Action(StrEnum):
     confirm = "confirm"
     rate = "rate"
     reopen = "reopen"
+    # 59-ФЗ appeals (workflows/items/appeal/): registration, forwarding, the outcomes of ст. 11,
+    # the answer's sign-off.
+    register = "register"
+    forward = "forward"
+    leave_anonymous = "leave_anonymous"
+    mark_unclear = "mark_unclear"
+    mark_abusive = "mark_abusive"
+    stop_correspondence = "stop_correspondence"
+    draft_answer = "draft_answer"
+    sign_answer = "sign_answer"
+    return_answer = "return_answer"
 
 
 class Who(StrEnum):
@@ -39,6 +50,9 @@ class Who(StrEnum):
     admin = "admin"
     citizen = "citizen"  # the citizen who sent the item
     system = "system"
+    glava = "glava"  # the head of the municipality
+    pos_officer = "pos_officer"  # registers and coordinates ПОС and paper appeals
+    signer = "signer"  # authorised to sign off 59-ФЗ answers (staff.signs)
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,8 @@ OPEN = OPEN_STATUSES
 WORKING = frozenset({S.assigned, S.in_progress, S.clarification, S.reopened})
 STAFF = frozenset({Who.sector_lead, Who.operator, Who.head, Who.admin})
 W = Who
+REGISTRY = frozenset({W.operator, W.head, W.admin, W.pos_officer})  # who registers appeals
+APPROVERS = frozenset({W.head, W.glava, W.signer})  # who signs off an appeal's answer
 
 TABLE: dict[Action, Transition] = {
     Action.assign: Transition(frozenset({S.new}), S.assigned, STAFF | {W.system}),
@@ -82,6 +98,17 @@ TABLE: dict[Action, Transition] = {
     Action.reopen: Transition(
         frozenset({S.answered, S.closed}), S.reopened, frozenset({W.citizen, W.head, W.operator})
     ),
+    Action.register: Transition(frozenset({S.received}), S.new, REGISTRY | {W.system}),
+    Action.forward: Transition(OPEN, S.redirected, STAFF | REGISTRY | {W.assignee}),
+    Action.leave_anonymous: Transition(OPEN, S.rejected, STAFF | REGISTRY | {W.assignee}),
+    Action.mark_unclear: Transition(OPEN, S.rejected, STAFF | REGISTRY | {W.assignee}),
+    Action.mark_abusive: Transition(OPEN, S.rejected, STAFF | REGISTRY | {W.assignee}),
+    Action.stop_correspondence: Transition(OPEN, S.rejected, frozenset({W.head, W.glava})),
+    Action.draft_answer: Transition(
+        frozenset({S.in_progress, S.clarification}), S.signoff, STAFF | {W.assignee}
+    ),
+    Action.sign_answer: Transition(frozenset({S.signoff}), S.answered, APPROVERS),
+    Action.return_answer: Transition(frozenset({S.signoff}), S.in_progress, APPROVERS),
 }
 
 # How reports, exports and the weekly note name an item's channel and kind.
@@ -144,4 +171,13 @@ ACTION_RU: dict[Action, str] = {
     Action.confirm: "подтвердить решение",
     Action.rate: "оценить",
     Action.reopen: "открыть повторно",
+    Action.register: "зарегистрировать",
+    Action.forward: "переадресовать в компетентный орган",
+    Action.leave_anonymous: "оставить без ответа: анонимное",
+    Action.mark_unclear: "оставить без ответа: текст не читается или неясен",
+    Action.mark_abusive: "оставить без ответа по существу: оскорбления или угрозы",
+    Action.stop_correspondence: "прекратить переписку",
+    Action.draft_answer: "отправить ответ на подпись",
+    Action.sign_answer: "подписать ответ",
+    Action.return_answer: "вернуть ответ на доработку",
 }

@@ -1,0 +1,23 @@
+"""The 59-ФЗ actions' handlers, gathered for the lifecycle's table (workflows/items/actions.py).
+Each module of this package contributes the handlers of its own actions."""
+
+from workflows.core.errors import Invalid
+from workflows.items.effects import Call, Effect, Handler
+from workflows.items.transitions import Action
+
+
+async def _not_yet(c: Call) -> Effect:  # replaced module by module as the path lands (issue 13)
+    raise Invalid("это действие по обращениям 59-ФЗ пока недоступно")
+
+
+APPEAL_HANDLERS: dict[Action, Handler] = {
+    Action.register: _not_yet,
+    Action.forward: _not_yet,
+    Action.leave_anonymous: _not_yet,
+    Action.mark_unclear: _not_yet,
+    Action.mark_abusive: _not_yet,
+    Action.stop_correspondence: _not_yet,
+    Action.draft_answer: _not_yet,
+    Action.sign_answer: _not_yet,
+    Action.return_answer: _not_yet,
+}
