@@ -3,10 +3,17 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from models.settings_check import SettingProblems, SettingsInvalid, describe, production_problems
+from models.settings_check import (
+    SettingProblems,
+    SettingsInvalid,
+    describe,
+    production_problems,
+    sender_address_problem,
+    smtp_problems,
+)
 
 TIMER_MAX_ATTEMPTS = 5  # a timer that fails this many times is parked and the operators told
 
@@ -97,6 +104,38 @@ class Settings(BaseSettings):
     fake_clock_file: str | None = Field(default=None, alias="MCU_FAKE_CLOCK_FILE")
     # /docs, /redoc and /openapi.json: unset shows them outside production only.
     api_docs: bool | None = Field(default=None, alias="MCU_API_DOCS")
+
+    # E-mail to citizens and bodies (59-ФЗ notices and letters) through an SMTP server; an empty
+    # MCU_SMTP_HOST: e-mail is off and letters are printed for posting.
+    smtp_host: str | None = Field(default=None, max_length=253, alias="MCU_SMTP_HOST")
+    smtp_port: int = Field(default=25, ge=1, le=65535, alias="MCU_SMTP_PORT")
+    smtp_user: str | None = Field(default=None, max_length=320, alias="MCU_SMTP_USER")
+    smtp_password: SecretStr | None = Field(default=None, alias="MCU_SMTP_PASSWORD")
+    # The sender: an address, or «Имя <address>».
+    smtp_from: str | None = Field(default=None, max_length=400, alias="MCU_SMTP_FROM")
+    # none: plain (a relay on the same host or network); starttls: upgrade on the same port
+    # (usually 587); tls: TLS from the first byte (usually 465).
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        default="none", alias="MCU_SMTP_SECURITY"
+    )
+    smtp_timeout: float = Field(default=30.0, gt=0, le=300, alias="MCU_SMTP_TIMEOUT")
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _sender_is_an_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = sender_address_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _smtp_complete(self) -> "Settings":
+        problems = smtp_problems(self)
+        if problems:
+            raise SettingProblems(problems)
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_production(self) -> "Settings":

@@ -2,10 +2,13 @@
 message prints the rejected value (part of a secret) and the CLI would add a traceback. Also the
 rule a production secret must meet, shared by the environment's and the setup files' bots."""
 
+import ipaddress
 import re
 import string
+from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
@@ -77,6 +80,63 @@ def production_problems(settings: "Settings") -> list[tuple[str, str]]:
         problems.append(
             ("DATABASE_URL", "в production нужна база Postgres (postgresql://…), не SQLite")
         )
+    if settings.smtp_host and settings.smtp_password and settings.smtp_security == "none":
+        problems.append(
+            (
+                "MCU_SMTP_SECURITY",
+                "none, а пароль MCU_SMTP_PASSWORD задан: он ушёл бы открытым текстом; "
+                "задайте starttls (порт 587) или tls (порт 465)",
+            )
+        )
+    return problems
+
+
+def sender_address_problem(value: str) -> str | None:
+    """Why MCU_SMTP_FROM is not a sender's address (`a@b.ru` or `Имя <a@b.ru>`), or None."""
+    name, address = parseaddr(value.strip())
+    try:
+        if not address or "@" not in address or (not name and address != value.strip()):
+            raise EmailNotValidError
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return (
+            "нужен адрес электронной почты отправителя, например mcu@example.ru "
+            "или «МЦУ <mcu@example.ru>»"
+        )
+    return None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def smtp_problems(settings: "Settings") -> list[tuple[str, str]]:
+    """What makes the e-mail settings unusable in any environment (e-mail on: MCU_SMTP_HOST)."""
+    if not settings.smtp_host:
+        return []
+    problems = []
+    if re.search(r"[\s/@]", settings.smtp_host) or (
+        ":" in settings.smtp_host and not _is_ip(settings.smtp_host)
+    ):
+        problems.append(
+            (
+                "MCU_SMTP_HOST",
+                "нужно имя или IP-адрес сервера без схемы, порта и пробелов, "
+                "например smtp.example.ru (порт — в MCU_SMTP_PORT)",
+            )
+        )
+    if not settings.smtp_from:
+        problems.append(
+            ("MCU_SMTP_FROM", "не задан, а MCU_SMTP_HOST задан: письмам нужен адрес отправителя")
+        )
+    if settings.smtp_user and settings.smtp_password is None:
+        problems.append(("MCU_SMTP_PASSWORD", "не задан, а MCU_SMTP_USER задан"))
+    if settings.smtp_password is not None and not settings.smtp_user:
+        problems.append(("MCU_SMTP_USER", "не задан, а MCU_SMTP_PASSWORD задан"))
     return problems
 
 

@@ -127,3 +127,73 @@ def test_a_validator_s_own_message_is_kept_and_unknown_errors_stay_vague() -> No
     assert describe(e.value) == (
         "Настройка port: недопустимое значение; настройка mode: только режим a"
     )
+
+
+@pytest.mark.parametrize(
+    ("values", "line"),
+    [
+        (
+            {"MCU_SMTP_FROM": "not an address"},
+            "Настройка MCU_SMTP_FROM: нужен адрес электронной почты отправителя, например "
+            "mcu@example.ru или «МЦУ <mcu@example.ru>»",
+        ),
+        ({"MCU_SMTP_PORT": "70000"}, "Настройка MCU_SMTP_PORT: нужно не больше 65535"),
+        ({"MCU_SMTP_PORT": "0"}, "Настройка MCU_SMTP_PORT: нужно не меньше 1"),
+        (
+            {"MCU_SMTP_SECURITY": "ssl"},
+            "Настройка MCU_SMTP_SECURITY: допустимые значения: 'none', 'starttls' или 'tls'",
+        ),
+        (
+            {"MCU_SMTP_HOST": "smtp.example.ru"},
+            "Настройка MCU_SMTP_FROM: не задан, а MCU_SMTP_HOST задан: письмам нужен адрес "
+            "отправителя",
+        ),
+        (
+            {"MCU_SMTP_HOST": "smtp://smtp.example.ru:25", "MCU_SMTP_FROM": "mcu@example.ru"},
+            "Настройка MCU_SMTP_HOST: нужно имя или IP-адрес сервера без схемы, порта и "
+            "пробелов, например smtp.example.ru (порт — в MCU_SMTP_PORT)",
+        ),
+        (
+            {
+                "MCU_SMTP_HOST": "smtp.example.ru",
+                "MCU_SMTP_FROM": "a@example.ru",
+                "MCU_SMTP_USER": "u",
+            },
+            "Настройка MCU_SMTP_PASSWORD: не задан, а MCU_SMTP_USER задан",
+        ),
+    ],
+)
+def test_bad_smtp_settings_are_refused_in_one_line(values: dict[str, str], line: str) -> None:
+    with pytest.raises(ValidationError) as e:
+        Settings.model_validate(values)
+    assert describe(e.value) == line
+
+
+def test_smtp_settings_that_will_do() -> None:
+    s = Settings.model_validate(
+        {
+            "MCU_SMTP_HOST": "::1",
+            "MCU_SMTP_FROM": " МЦУ Бежта <mcu@bezhta.example.ru> ",
+            "MCU_SMTP_PORT": "587",
+            "MCU_SMTP_SECURITY": "starttls",
+        }
+    )
+    assert (s.smtp_host, s.smtp_port, s.smtp_from) == (
+        "::1",
+        587,
+        "МЦУ Бежта <mcu@bezhta.example.ru>",
+    )
+    assert Settings.model_validate({}).smtp_host is None  # e-mail off by default
+
+
+def test_production_refuses_an_smtp_password_in_clear() -> None:
+    smtp = {
+        "MCU_SMTP_HOST": "smtp.example.ru",
+        "MCU_SMTP_FROM": "mcu@example.ru",
+        "MCU_SMTP_USER": "mcu",
+        "MCU_SMTP_PASSWORD": "smtp-" + STRONG,
+    }
+    line = refusal(**smtp)
+    assert line.startswith("Настройка MCU_SMTP_SECURITY: none, а пароль MCU_SMTP_PASSWORD задан")
+    assert STRONG not in line
+    assert production(**smtp, MCU_SMTP_SECURITY="tls", MCU_SMTP_PORT="465").smtp_port == 465
