@@ -54,7 +54,7 @@ class EmailPort:
 
     async def send(self, notice: Notice) -> None:
         p = notice.payload
-        to = str(p.get("to") or notice.chat_id or "").strip()
+        to = str(p.get("to") or "").strip()  # never the chat id: rows may name a letter there
         subject, text = str(p.get("subject") or "").strip(), str(p.get("text") or "")
         text = text if text.strip() else ""
         if not to or not subject or not text.strip():
