@@ -101,6 +101,40 @@ async def test_setup_over_http_is_idempotent_and_scoped(api: Api, muni):
     assert monitoring["publish"] == "auto"
 
 
+async def test_setup_read_back_shows_lunch_letterhead_and_bodies(api, muni):
+    """What the file set is what the admin reads back: the working day with its lunch break,
+    the letters' heading and the bodies appeals are forwarded to."""
+    text = TEST_SETUP.replace(
+        '  work_hours: {start: "09:00", end: "18:00"}\n',
+        '  work_hours: {start: "09:00", end: "18:00"}\n'
+        "  letterhead: {title: Администрация округа, signatory: Глава округа}\n",
+    ) + (
+        "calendar: {lunch: {start: '13:00', end: '14:00'}}\n"
+        "bodies:\n  - {code: police, name: Отдел полиции, email: police@example.ru}\n"
+    )
+    r = await api.client.put(
+        "/api/v1/setup",
+        headers={**api.auth("admin"), "Content-Type": "application/yaml"},
+        content=text,
+    )
+    assert r.status_code == 200, r.text
+    got = (
+        await api.client.get(f"/api/v1/municipalities/{muni}/setup", headers=api.auth("head"))
+    ).json()
+    m = got["municipality"]
+    assert (m["lunch_start"], m["lunch_end"]) == ("13:00", "14:00")
+    assert m["letterhead"] == {"title": "Администрация округа", "signatory": "Глава округа"}
+    assert [(b["code"], b["email"], b["active"]) for b in got["bodies"]] == [
+        ("police", "police@example.ru", True)
+    ]
+    r = await api.client.put(
+        "/api/v1/setup",
+        headers={**api.auth("admin"), "Content-Type": "application/yaml"},
+        content=text.replace("email: police@example.ru", "email: not-an-address"),
+    )
+    assert r.status_code == 422 and "bodies" in r.text
+
+
 def fill(body: Any, ids: dict[str, int]) -> Any:
     """Put the real ids where the table has placeholders."""
     if isinstance(body, dict):

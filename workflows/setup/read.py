@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
     CalendarOverride,
+    CompetentBody,
     DeadlinePolicy,
     Locality,
     Municipality,
@@ -28,6 +29,9 @@ async def get_municipalities(session: AsyncSession, *, actor: Actor) -> list[Mun
 async def get_setup(session: AsyncSession, *, municipality_id: int) -> dict[str, Any]:
     """Every setup object of a municipality, as plain data (no Telegram ids of staff)."""
     out: dict[str, Any] = {}
+    muni = await session.get(Municipality, municipality_id)
+    # The working day with its lunch break, the letterhead of letters, the ПОС link.
+    out["municipality"] = muni.model_dump(mode="json") if muni is not None else None
     for key, model in (
         ("sectors", Sector),
         ("localities", Locality),
@@ -35,6 +39,7 @@ async def get_setup(session: AsyncSession, *, municipality_id: int) -> dict[str,
         ("policies", DeadlinePolicy),
         ("routing", RoutingRule),
         ("calendar_overrides", CalendarOverride),
+        ("bodies", CompetentBody),
     ):
         rows = await session.exec(
             select(model)
