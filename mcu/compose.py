@@ -18,6 +18,7 @@ from bot.telegram.runner import attach_port, build_dispatcher, dispatch_loop, ma
 from bot.vk import runner as vk_runner
 from bot.vk.community import Communities, make_service_client
 from bot.vk.transport import VkClient
+from integrations.email.port import attach_email
 from integrations.vk_wall import WallPoller
 from integrations.vk_wall.publisher import VkWallPort
 from integrations.vk_wall.sources import WallClient
@@ -56,6 +57,7 @@ def attach_channels(rt: Runtime) -> Channels:
     attach_port(rt, bot, channels.fleet)
     vk_runner.attach_port(rt, channels.communities)
     channels.service = attach_monitoring(rt)
+    attach_email(rt)
     rt.wall = VkWallPort(partial(community_of, rt, channels.communities))
     return channels
 

@@ -14,6 +14,7 @@ from models.settings import Settings
 from workflows.core.clock import Clock, FileClock, SystemClock
 from workflows.incidents.monitoring import WallPoller
 from workflows.incidents.publishing import WallPort
+from workflows.outbox.email_off import EmailOffPort
 from workflows.outbox.ports import ChannelPort, ConsolePort
 from workflows.outbox.sender import Sender
 from workflows.privacy.names import preload
@@ -51,13 +52,13 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, *, clock: Clock | None = None) -> "Runtime":
         engine = make_engine(settings.database_url)
-        rt = cls(
-            engine,
-            make_sessionmaker(engine),
-            clock or clock_for(settings),
-            settings,
-            {Channel.console: ConsolePort()},
-        )
+        sm, clock = make_sessionmaker(engine), clock or clock_for(settings)
+        # E-mail letters are refused (bounced, for the post) until a hook sets the SMTP port.
+        ports: dict[Channel, ChannelPort] = {
+            Channel.console: ConsolePort(),
+            Channel.email: EmailOffPort(sm, clock),
+        }
+        rt = cls(engine, sm, clock, settings, ports)
         for hook in RUNTIME_HOOKS:
             hook(rt)
         # Every process that writes staff notices masks them: the NER model (about a second to

@@ -67,11 +67,6 @@ async def do_write_letter(
     """Compose and keep one letter; an e-mail is queued in the outbox, a postal one waits for
     the operator in the "to post" queue. Inside the caller's transaction."""
     subject, text = compose(kind, {"number": item.number, **facts})
-    count = (
-        await session.exec(
-            select(func.count()).select_from(Letter).where(Letter.item_id == item.id)
-        )
-    ).one()
     email = to.delivery is LetterDelivery.email
     letter = Letter(
         municipality_id=item.municipality_id,
@@ -79,7 +74,7 @@ async def do_write_letter(
         kind=kind,
         body_id=to.body_id,
         delivery=to.delivery,
-        number=f"{item.number}/{count + 1}",
+        number=await next_letter_number(session, item=item),
         addressee=to.name[:300],
         address=to.address[:500],
         subject=subject[:300],
@@ -92,6 +87,16 @@ async def do_write_letter(
     if email:
         await enqueue(session, [_outbox_row(letter, now)])
     return letter
+
+
+async def next_letter_number(session: AsyncSession, *, item: Item) -> str:
+    """The next outgoing reference of the item's letters: БЖТ-2026-000123/1, /2, …"""
+    count = (
+        await session.exec(
+            select(func.count()).select_from(Letter).where(Letter.item_id == item.id)
+        )
+    ).one()
+    return f"{item.number}/{count + 1}"
 
 
 def _outbox_row(letter: Letter, now: datetime) -> dict[str, Any]:
