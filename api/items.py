@@ -16,6 +16,7 @@ from api.schemas import (
     ItemDetail,
     ItemPage,
     ItemPublic,
+    LetterBrief,
 )
 from models import Item, ItemStatus
 from workflows.calendar.deadlines import get_deadlines_assumed
@@ -23,6 +24,7 @@ from workflows.citizens.identity import access_citizen_of, do_create_citizen
 from workflows.core.actors import Actor
 from workflows.items.access import access_item
 from workflows.items.effects import ActionInput
+from workflows.items.letters import get_item_letters
 from workflows.items.lifecycle import check_act
 from workflows.items.queries import get_items, get_timeline
 from workflows.items.register import REGISTRARS, NewItem, check_register_item
@@ -114,6 +116,10 @@ async def read_item(
     detail = ItemDetail(
         item=await _public(s, item),
         timeline=[EventPublic.model_validate(e, from_attributes=True) for e in timeline],
+        letters=[
+            LetterBrief.model_validate(letter, from_attributes=True)
+            for letter in await get_item_letters(s, item_id=item_id)
+        ],
     )
     if with_citizen and actor.role in PII_READERS:
         citizen = await access_citizen_of(s, item=item, actor=actor, now=rt.clock.now())

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from models import Channel, ItemKind, ItemStatus, Role
+from models import Channel, ItemKind, ItemStatus, LetterDelivery, LetterStatus, Role
 from models.item import MAX_TEXT
 
 MAX_ID = 2**62  # larger numbers would overflow BIGINT: refused as invalid, not a 500
@@ -100,10 +100,34 @@ class CitizenPublic(BaseModel):
     address: str | None
 
 
+class LetterBrief(BaseModel):
+    """A letter on the item's card: what and how far, no addressee, address or text."""
+
+    id: int
+    item_id: int
+    kind: str
+    number: str
+    delivery: LetterDelivery
+    status: LetterStatus
+    created_at: datetime
+    sent_at: datetime | None
+    posted_at: datetime | None
+    error: str | None  # why an e-mail bounced (the server's answer, without addresses)
+
+
+class LetterPublic(LetterBrief):
+    """Personal data (the addressee and their address): to letter handlers only, audited."""
+
+    addressee: str
+    address: str
+    subject: str
+
+
 class ItemDetail(BaseModel):
     item: ItemPublic
     timeline: list[EventPublic]
     citizen: CitizenPublic | None = None
+    letters: list[LetterBrief] = []
 
 
 class ItemPage(BaseModel):
