@@ -6,6 +6,7 @@ Where the data lies: the citizen row; identities and consents (the chat id); the
 place, coordinates, intake key and the citizen's photos; the items' audit events (the citizen's
 clarifications and reasons; staff texts that quote the citizen's name, phone or address); the
 outbox (notices to the citizen with the chat id, staff notices with the item's text); the
+letters (to the citizen: addressee, address and text; to bodies: the text that quotes them); the
 inbox (raw updates of the person's chats); dialog states keyed by the chat; the weekly notes and
 their workbooks that quote the items. Each erased item gets an audit event `erased` that names
 which fields were cleared, never their values."""
@@ -33,6 +34,8 @@ from models import (
     Inbox,
     Item,
     ItemEvent,
+    Letter,
+    LetterStatus,
     Outbox,
     OutboxStatus,
 )
@@ -65,6 +68,7 @@ class Erased:
     dialogs: int = 0
     digests: int = 0
     identities: int = 0
+    letters: int = 0
 
     def summary(self) -> dict[str, int]:
         return {k: v for k, v in vars(self).items() if isinstance(v, int)}
@@ -93,7 +97,8 @@ async def check_erase_citizen(
 async def _erase(session: AsyncSession, citizen: Citizen, *, now: datetime) -> Erased:
     done = Erased()
     cid = citizen.id or 0
-    data = [v for v in (citizen.name, citizen.phone, citizen.address) if v and len(v) >= 3]
+    personal = (citizen.name, citizen.phone, citizen.address, citizen.email)
+    data = [v for v in personal if v and len(v) >= 3]
     # The person's chat accounts: their identities, and those their consents name.
     accounts = {
         (a.channel, a.external_id)
@@ -127,10 +132,11 @@ async def _erase(session: AsyncSession, citizen: Citizen, *, now: datetime) -> E
     for item in items:
         await _erase_item(session, item, known, now=now, done=done)
     await _erase_outbox(session, cid, accounts, items, known, done=done)
+    await _erase_letters(session, items, done=done)
     await _erase_chats(session, accounts, done=done)
     await _erase_digests(session, items, texts, done=done)
 
-    citizen.name = citizen.phone = citizen.address = None
+    citizen.name = citizen.phone = citizen.address = citizen.email = None
     citizen.erased_at = now
     session.add(citizen)
     for consent in await session.exec(select(Consent).where(Consent.citizen_id == cid)):
@@ -237,6 +243,23 @@ async def _erase_outbox(
             row.payload = payload
             session.add(row)
             done.outbox += 1
+
+
+async def _erase_letters(session: AsyncSession, items: list[Item], *, done: Erased) -> None:
+    """Letters to the citizen lose the addressee, the address and the text; letters to bodies
+    about the items lose the text (it quotes the appeal). One not yet sent is not sent."""
+    ids = [i.id for i in items if i.id is not None]
+    if not ids:
+        return
+    for letter in await session.exec(select(Letter).where(col(Letter.item_id).in_(ids))):
+        letter.text = ERASED
+        if letter.body_id is None:
+            letter.addressee = letter.address = ERASED
+        if letter.status in (LetterStatus.pending, LetterStatus.to_post):
+            letter.status = LetterStatus.bounced
+            letter.error = "житель удалил свои данные: письмо не отправлено"
+        session.add(letter)
+        done.letters += 1
 
 
 async def _erase_chats(
