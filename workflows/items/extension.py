@@ -62,7 +62,13 @@ async def _extended(c: Call, days: int, reason: str | None) -> Effect:
     ctx, item = c.ctx, c.item
     policy = ctx.policy_of(item)
     assert policy is not None and item.due_at is not None
-    new_due = add_length(ctx.calendar, await _base(c, policy), policy.clock, days, policy.day_off)
+    base = await _base(c, policy)
+    new_due = add_length(ctx.calendar, base, policy.clock, days, policy.day_off)
+    if new_due <= item.due_at:  # the days off had already carried the deadline past it
+        raise Invalid(
+            f"продление на {days} дн. от исходного срока {ru_date(ctx.calendar, base)} не "
+            f"позже нынешнего срока {ru_date(ctx.calendar, item.due_at)}: укажите больше дней"
+        )
     e = Effect.empty()
     e.changes = {
         "due_at": new_due,

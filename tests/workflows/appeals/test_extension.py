@@ -132,3 +132,12 @@ async def test_pending_request_cleared_by_return_path(sm, clock, muni):
     assert item.status is ItemStatus.in_progress
     with pytest.raises(Invalid, match="продление не запрашивалось"):
         await act(sm, clock, item, Action.approve_extension, head)
+
+
+async def test_an_extension_the_holidays_swallow_is_refused(sm, clock, muni):
+    """Registered 2 Dec: raw 1 Jan, moved to 12 Jan; 1 Jan + 10 = 11 Jan is no later."""
+    head = await actor(sm, "head")
+    item = await appeal(sm, clock, muni)
+    with pytest.raises(Invalid, match=r"от исходного срока 01\.01\.2026 не позже нынешнего"):
+        await act(sm, clock, item, Action.extend, head, days=10, reason="экспертиза")
+    assert (await fresh(sm, item)).extensions == 0
