@@ -66,8 +66,8 @@ async def _extended(c: Call, days: int, reason: str | None) -> Effect:
     new_due = add_length(ctx.calendar, base, policy.clock, days, policy.day_off)
     if new_due <= item.due_at:  # the days off had already carried the deadline past it
         raise Invalid(
-            f"продление на {days} дн. от исходного срока {ru_date(ctx.calendar, base)} не "
-            f"позже нынешнего срока {ru_date(ctx.calendar, item.due_at)}: укажите больше дней"
+            f"продление на {days} дн., считая от исходного срока {ru_date(ctx.calendar, base)}, "
+            f"не сдвигает нынешний срок {ru_date(ctx.calendar, item.due_at)}: укажите больше дней"
         )
     e = Effect.empty()
     e.changes = {
@@ -85,7 +85,10 @@ async def _extended(c: Call, days: int, reason: str | None) -> Effect:
         "to_due_at": new_due.isoformat(),
     }
     if item.kind is ItemKind.appeal_59fz:  # a paper or ПОС citizen is told by letter
-        facts = {"new_due_date": ru_date(ctx.calendar, new_due), "reason": reason or "—"}
+        facts = {
+            "new_due_date": ru_date(ctx.calendar, new_due),
+            "reason": (reason or "—").rstrip(". "),
+        }
         letter = await do_letter_citizen(
             c.session, ctx=ctx, item=item, kind="extended", facts=facts, now=c.now
         )

@@ -138,6 +138,8 @@ async def test_an_extension_the_holidays_swallow_is_refused(sm, clock, muni):
     """Registered 2 Dec: raw 1 Jan, moved to 12 Jan; 1 Jan + 10 = 11 Jan is no later."""
     head = await actor(sm, "head")
     item = await appeal(sm, clock, muni)
-    with pytest.raises(Invalid, match=r"от исходного срока 01\.01\.2026 не позже нынешнего"):
+    with pytest.raises(
+        Invalid, match=r"от исходного срока 01\.01\.2026, не сдвигает нынешний срок 12\.01\.2026"
+    ):
         await act(sm, clock, item, Action.extend, head, days=10, reason="экспертиза")
     assert (await fresh(sm, item)).extensions == 0
