@@ -12,6 +12,7 @@ from api.schemas import (
     ActionBody,
     CitizenPublic,
     EventPublic,
+    FollowUpCreate,
     ItemCreate,
     ItemDetail,
     ItemPage,
@@ -24,6 +25,7 @@ from workflows.citizens.identity import access_citizen_of, do_create_citizen
 from workflows.core.actors import Actor
 from workflows.items.access import access_item
 from workflows.items.effects import ActionInput
+from workflows.items.followup import check_follow_up
 from workflows.items.letters import get_item_letters
 from workflows.items.lifecycle import check_act
 from workflows.items.queries import get_items, get_timeline
@@ -156,6 +158,26 @@ async def act_on_item(
         ),
     )
     return ItemPublic.model_validate(item, from_attributes=True)
+
+
+@router.post("/{item_id}/follow-up", status_code=201, response_model=ItemPublic)
+async def follow_up(
+    item_id: ItemId,
+    body: FollowUpCreate,
+    s: Session,
+    rt: Rt,
+    actor: Annotated[Actor, Depends(require(*REGISTRARS))],
+) -> ItemPublic:
+    """A repeated appeal: a new 59-ФЗ appeal of the same citizen, linked to this one."""
+    item = await check_follow_up(
+        s,
+        clock=rt.clock,
+        item_id=item_id,
+        actor=actor,
+        text=body.text,
+        received_at=body.received_at,
+    )
+    return await _public(s, item)
 
 
 async def _public(s: AsyncSession, item: Item) -> ItemPublic:

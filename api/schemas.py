@@ -45,6 +45,13 @@ class ActionBody(Body):
     body_id: Id | None = Field(default=None, description="59-ФЗ: орган, куда переадресовать")
 
 
+class FollowUpCreate(Body):
+    """A repeated appeal on the same matter: registered as a new appeal linked to the first."""
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    received_at: AwareDatetime | None = None
+
+
 class ItemPublic(BaseModel):
     id: int
     number: str

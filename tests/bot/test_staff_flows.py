@@ -44,18 +44,18 @@ async def test_59fz_extension_is_approved_by_the_head(engine, sm, muni):
         card = await sys.edited(water, card["message_id"], "в работе")
         await water.press(card, "⏳ Продлить")
         days = await sys.expect(water, "На сколько продлить")
-        await water.press(days, "+10 дн.")
+        await water.press(days, "+15 дн.")
         await sys.expect(water, "Причина продления")
         await water.send_text("Нужна экспертиза трубопровода")
         request = await sys.expect(head, "Запрошено продление")
         assert "Нужна экспертиза" in text_of(request)
         await head.press(request, "👍 Одобрить продление")
-        await sys.edited(head, request["message_id"], "22.01.2026")
+        await sys.edited(head, request["message_id"], "16.01.2026")
     async with sm() as s:
         fresh = await s.get(Item, item.id)
-    # 12 Jan 2026 (30 calendar days over the New Year) + 10 days -> 22 Jan 2026
+    # 15 days from the raw 1 Jan 2026 (ст. 12 ч. 2), not from the moved 12 Jan: 16 Jan 2026
     assert fresh is not None and fresh.extensions == 1
-    assert fresh.due_at is not None and fresh.due_at.date().isoformat() == "2026-01-22"
+    assert fresh.due_at is not None and fresh.due_at.date().isoformat() == "2026-01-16"
 
 
 async def test_overdue_item_escalates_to_the_head_with_buttons(engine, sm, muni):

@@ -17,6 +17,9 @@ from workflows.texts.words import count, local_date, shorten
 BUTTONS: list[tuple[Action, str, str]] = [
     (Action.take, "tk", "✅ Взять"),
     (Action.answer, "an", "✍️ Ответить"),
+    (Action.draft_answer, "da", "✍️ Ответить"),  # an appeal's answer: a draft for sign-off
+    (Action.sign_answer, "sg", "🖋 Подписать"),
+    (Action.return_answer, "rt", "↩️ Вернуть"),
     (Action.ask_clarification, "as", "❓ Уточнить"),
     (Action.reassign, "ra", "👤 Передать"),
     (Action.assign, "ra", "👤 Назначить"),

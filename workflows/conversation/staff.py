@@ -36,7 +36,8 @@ from workflows.texts.words import local_date, sentence, shorten
 PROMPT = "staff.text"
 PAGE = 8
 EXTEND_DAYS = (3, 5, 10, 15, 30)
-DIRECT = (Action.take, Action.close, Action.approve_extension)
+DIRECT = (Action.take, Action.close, Action.approve_extension, Action.sign_answer)
+TEXTS = (Action.answer, Action.draft_answer, Action.ask_clarification)  # the rest give reasons
 CANCEL = Option(ts.CANCEL, Choice("pc"))
 
 
@@ -237,7 +238,8 @@ async def typed(t: Turn) -> None:
     files: tuple[tuple[str, str], ...] = ()
     if isinstance(ev, File) and ev.kind == "photo":
         if action is not Action.answer:
-            t.say(ts.PHOTO_ONLY_ANSWER, [CANCEL])
+            no_photo = ts.PHOTO_NOT_IN_LETTER if action is Action.draft_answer else None
+            t.say(no_photo or ts.PHOTO_ONLY_ANSWER, [CANCEL])
             return
         if not ev.caption.strip():
             t.say(ts.PHOTO_NEEDS_CAPTION, [CANCEL])
@@ -251,7 +253,7 @@ async def typed(t: Turn) -> None:
     days = data.get("days")
     payload = (
         ActionInput(text=text, days=days, files=files)
-        if action in (Action.answer, Action.ask_clarification)
+        if action in TEXTS
         else ActionInput(reason=text, days=days)
     )
     item_id, version = int(data["item"]), int(data["v"])

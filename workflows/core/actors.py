@@ -14,6 +14,7 @@ class Actor:
     sector_id: int | None = None
     channel: Channel = Channel.api
     token_id: int | None = None  # the API token acting (BOOTSTRAP_TOKEN_ID: MCU_ADMIN_TOKEN)
+    signs: bool = False  # authorised to sign off 59-ФЗ answers (staff.signs): sees those waiting
 
     @classmethod
     def system(cls) -> "Actor":
@@ -28,6 +29,7 @@ class Actor:
             municipality_id=staff.municipality_id,
             sector_id=staff.sector_id,
             channel=channel,
+            signs=staff.signs,
         )
 
     @classmethod

@@ -5,7 +5,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ActorKind, Item, Role
+from models import ActorKind, Item, ItemStatus, Role
 from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, NotFound
 
@@ -13,8 +13,9 @@ from workflows.core.errors import Forbidden, NotFound
 def sees_item(actor: Actor, item: Item) -> bool:
     """Staff see their municipality's items, but a recipient only those assigned to them and a
     sector lead only their sector's (and any assigned to them in person). An item with no sector
-    yet waits in the operator's triage: no lead sees it until it is routed to a sector. A
-    citizen sees their own items."""
+    yet waits in the operator's triage: no lead sees it until it is routed to a sector. Whoever
+    signs off 59-ФЗ answers also sees the appeals waiting for a signature. A citizen sees their
+    own items."""
     if actor.kind is ActorKind.system:
         return True
     if actor.kind is ActorKind.citizen:
@@ -22,6 +23,7 @@ def sees_item(actor: Actor, item: Item) -> bool:
     if not actor.sees_municipality(item.municipality_id):
         return False
     mine = actor.id is not None and item.assignee_id == actor.id
+    mine = mine or (actor.signs and item.status is ItemStatus.signoff)
     if actor.role is Role.recipient:
         return mine
     if actor.role is Role.sector_lead:
@@ -39,6 +41,8 @@ def visible_items(actor: Actor) -> ColumnElement[bool]:
     if actor.municipality_id is not None:
         conditions.append(col(Item.municipality_id) == actor.municipality_id)
     mine = col(Item.assignee_id) == actor.id if actor.id is not None else false()
+    if actor.signs:
+        mine = or_(mine, col(Item.status) == ItemStatus.signoff)
     if actor.role is Role.recipient:
         conditions.append(mine)
     elif actor.role is Role.sector_lead:

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from models import ActorKind, Item, Role
+from models import ActorKind, Item, ItemKind, Role
 from models.enums import TERMINAL_STATUSES
-from workflows.calendar.deadlines import add_length, local_date
-from workflows.core.errors import Forbidden, Invalid, NotFound
+from workflows.calendar.deadlines import add_length
+from workflows.core.errors import Invalid, NotFound
+from workflows.items import extension
 from workflows.items.appeal.handlers import APPEAL_HANDLERS
 from workflows.items.attachments import do_add_attachments
 from workflows.items.context import MunicipalityContext
@@ -82,6 +83,11 @@ async def _citizen_text(c: Call) -> Effect:
 
 
 async def _answer(c: Call) -> Effect:
+    if c.item.kind is ItemKind.appeal_59fz:
+        raise Invalid(
+            "ответ на обращение 59-ФЗ уходит заявителю только после подписи: отправьте его "
+            "на подпись (действие draft_answer, в боте — «Ответить»)"
+        )
     text = clean_text(c.data.text, what="ответ гражданину")
     # An incident's answer is published under its post: planned (or refused) in this transaction.
     reply = await do_plan_reply(
@@ -103,81 +109,6 @@ async def _answer(c: Call) -> Effect:
         e.staff += approval_notices(reply, c.ctx.directory)
         e.data = {"reply_id": reply.id, "reply_status": str(reply.status)}
     return e
-
-
-def _check_extension(ctx: MunicipalityContext, item: Item, data: ActionInput) -> int:
-    policy = ctx.policy_of(item)
-    if policy is None or item.due_at is None:
-        raise Invalid("у обращения нет срока, продлевать нечего")
-    if item.extensions >= policy.max_extensions:
-        raise Invalid(
-            f"срок уже продлевался ({item.extensions} раз, можно {policy.max_extensions})"
-        )
-    days = data.days
-    if days is None or not 1 <= days <= policy.max_extension_days:
-        raise Invalid(f"продление: укажите от 1 до {policy.max_extension_days} дней")
-    clean_text(data.reason, what="причина продления", limit=MAX_REASON)
-    return days
-
-
-def _extended(ctx: MunicipalityContext, item: Item, days: int, reason: str | None) -> Effect:
-    policy = ctx.policy_of(item)
-    assert policy is not None and item.due_at is not None
-    new_due = add_length(ctx.calendar, item.due_at, policy.clock, days, policy.day_off)
-    e = Effect.empty()
-    e.changes = {
-        "due_at": new_due,
-        "extensions": item.extensions + 1,
-        "extension_requested_days": None,
-    }
-    extra = {"new_due_date": local_date(ctx.calendar, new_due).isoformat(), "reason": reason}
-    e.citizen.append(("extended", extra))
-    if item.assignee_id is not None:
-        e.staff.append((item.assignee_id, "extension_approved", extra))
-    e.data = {
-        "days": days,
-        "from_due_at": item.due_at.isoformat(),
-        "to_due_at": new_due.isoformat(),
-    }
-    return e
-
-
-async def _request_extension(c: Call) -> Effect:
-    if c.item.extension_requested_days is not None:
-        raise Invalid("продление уже запрошено и ждёт решения руководителя")
-    days = _check_extension(c.ctx, c.item, c.data)
-    e = Effect.empty()
-    e.changes = {"extension_requested_days": days}
-    e.heads.append(("extension_requested", {"days": days, "reason": c.data.reason}))
-    e.data = {"days": days}
-    return e
-
-
-async def _approve_extension(c: Call) -> Effect:
-    if c.item.extension_requested_days is None:
-        raise Invalid("продление не запрашивалось")
-    days = c.data.days or c.item.extension_requested_days
-    _check_extension(c.ctx, c.item, ActionInput(days=days, reason=c.data.reason or "одобрено"))
-    return _extended(c.ctx, c.item, days, c.data.reason)
-
-
-async def _deny_extension(c: Call) -> Effect:
-    if c.item.extension_requested_days is None:
-        raise Invalid("продление не запрашивалось")
-    reason = clean_text(c.data.reason, what="причина отказа", limit=MAX_REASON)
-    e = Effect.empty()
-    e.changes = {"extension_requested_days": None}
-    if c.item.assignee_id is not None:
-        e.staff.append((c.item.assignee_id, "extension_denied", {"reason": reason}))
-    return e
-
-
-async def _extend(c: Call) -> Effect:
-    policy = c.ctx.policy_of(c.item)
-    if policy is not None and policy.extension_needs_head and c.actor.role is not Role.head:
-        raise Forbidden("продление этого срока утверждает руководитель МЦУ: запросите продление")
-    days = _check_extension(c.ctx, c.item, c.data)
-    return _extended(c.ctx, c.item, days, c.data.reason)
 
 
 async def _finish(c: Call, notice: str) -> Effect:
@@ -241,6 +172,11 @@ async def _rate(c: Call) -> Effect:
 
 
 async def _reopen(c: Call) -> Effect:
+    if c.item.kind is ItemKind.appeal_59fz:
+        raise Invalid(
+            f"обращение 59-ФЗ {c.item.number} повторно не открывается: повторное обращение "
+            "регистрируется как новое, связанное с этим (POST /api/v1/items/{c.item.id}/follow-up)"
+        )
     policy = c.ctx.policy_of(c.item)
     e = Effect.empty()
     e.changes = {
@@ -271,10 +207,10 @@ HANDLERS: dict[Action, Handler] = {
     Action.clarify: _citizen_text,
     Action.add_details: _citizen_text,
     Action.answer: _answer,
-    Action.request_extension: _request_extension,
-    Action.approve_extension: _approve_extension,
-    Action.deny_extension: _deny_extension,
-    Action.extend: _extend,
+    Action.request_extension: extension.request_extension,
+    Action.approve_extension: extension.approve_extension,
+    Action.deny_extension: extension.deny_extension,
+    Action.extend: extension.extend,
     Action.redirect: _redirect,
     Action.reject: _reject,
     Action.merge: _merge,

@@ -19,7 +19,15 @@ from workflows.items.actions import HANDLERS
 from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.effects import ActionInput, Call, Effect
 from workflows.items.timers import replan
-from workflows.items.transitions import ACTION_RU, KIND_DATIVE, STATUS_RU, TABLE, Action, Who
+from workflows.items.transitions import (
+    ACTION_RU,
+    KIND_DATIVE,
+    STATUS_RU,
+    TABLE,
+    WORKING,
+    Action,
+    Who,
+)
 from workflows.notifications.notify import citizen_notice, enqueue, item_card, staff_notice
 from workflows.staff.cards import get_card_holders
 
@@ -125,6 +133,12 @@ async def apply_action(
     effect = await HANDLERS[action](Call(session, ctx, now, item, actor, data))
     if rule.target is not None:
         effect.changes["status"] = rule.target
+        # A pending extension request lives only while the item is worked on: answered (or
+        # sent for sign-off), closed, forwarded, rejected or reopened, it can no longer be approved.
+        if item.extension_requested_days is not None and (
+            rule.target not in WORKING or action is Action.reopen
+        ):
+            effect.changes["extension_requested_days"] = None
     _stamp_working_times(effect.changes, item, ctx)
     old_status, old_version = item.status, item.version
     result = await session.execute(

@@ -6,12 +6,15 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Item
+from models import ActorKind, Item, ItemKind
 from workflows.core.actors import Actor
 from workflows.core.errors import NotFound
 from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.lifecycle import relations
 from workflows.items.transitions import TABLE, Action
+
+APPEAL_ONLY = frozenset({Action.draft_answer, Action.sign_answer, Action.return_answer})
+NOT_FOR_APPEALS = frozenset({Action.answer, Action.reopen})  # sign-off; a repeat is a new appeal
 
 
 @dataclass
@@ -45,9 +48,17 @@ class ItemView:
         return count if last >= today else -count
 
     def allowed(self, actor: Actor) -> list[Action]:
-        """Actions the table lets this actor take on the item now (for buttons)."""
-        rel = relations(actor, self.item)
-        return [a for a, t in TABLE.items() if self.item.status in t.sources and rel & t.who]
+        """Actions the table lets this actor take on the item now (for buttons); an appeal's
+        answer goes through sign-off, and only an appeal's does."""
+        staff = self.ctx.directory.by_id.get(actor.id or -1)
+        signs = bool(staff and staff.signs and actor.kind is ActorKind.staff)
+        rel = relations(actor, self.item, signs=signs)
+        wrong = APPEAL_ONLY if self.item.kind is not ItemKind.appeal_59fz else NOT_FOR_APPEALS
+        return [
+            a
+            for a, t in TABLE.items()
+            if self.item.status in t.sources and rel & t.who and a not in wrong
+        ]
 
 
 class ContextCache:

@@ -99,12 +99,12 @@ async def get_token_id_actor(
 
 
 async def _actor_of(session: AsyncSession, row: ApiToken) -> Actor:
-    sector_id = None
+    sector_id, signs = None, False
     if row.staff_id is not None:
         staff = await session.get(Staff, row.staff_id)
         if staff is None or not staff.active:
             raise Forbidden("сотрудник этого токена отключён")
-        sector_id = staff.sector_id
+        sector_id, signs = staff.sector_id, staff.signs
     return Actor(
         kind=ActorKind.staff,
         id=row.staff_id,
@@ -113,6 +113,7 @@ async def _actor_of(session: AsyncSession, row: ApiToken) -> Actor:
         sector_id=sector_id,
         channel=Channel.api,
         token_id=row.id,
+        signs=signs,
     )
 
 

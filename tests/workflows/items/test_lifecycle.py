@@ -161,8 +161,9 @@ async def test_59fz_extension_goes_through_the_head_once(sm, clock, muni):
     with pytest.raises(Forbidden):
         await act(sm, clock, item, Action.approve_extension, water)
     item = await act(sm, clock, item, Action.approve_extension, head)
-    # 30 more calendar days from 12 Jan 2026 -> 11 Feb 2026 (Wednesday)
-    assert item.due_at == datetime(2026, 2, 11, 15, 0, tzinfo=UTC) and item.extensions == 1
+    # 30 more calendar days from the raw 1 Jan 2026 (ст. 12 ч. 2), not from the moved 12 Jan:
+    # Saturday 31 Jan -> Monday 2 Feb 2026
+    assert item.due_at == datetime(2026, 2, 2, 15, 0, tzinfo=UTC) and item.extensions == 1
     with pytest.raises(Invalid, match="уже продлевался"):
         await act(sm, clock, item, Action.request_extension, water, days=5, reason="ещё")
 

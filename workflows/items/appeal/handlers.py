@@ -2,6 +2,7 @@
 Each module of this package contributes the handlers of its own actions."""
 
 from workflows.core.errors import Invalid
+from workflows.items.appeal import signoff
 from workflows.items.effects import Call, Effect, Handler
 from workflows.items.transitions import Action
 
@@ -17,7 +18,7 @@ APPEAL_HANDLERS: dict[Action, Handler] = {
     Action.mark_unclear: _not_yet,
     Action.mark_abusive: _not_yet,
     Action.stop_correspondence: _not_yet,
-    Action.draft_answer: _not_yet,
-    Action.sign_answer: _not_yet,
-    Action.return_answer: _not_yet,
+    Action.draft_answer: signoff.draft_answer,
+    Action.sign_answer: signoff.sign_answer,
+    Action.return_answer: signoff.return_answer,
 }

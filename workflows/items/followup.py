@@ -1,0 +1,74 @@
+"""A repeated appeal (the citizen writes again on the same matter) is a new appeal with its own
+registration and deadlines, linked to the first; the first keeps its answer and status."""
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Appeal, Item, ItemKind
+from workflows.calendar.deadlines import get_policy
+from workflows.core.actors import Actor
+from workflows.core.clock import Clock
+from workflows.core.errors import Invalid
+from workflows.core.tx import committing
+from workflows.items.access import access_item
+from workflows.items.audit import audit_event
+from workflows.items.context import load_context
+from workflows.items.extension import raw_due
+from workflows.items.register import NewItem, do_register_item, get_valid_text
+
+
+async def check_follow_up(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    item_id: int,
+    actor: Actor,
+    text: str,
+    received_at: datetime | None = None,
+) -> Item:
+    """Register the repeat of appeal `item_id` for the same citizen and reply address; an event
+    on both items names the other. One transaction."""
+    async with committing(session):
+        first = await access_item(session, item_id=item_id, actor=actor)
+        if first.kind is not ItemKind.appeal_59fz:
+            raise Invalid(
+                f"{first.number} — не обращение 59-ФЗ: повторным может быть только обращение; "
+                "новое сообщение зарегистрируйте обычным порядком"
+            )
+        ctx = await load_context(session, municipality_id=first.municipality_id)
+        now = clock.now()
+        new = NewItem(
+            kind=ItemKind.appeal_59fz,
+            channel=first.channel,
+            text=text,
+            sector_id=first.sector_id,
+            locality_id=first.locality_id,
+            place_text=first.place_text,
+            citizen_id=first.citizen_id,
+            received_at=received_at,
+        )
+        clean = await get_valid_text(session, ctx=ctx, new=new, actor=actor, now=now)
+        item = await do_register_item(session, ctx=ctx, now=now, new=new, text=clean, actor=actor)
+        previous = await session.get(Appeal, first.id)
+        appeal = await session.get(Appeal, item.id) or Appeal(item_id=item.id or 0)
+        appeal.previous_item_id = first.id
+        appeal.reply_by = previous.reply_by if previous else None
+        policy = await get_policy(
+            session, municipality_id=item.municipality_id, kind=item.kind, sector_id=item.sector_id
+        )
+        if policy is not None:
+            appeal.raw_due_at = raw_due(ctx.calendar, item.registered_at, policy.length)
+        session.add(appeal)
+        links = {"previous_item_id": first.id, "previous_number": first.number}
+        session.add(audit_event(item, actor=actor, action="follow_up_of", now=now, data=links))
+        session.add(
+            audit_event(
+                first,
+                actor=actor,
+                action="followed_up",
+                now=now,
+                data={"follow_up_item_id": item.id, "follow_up_number": item.number},
+            )
+        )
+        return item
