@@ -42,6 +42,8 @@ ALERTS = frozenset(
         "reopened",
         "citizen_replied",
         "ping",
+        "forwarded_late",
+        "unclear_late",
     }
 )
 

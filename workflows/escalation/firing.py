@@ -166,7 +166,8 @@ async def _write_rows(session: AsyncSession, fired: list[Fired], now: datetime) 
 def _fire_step(batch: Batch, *, ctx: MunicipalityContext, timer: Claimed, item: Item) -> Fired:
     """Tell the people a ladder step names, once, unless quiet hours or the item moved on."""
     step = batch.step_of(ctx, item, timer.kind)
-    live = UNTAKEN if step and step.anchor in ("take_due", "forward_due") else OPEN
+    # The forward deadline (59-ФЗ ст. 8 ч. 3) binds whoever holds the appeal: taken or not.
+    live = UNTAKEN if step and step.anchor == "take_due" else OPEN
     if step is None or item.status not in live:
         return Fired(timer, TimerStatus.cancelled)
     if not step.urgent and not ctx.calendar.is_working_moment(batch.now):

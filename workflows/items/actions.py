@@ -120,6 +120,12 @@ async def _finish(c: Call, notice: str) -> Effect:
 
 
 async def _redirect(c: Call) -> Effect:
+    if c.item.kind is ItemKind.appeal_59fz:  # ст. 8 ч. 3: the body and the citizen get letters
+        raise Invalid(
+            f"Обращение {c.item.number} по 59-ФЗ не перенаправляют, а переадресуют в компетентный "
+            "орган с письмами: действие forward с body_id и причиной (список органов — "
+            "GET /api/v1/bodies)."
+        )
     return await _finish(c, "redirected")
 
 

@@ -111,6 +111,31 @@ TABLE: dict[Action, Transition] = {
     Action.return_answer: Transition(frozenset({S.signoff}), S.in_progress, APPROVERS),
 }
 
+# Actions that only make sense for one kind: the law's outcomes and the answer's sign-off for
+# appeals, while an appeal is forwarded with letters (ст. 8 ч. 3) instead of redirected, answered
+# through sign-off, and a repeat is a new appeal. Cards never offer the rest.
+APPEAL_ONLY = frozenset(
+    {
+        Action.forward,
+        Action.leave_anonymous,
+        Action.mark_unclear,
+        Action.mark_abusive,
+        Action.stop_correspondence,
+        Action.draft_answer,
+        Action.sign_answer,
+        Action.return_answer,
+    }
+)
+NOT_FOR_APPEALS = frozenset({Action.redirect, Action.answer, Action.reopen})
+
+
+def fits_kind(action: Action, kind: ItemKind) -> bool:
+    """Whether an action applies to items of this kind at all."""
+    if kind is ItemKind.appeal_59fz:
+        return action not in NOT_FOR_APPEALS
+    return action not in APPEAL_ONLY
+
+
 # How reports, exports and the weekly note name an item's channel and kind.
 CHANNEL_RU: dict[Channel, str] = {
     Channel.telegram: "Telegram",

@@ -6,15 +6,12 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ActorKind, Item, ItemKind
+from models import ActorKind, Item
 from workflows.core.actors import Actor
 from workflows.core.errors import NotFound
 from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.lifecycle import relations
-from workflows.items.transitions import TABLE, Action
-
-APPEAL_ONLY = frozenset({Action.draft_answer, Action.sign_answer, Action.return_answer})
-NOT_FOR_APPEALS = frozenset({Action.answer, Action.reopen})  # sign-off; a repeat is a new appeal
+from workflows.items.transitions import TABLE, Action, fits_kind
 
 
 @dataclass
@@ -53,11 +50,11 @@ class ItemView:
         staff = self.ctx.directory.by_id.get(actor.id or -1)
         signs = bool(staff and staff.signs and actor.kind is ActorKind.staff)
         rel = relations(actor, self.item, signs=signs)
-        wrong = APPEAL_ONLY if self.item.kind is not ItemKind.appeal_59fz else NOT_FOR_APPEALS
+        item = self.item
         return [
             a
             for a, t in TABLE.items()
-            if self.item.status in t.sources and rel & t.who and a not in wrong
+            if item.status in t.sources and rel & t.who and fits_kind(a, item.kind)
         ]
 
 
