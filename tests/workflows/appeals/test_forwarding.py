@@ -230,7 +230,7 @@ async def test_only_appeals_are_forwarded_and_appeals_are_not_redirected(sm, clo
     operator = await actor(sm, "operator")
     police = await body(sm, "police")
     message = await register(sm, clock, amuni, "Просьба покрасить забор у клуба")
-    with pytest.raises(Invalid, match="только для обращений по 59-ФЗ.*redirect"):
+    with pytest.raises(Invalid, match=r"только для обращений по 59-ФЗ.*redirect"):
         await act(sm, clock, message, Action.forward, operator, body_id=police.id, reason="Не наше")
     item = await appeal(sm, clock, amuni)
     before = await snapshot(sm, item)
