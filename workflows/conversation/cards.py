@@ -28,6 +28,7 @@ BUTTONS: list[tuple[Action, str, str]] = [
     (Action.approve_extension, "ap", "👍 Одобрить продление"),
     (Action.deny_extension, "dn", "👎 Отказать в продлении"),
     (Action.redirect, "rd", "↪️ Не наше"),
+    (Action.forward, "fw", "↪️ Переадресовать"),
     (Action.reject, "rj", "🚫 Отклонить"),
     (Action.close, "cl", "🔒 Закрыть"),
 ]

@@ -5,6 +5,7 @@ other command is refused: it is never sent to a citizen as the answer."""
 from models import Item, ItemKind, Municipality, Role
 from workflows.conversation.cards import CODES, OPEN, PING
 from workflows.conversation.engine import Step, Turn
+from workflows.conversation.forward_picker import PICKED, offer_bodies
 from workflows.conversation.parts import (
     Card,
     Choice,
@@ -154,6 +155,8 @@ async def press(t: Turn, choice: Choice) -> None:
         await _apply(t, item_id, action, version, ActionInput(), redraw=True)
     elif action in (Action.reassign, Action.assign):
         await _offer_people(t, view, version)
+    elif action is Action.forward:
+        await offer_bodies(t, view, version, CANCEL)
     elif action in (Action.extend, Action.request_extension):
         options = [
             Option(ts.DAYS.format(days=d), Choice("pd", item_id, version, d)) for d in EXTEND_DAYS
@@ -171,8 +174,9 @@ async def _prompt(
     action: Action,
     days: int = 0,
     kind: ItemKind | None = None,
+    body: int = 0,
 ) -> None:
-    t.go(PROMPT, item=item_id, v=version, act=action.value, days=days or None)
+    t.go(PROMPT, item=item_id, v=version, act=action.value, days=days or None, body=body or None)
     # An incident has no citizen to write to: its answer is for the residents, under the post.
     text = ts.INCIDENT_ANSWER if kind is ItemKind.incident and action is Action.answer else None
     t.say(
@@ -231,6 +235,11 @@ async def picked_days(t: Turn, choice: Choice) -> None:
     await _prompt(t, view.item.number, choice.a, choice.b, action, days=choice.c)
 
 
+async def picked_body(t: Turn, choice: Choice) -> None:
+    view = await get_item_view(t.session, item_id=choice.a)
+    await _prompt(t, view.item.number, choice.a, choice.b, Action.forward, body=choice.c)
+
+
 async def typed(t: Turn) -> None:
     """The text a prompt asked for (or, for an answer, a photo with its caption)."""
     ev, data = t.event, t.data
@@ -254,7 +263,7 @@ async def typed(t: Turn) -> None:
     payload = (
         ActionInput(text=text, days=days, files=files)
         if action in TEXTS
-        else ActionInput(reason=text, days=days)
+        else ActionInput(reason=text, days=days, body_id=data.get("body"))
     )
     item_id, version = int(data["item"]), int(data["v"])
     t.end()
@@ -310,6 +319,7 @@ CHOICES = {
     PING: ping,
     "pp": picked_person,
     "pd": picked_days,
+    PICKED: picked_body,
     "pc": cancel_prompt,
     "ip": inbox,
     **STATS_CHOICES,
