@@ -10,7 +10,6 @@ from workflows.core.errors import Invalid
 from workflows.items.effects import Call
 from workflows.items.transitions import ACTION_RU, KIND_RU, Action
 from workflows.notifications.letters import Addressee, get_citizen_addressee
-from workflows.texts.words import local_date as date_ru
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ async def get_standing(c: Call, action: Action) -> Standing:
 
 def letter_date(c: Call, moment: datetime) -> str:
     """dd.mm.yyyy in the municipality's zone, as the letters name dates."""
-    return date_ru(moment, c.ctx.municipality.tz)
+    return local_date(c.ctx.calendar, moment).strftime("%d.%m.%Y")
 
 
 def days_late(c: Call, due: datetime | None) -> int | None:
