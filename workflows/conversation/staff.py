@@ -1,5 +1,5 @@
 """Staff in a chat: joining by invite, /inbox, the card's options and the prompts they open
-(answer, question, reason, person, days). At a prompt, /cancel and its button cancel, and any
+(answer, question, reason, person, days, body). At a prompt, /cancel and its button cancel, and any
 other command is refused: it is never sent to a citizen as the answer."""
 
 from models import Item, ItemKind, Municipality, Role
