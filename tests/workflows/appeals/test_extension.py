@@ -106,7 +106,7 @@ async def test_pending_request_cleared_by_answer_and_cannot_be_approved_after(sm
     "action, data",
     [
         (Action.draft_answer, {"text": "Водопровод починен"}),
-        (Action.redirect, {"reason": "не наша компетенция"}),
+        (Action.mark_abusive, {"reason": "угрозы должностному лицу"}),  # appeals aren't redirected
         (Action.reject, {"reason": "дубль"}),
     ],
 )

@@ -147,7 +147,8 @@ async def _answered(sm, clock, amuni, **kw):
     first = await appeal(sm, clock, amuni, **kw)
     operator = await actor(sm, "operator")
     first = await act(sm, clock, first, Action.take, operator)
-    return await act(sm, clock, first, Action.answer, operator, text="Отопление проверено")
+    first = await act(sm, clock, first, Action.draft_answer, operator, text="Отопление проверено")
+    return await act(sm, clock, first, Action.sign_answer, await actor(sm, "head"))
 
 
 async def test_head_stops_correspondence_on_a_repeated_appeal(sm, clock, amuni):
