@@ -42,6 +42,8 @@ ALERTS = frozenset(
         "reopened",
         "citizen_replied",
         "ping",
+        "to_register",
+        "registered_late",
     }
 )
 

@@ -3,6 +3,7 @@ Each module of this package contributes the handlers of its own actions."""
 
 from workflows.core.errors import Invalid
 from workflows.items.appeal import signoff
+from workflows.items.appeal.registration import register
 from workflows.items.effects import Call, Effect, Handler
 from workflows.items.transitions import Action
 
@@ -12,7 +13,7 @@ async def _not_yet(c: Call) -> Effect:  # replaced module by module as the path 
 
 
 APPEAL_HANDLERS: dict[Action, Handler] = {
-    Action.register: _not_yet,
+    Action.register: register,
     Action.forward: _not_yet,
     Action.leave_anonymous: _not_yet,
     Action.mark_unclear: _not_yet,
