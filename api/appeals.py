@@ -19,8 +19,8 @@ from api.schemas import ItemPublic
 from models import Channel, ItemKind, Role
 from workflows.core.actors import Actor
 from workflows.items.appeal.intake import AppealIntake
-from workflows.items.appeal.pos import Outcome, check_import_pos
 from workflows.items.appeal.queues import get_appeal_queue
+from workflows.items.pos_import import Outcome, check_import_pos
 from workflows.items.register import NewItem, check_register_item
 
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"], responses=refusals(401, 403, 422))

@@ -8,7 +8,7 @@ import typer
 
 from mcu.common import CLI_ADMIN, get_municipality, run_step
 from workflows.core.errors import DomainError
-from workflows.items.appeal.pos import Outcome, PosResult, check_import_pos
+from workflows.items.pos_import import Outcome, PosResult, check_import_pos
 from workflows.jobs.runtime import Runtime
 
 SAID = {Outcome.created: "создано", Outcome.repeat: "уже загружено", Outcome.refused: "отказ"}
