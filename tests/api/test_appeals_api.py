@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import update
 from sqlmodel import func, select
@@ -200,3 +201,15 @@ def test_import_pos_from_the_command_line(tmp_path: Path) -> None:
     assert "Итого: создано 0, уже было 2, отказано 1." in again.stdout
     missing = mcu("appeals", "import-pos", str(tmp_path / "nope.json"), "--municipality", "bezhta")
     assert missing.returncode == 2 and "не найден" in missing.stderr
+
+
+@pytest.mark.parametrize("who", ["glava", "pos"])
+async def test_the_new_roles_log_in_to_the_dashboard_and_read_reports(api: Api, muni, who):
+    async with httpx.AsyncClient(base_url=str(api.client.base_url), timeout=30) as c:
+        r = await c.post("/dashboard/login", data={"token": api.tokens[who]})
+        assert r.status_code == 303, r.text
+        assert (await c.get("/dashboard")).status_code == 200
+    r = await api.client.get(
+        "/api/v1/reports/summary", headers=api.auth(who), params={"period": "2025-W48"}
+    )
+    assert r.status_code == 200, r.text
