@@ -6,9 +6,9 @@ record is its own transaction: one refused does not stop the others; a record im
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -44,26 +44,36 @@ WHY = {  # pydantic's error types, as a person reads them
     "string_too_long": "слишком длинное значение",
     "model_type": "нужен объект",
     "model_attributes_type": "нужен объект",
+    "value_error": "символ NUL (\\u0000) в тексте: уберите его",
 }
+
+
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError("символ NUL (\\u0000) в тексте")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
 
 
 class PosAuthor(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-    name: str | None = Field(default=None, max_length=300)
-    email: str | None = Field(default=None, max_length=254)
-    address: str | None = Field(default=None, max_length=500)
+    name: Annotated[str | None, NoNul] = Field(default=None, max_length=300)
+    email: Annotated[str | None, NoNul] = Field(default=None, max_length=254)
+    address: Annotated[str | None, NoNul] = Field(default=None, max_length=500)
 
 
 class PosRecord(BaseModel):
     """One ПОС record as exported: what we use of it (other fields are ignored)."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-    pos_id: str = Field(min_length=1, max_length=100, coerce_numbers_to_str=True)
+    pos_id: Annotated[str, NoNul] = Field(min_length=1, max_length=100, coerce_numbers_to_str=True)
     created_at: AwareDatetime
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    text: Annotated[str, NoNul] = Field(min_length=1, max_length=MAX_TEXT)
     author: PosAuthor = PosAuthor()
     fz59: bool
-    category: str | None = Field(default=None, max_length=200)
+    category: Annotated[str | None, NoNul] = Field(default=None, max_length=200)
 
 
 class Outcome(StrEnum):

@@ -35,6 +35,7 @@ from workflows.items.appeal.intake import (
     intake_notices,
     late_days,
     late_targets,
+    register_by,
     register_due,
     registration_clock,
 )
@@ -225,7 +226,13 @@ async def do_register_item(
         await enqueue(
             session,
             intake_notices(
-                ctx, item=item, kind="to_register", ids=who, dedup=f"reg{item.id}", now=now
+                ctx,
+                item=item,
+                kind="to_register",
+                ids=who,
+                dedup=f"reg{item.id}",
+                now=now,
+                extra=register_by(ctx, item),
             ),
         )
         await replan(session, item=item, policy=policy, calendar=cal)
@@ -238,7 +245,13 @@ async def do_register_item(
     if late is not None:  # a late registration is an escalation
         ids = late_targets(ctx, item)
         rows += intake_notices(
-            ctx, item=item, kind="registered_late", ids=ids, dedup=f"late{item.id}", now=now
+            ctx,
+            item=item,
+            kind="registered_late",
+            ids=ids,
+            dedup=f"late{item.id}",
+            now=now,
+            extra={"late_days": late},
         )
     due_date = local_date(cal, item.due_at).isoformat() if item.due_at else None
     # A citizen writing in a chat is answered there at once; others are told through the outbox.

@@ -33,6 +33,7 @@ from workflows.items.appeal.intake import AppealIntake
 from workflows.items.pos_import import Outcome, check_import_pos
 from workflows.items.register import NewItem, check_register_item
 from workflows.items.transitions import Action
+from workflows.outbox.plain import render_plain
 from workflows.setup.apply import check_apply_setup
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -148,6 +149,9 @@ async def test_from_pos_received_then_registered_two_days_later(sm, clock, muni)
     assert item.register_due_at == msk(2026, 2, 5, 9, 15)
     assert item.due_at is None and item.take_due_at is None, "no answer clock before registration"
     assert await told(sm, "to_register") == ["pos"]
+    [notice] = await rows(sm, Outbox, Outbox.kind == "to_register")
+    assert notice.payload["register_due_local"] == "05.02.2026 09:15"
+    assert "Сидорова" not in str(notice.payload) and "anna@" not in str(notice.payload)
     assert await rows(sm, Letter) == []
 
     clock.set(msk(2026, 2, 4, 11))  # two days later
@@ -189,6 +193,12 @@ async def test_registered_late_is_an_escalation(sm, clock, muni):
     [ev] = await rows(sm, ItemEvent, ItemEvent.item_id == item.id)
     assert ev.data["registered_late_days"] == 1
     assert sorted(await told(sm, "registered_late")) == ["head", "pos"]
+    late = await rows(sm, Outbox, Outbox.kind == "registered_late")
+    assert {n.payload["late_days"] for n in late} == {1}
+    assert render_plain("registered_late", late[0].payload).splitlines()[0] == (
+        f"Обращение 59-ФЗ зарегистрировано с нарушением трёхдневного срока: {item.number}"
+    )
+    assert "Опоздание с регистрацией, дней: 1" in render_plain("registered_late", late[0].payload)
 
     # The same through the register action: received 4 days before it is registered.
     received = await paper(
@@ -262,19 +272,21 @@ async def test_pos_import_is_idempotent_and_refuses_record_by_record(sm, clock, 
         },
         {"pos_id": "B4", "created_at": "2027-01-01T12:00:00+03:00", "text": "т", "fz59": True},
         "not a record",
+        {"pos_id": "B5", "created_at": "2025-12-01T12:00:00+03:00", "text": "a\x00", "fz59": 0},
     ]
     pos = await actor(sm, "pos")
     async with sm() as s:
         first = await check_import_pos(
             s, clock=clock, municipality_id=muni, actor=pos, records=records
         )
-    assert [r.outcome for r in first] == [Outcome.created] * 2 + [Outcome.refused] * 5
+    assert [r.outcome for r in first] == [Outcome.created] * 2 + [Outcome.refused] * 6
     reasons = [r.reason for r in first[2:]]
     assert reasons[0] == "created_at: нужна дата со временем и часовым поясом"
     assert reasons[1] == "created_at: обязательное поле не заполнено"
     assert "адрес электронной почты «not-an-email» неверен" in (reasons[2] or "")
     assert reasons[3] == "дата поступления не может быть в будущем"
     assert reasons[4] == "запись: нужен объект"
+    assert reasons[5] == "text: символ NUL (\\u0000) в тексте: уберите его"
     async with sm() as s:
         by_key = {i.intake_key: i for i in await s.exec(select(Item))}
         citizens = (await s.exec(select(func.count()).select_from(Citizen))).one()

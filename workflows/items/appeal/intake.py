@@ -92,7 +92,8 @@ async def _complained_body(session: AsyncSession, mid: int, ref: str | None) -> 
     if ref is None:
         return None
     q = select(CompetentBody).where(CompetentBody.municipality_id == mid, CompetentBody.active)
-    q = q.where((CompetentBody.id == int(ref)) if ref.isdigit() else (CompetentBody.code == ref))
+    by_id = ref.isdigit() and len(ref) <= 18  # a longer number is no id (BIGINT): not found
+    q = q.where((CompetentBody.id == int(ref)) if by_id else (CompetentBody.code == ref))
     body = (await session.exec(q)).first()
     if body is None:
         raise Invalid(
@@ -189,13 +190,27 @@ def late_targets(ctx: MunicipalityContext, item: Item) -> list[int]:
 
 
 def intake_notices(
-    ctx: MunicipalityContext, *, item: Item, kind: str, ids: list[int], dedup: str, now: datetime
+    ctx: MunicipalityContext,
+    *,
+    item: Item,
+    kind: str,
+    ids: list[int],
+    dedup: str,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    card = item_card(item, ctx.directory)
+    """Staff notices of receipt or late registration: the card (masked) and what it adds."""
+    card = {**item_card(item, ctx.directory), **(extra or {})}
+    by_id = ctx.directory.by_id
     return [
-        staff_notice(
-            staff=ctx.directory.by_id[i], item=item, kind=kind, payload=card, dedup=dedup, now=now
-        )
+        staff_notice(staff=by_id[i], item=item, kind=kind, payload=card, dedup=dedup, now=now)
         for i in ids
-        if i in ctx.directory.by_id
+        if i in by_id
     ]
+
+
+def register_by(ctx: MunicipalityContext, item: Item) -> dict[str, Any]:
+    """The local moment a received appeal must be registered by, for the notice."""
+    due = item.register_due_at
+    tz = ctx.calendar.tz
+    return {"register_due_local": due.astimezone(tz).strftime("%d.%m.%Y %H:%M") if due else None}
