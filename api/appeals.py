@@ -23,7 +23,9 @@ from workflows.items.appeal.queues import get_appeal_queue
 from workflows.items.pos_import import Outcome, check_import_pos
 from workflows.items.register import NewItem, check_register_item
 
-router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"], responses=refusals(401, 403, 422))
+router = APIRouter(
+    prefix="/api/v1/appeals", tags=["appeals"], responses=refusals(401, 403, 404, 422)
+)
 ENTERERS = (Role.operator, Role.pos_officer, Role.head, Role.admin)
 
 

@@ -103,6 +103,12 @@ async def test_who_may_enter_and_import(api: Api, muni):
         json={"municipality_id": muni, "records": []},
     )
     assert r.status_code == 403
+    r = await api.client.post(
+        "/api/v1/appeals/pos",
+        headers=api.auth("pos"),
+        json={"municipality_id": muni + 100, "records": [pos_record("1")]},
+    )
+    assert r.status_code == 404 and "не найден" in r.json()["reason"]
 
 
 async def test_pos_import_over_http(api: Api, muni, sm):

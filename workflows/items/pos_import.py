@@ -14,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Channel, Citizen, Item, ItemKind, Sector
+from models import Channel, Citizen, Item, ItemKind, Municipality, Sector
 from models.item import MAX_TEXT
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
-from workflows.core.errors import DomainError, Invalid
+from workflows.core.errors import DomainError, Invalid, NotFound
 from workflows.core.tx import committing
 from workflows.items.appeal.intake import EMAIL, AppealIntake
 from workflows.items.context import load_context
@@ -190,7 +190,11 @@ async def check_import_pos(
     """Import every record that passes; each result says created, repeat or refused (and why);
     `on_result` hears of each as it is done (the command's progress)."""
     if len(records) > MAX_RECORDS:
-        raise DomainError(f"слишком много записей ({len(records)}): загружайте до {MAX_RECORDS}")
+        raise Invalid(f"слишком много записей ({len(records)}): загружайте до {MAX_RECORDS}")
+    if not actor.sees_municipality(municipality_id) or not await session.get(
+        Municipality, municipality_id
+    ):
+        raise NotFound(f"муниципалитет {municipality_id} не найден")
     out: list[PosResult] = []
     for index, raw in enumerate(records):
         pos_id = str(raw.get("pos_id")) if isinstance(raw, dict) and raw.get("pos_id") else None
