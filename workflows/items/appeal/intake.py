@@ -13,13 +13,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Appeal, Citizen, CompetentBody, DeadlinePolicy, Item, ReplyBy, Role
 from workflows.calendar.deadlines import add_length, local_date
 from workflows.core.errors import Invalid
+from workflows.items.appeal.letters import do_letter_citizen, ru_date
 from workflows.items.context import MunicipalityContext
-from workflows.notifications.letters import do_write_letter, get_citizen_addressee
 from workflows.notifications.notify import item_card, staff_notice
 
 REGISTER_DAYS = 3  # ст. 8 ч. 2
 EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-DATE = "%d.%m.%Y"
 
 
 @dataclass(frozen=True)
@@ -168,19 +167,16 @@ async def do_registered_letter(
     now: datetime,
 ) -> int | None:
     """The «registered» letter to the citizen at their reply address (none for the anonymous)."""
-    to = await get_citizen_addressee(session, item=item)
-    if to is None:
-        return None
     cal = ctx.calendar
     facts = {
-        "received_date": local_date(cal, item.received_at or registered_at).strftime(DATE),
-        "registered_date": local_date(cal, registered_at).strftime(DATE),
-        "due_date": local_date(cal, due_at).strftime(DATE) if due_at else "—",
+        "received_date": ru_date(cal, item.received_at or registered_at),
+        "registered_date": ru_date(cal, registered_at),
+        "due_date": ru_date(cal, due_at) if due_at else "—",
     }
-    letter = await do_write_letter(
-        session, item=item, kind="registered", facts=facts, to=to, now=now
+    letter = await do_letter_citizen(
+        session, ctx=ctx, item=item, kind="registered", facts=facts, now=now
     )
-    return letter.id
+    return letter.id if letter else None
 
 
 def late_targets(ctx: MunicipalityContext, item: Item) -> list[int]:
