@@ -9,7 +9,19 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import admin, bodies, health, items, letters, monitoring, replies, social, vk, webhooks
+from api import (
+    admin,
+    appeals,
+    bodies,
+    health,
+    items,
+    letters,
+    monitoring,
+    replies,
+    social,
+    vk,
+    webhooks,
+)
 from api.dashboard import desk
 from api.dashboard import router as dashboard
 from api.edge import Edge
@@ -61,6 +73,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(items.router)
     app.include_router(letters.router)
     app.include_router(bodies.router)
+    app.include_router(appeals.router)
     app.include_router(social.router)
     app.include_router(replies.router)
     app.include_router(admin.router)

@@ -19,11 +19,12 @@ from api.schemas import (
     ItemPublic,
     LetterBrief,
 )
-from models import Item, ItemStatus
+from models import Item, ItemKind, ItemStatus
 from workflows.calendar.deadlines import get_deadlines_assumed
 from workflows.citizens.identity import access_citizen_of, do_create_citizen
 from workflows.core.actors import Actor
 from workflows.items.access import access_item
+from workflows.items.appeal.intake import AppealIntake
 from workflows.items.effects import ActionInput
 from workflows.items.followup import check_follow_up
 from workflows.items.letters import get_item_letters
@@ -45,9 +46,14 @@ async def register_item(
     rt: Rt,
     actor: Annotated[Actor, Depends(require(*REGISTRARS))],
 ) -> ItemPublic:
-    """Register an item that came on paper, by phone or from ПОС; it is routed at once."""
-    citizen_id = None
-    if body.citizen_name or body.citizen_phone or body.citizen_address:
+    """Register an item that came on paper, by phone or from ПОС; it is routed at once (a 59-ФЗ
+    appeal needs received_at; POST /api/v1/appeals takes its reply address and the rest)."""
+    citizen_id, appeal = None, None
+    if body.kind is ItemKind.appeal_59fz:  # its author is kept with the appeal, in its transaction
+        appeal = AppealIntake(
+            name=body.citizen_name, address=body.citizen_address, phone=body.citizen_phone
+        )
+    elif body.citizen_name or body.citizen_phone or body.citizen_address:
         citizen = await do_create_citizen(
             s,
             name=body.citizen_name,
@@ -72,9 +78,10 @@ async def register_item(
             lon=body.lon,
             citizen_id=citizen_id,
             received_at=body.received_at,
+            appeal=appeal,
         ),
     )
-    return await _public(s, item)
+    return await public_item(s, item)
 
 
 @router.get("", response_model=ItemPage)
@@ -116,7 +123,7 @@ async def read_item(
     item = await access_item(s, item_id=item_id, actor=actor)
     timeline = await get_timeline(s, item_id=item_id)
     detail = ItemDetail(
-        item=await _public(s, item),
+        item=await public_item(s, item),
         timeline=[EventPublic.model_validate(e, from_attributes=True) for e in timeline],
         letters=[
             LetterBrief.model_validate(letter, from_attributes=True)
@@ -177,10 +184,10 @@ async def follow_up(
         text=body.text,
         received_at=body.received_at,
     )
-    return await _public(s, item)
+    return await public_item(s, item)
 
 
-async def _public(s: AsyncSession, item: Item) -> ItemPublic:
+async def public_item(s: AsyncSession, item: Item) -> ItemPublic:
     """One item with whether its deadlines rest on an assumed calendar."""
     out = ItemPublic.model_validate(item, from_attributes=True)
     out.calendar_assumed = await get_deadlines_assumed(s, item=item)

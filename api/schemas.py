@@ -65,6 +65,8 @@ class ItemPublic(BaseModel):
     text: str
     assignee_id: int | None
     registered_at: datetime
+    received_at: datetime | None = None  # 59-ФЗ: when it arrived; registered within 3 days
+    register_due_at: datetime | None = None
     take_due_at: datetime | None
     due_at: datetime | None
     forward_due_at: datetime | None

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from mcu.admin import invite, item_register, migrate, run_job, setup_apply
+from mcu.appeals import import_pos
 from mcu.digest import digest
 from mcu.incidents import precision
 from mcu.ops import health, outbox_dead, outbox_resend
@@ -70,6 +71,8 @@ outbox_app = typer.Typer(help="Недоставленные уведомлени
 app.add_typer(outbox_app, name="outbox")
 incidents_app = typer.Typer(help="Инциденты из социальных сетей.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
+appeals_app = typer.Typer(help="Обращения по 59-ФЗ: загрузка из ПОС.", no_args_is_help=True)
+app.add_typer(appeals_app, name="appeals")
 
 app.command()(migrate)
 setup_app.command("apply")(setup_apply)
@@ -88,6 +91,7 @@ app.command()(health)
 outbox_app.command("dead")(outbox_dead)
 outbox_app.command("resend")(outbox_resend)
 incidents_app.command("precision")(precision)
+appeals_app.command("import-pos")(import_pos)
 
 
 def main() -> None:  # pragma: no cover

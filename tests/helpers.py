@@ -28,6 +28,8 @@ async def register(
     sm: async_sessionmaker[AsyncSession], clock: Clock, muni: int, text: str, **kw: Any
 ) -> Item:
     kind = kw.pop("kind", ItemKind.message)
+    if kind is ItemKind.appeal_59fz:  # an appeal needs its receipt: received now, registered now
+        kw.setdefault("received_at", clock.now())
     async with sm() as s:
         return await check_register_item(
             s,

@@ -55,7 +55,9 @@ async def appeal(
         assert row is not None
         row.citizen_id = citizen.id
         s.add(row)
-        s.add(Appeal(item_id=item.id or 0, reply_by=reply_by))
+        appeal = await s.get(Appeal, item.id) or Appeal(item_id=item.id or 0)  # made by register
+        appeal.reply_by = reply_by
+        s.add(appeal)
         await s.commit()
         await s.refresh(row)
         return row

@@ -26,7 +26,17 @@ from workflows.staff.tokens import get_token_actor
 
 COOKIE = "mcu_dashboard"
 COOKIE_AGE = int(SESSION_TTL.total_seconds())
-VIEWERS = frozenset({Role.curator, Role.head, Role.admin, Role.operator, Role.sector_lead})
+VIEWERS = frozenset(
+    {
+        Role.curator,
+        Role.head,
+        Role.admin,
+        Role.operator,
+        Role.sector_lead,
+        Role.glava,
+        Role.pos_officer,
+    }
+)
 
 
 class Refused(Exception):

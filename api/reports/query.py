@@ -18,7 +18,15 @@ from workflows.core.actors import Actor
 from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.reports.scope import Scope, parse_cut
 
-READERS = (Role.curator, Role.head, Role.admin, Role.operator, Role.sector_lead)
+READERS = (
+    Role.curator,
+    Role.head,
+    Role.glava,
+    Role.admin,
+    Role.operator,
+    Role.sector_lead,
+    Role.pos_officer,
+)
 REGION_TZ = "Europe/Moscow"  # a regional report over all municipalities counts Moscow days
 MAX_CODE = 64
 FORMATS = ("json", "csv", "xlsx")

@@ -44,6 +44,8 @@ ALERTS = frozenset(
         "ping",
         "forwarded_late",
         "unclear_late",
+        "to_register",
+        "registered_late",
     }
 )
 

@@ -204,11 +204,14 @@ async def _other_municipality_letter(sm, clock) -> Letter:
                 channel=Channel.paper,
                 text="Другое обращение",
                 citizen_id=citizen.id,
+                received_at=clock.now(),
             ),
             actor=Actor.of_staff(op, channel=Channel.api),
         )
     async with sm() as s:
-        s.add(Appeal(item_id=item.id or 0, reply_by=ReplyBy.post))
+        appeal = await s.get(Appeal, item.id) or Appeal(item_id=item.id or 0)  # made by register
+        appeal.reply_by = ReplyBy.post
+        s.add(appeal)
         await s.flush()
         to = await get_citizen_addressee(s, item=item)
         assert to is not None

@@ -72,7 +72,12 @@ async def route(t: Turn, step: Step | None) -> None:
         await step.handle(t)
     else:
         hint = ts.STAFF_HINT
-        if t.staff is not None and t.staff.role in (Role.head, Role.curator, Role.admin):
+        if t.staff is not None and t.staff.role in (
+            Role.head,
+            Role.glava,
+            Role.curator,
+            Role.admin,
+        ):
             hint += ts.STAFF_HINT_STATS
         t.say(hint)
 

@@ -11,7 +11,7 @@ from workflows.core.errors import Invalid
 from workflows.texts import staff as ts
 from workflows.texts.words import sentence
 
-ALLOWED = frozenset({Role.head, Role.curator, Role.admin})
+ALLOWED = frozenset({Role.head, Role.glava, Role.curator, Role.admin})
 
 
 def _allowed(t: Turn) -> int | None:

@@ -1,5 +1,5 @@
-"""The Monday run: the week whose note is due, stored once and queued to the head, the curators
-and the sector leads; a Monday missed while the system was down is made up."""
+"""The Monday run: the week whose note is due, stored once and queued to the head, the глава,
+the curators and the sector leads; a Monday missed while the system was down is made up."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from workflows.notifications.notify import enqueue, staff_notice
 
 log = logging.getLogger(__name__)
 DIGEST_HOUR = time(9, 0)  # Monday, local time of the municipality
-DIGEST_ROLES = (Role.head, Role.curator, Role.sector_lead)
+DIGEST_ROLES = (Role.head, Role.glava, Role.curator, Role.sector_lead)  # seed 3.2 а: the глава
 
 
 async def check_queue_digest(

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,16 +25,37 @@ from workflows.core.clock import Clock
 from workflows.core.dialect import insert_for
 from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.core.tx import committing
+from workflows.items.appeal.intake import (
+    AppealIntake,
+    ValidAppeal,
+    do_add_appeal,
+    do_create_citizen_of,
+    do_registered_letter,
+    get_valid_appeal,
+    intake_notices,
+    late_days,
+    late_targets,
+    register_by,
+    register_due,
+    registration_clock,
+)
 from workflows.items.audit import audit_event
 from workflows.items.context import MunicipalityContext, load_context
 from workflows.items.effects import ActionInput, clean_text
 from workflows.items.lifecycle import apply_action
-from workflows.items.routing import find_rule
+from workflows.items.routing import get_route, triage_desk
 from workflows.items.timers import replan
 from workflows.items.transitions import Action
 from workflows.notifications.notify import citizen_notice, enqueue, item_card, staff_notice
 
-REGISTRARS = (Role.operator, Role.head, Role.admin, Role.sector_lead, Role.recipient)
+REGISTRARS = (
+    Role.operator,
+    Role.head,
+    Role.admin,
+    Role.sector_lead,
+    Role.recipient,
+    Role.pos_officer,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +71,7 @@ class NewItem:
     citizen_id: int | None = None
     received_at: datetime | None = None  # paper and ПОС appeals arrive before they are entered
     intake_key: str | None = None  # the chat draft it comes from (one item per draft)
+    appeal: AppealIntake | None = None  # 59-ФЗ: the author, the reply address, the body
 
 
 async def next_number(session: AsyncSession, *, ctx: MunicipalityContext, now: datetime) -> str:
@@ -98,14 +121,25 @@ async def get_valid_text(
 async def check_register_item(
     session: AsyncSession, *, clock: Clock, municipality_id: int, new: NewItem, actor: Actor
 ) -> Item:
-    """Register, number, set deadlines, route by the rules (or leave for triage); one transaction."""
+    """Register, number, set deadlines, route by the rules (or leave for triage); one transaction.
+    A 59-ФЗ appeal may instead be received only: registered later by the `register` action."""
     async with committing(session):
         if not actor.sees_municipality(municipality_id):
             raise NotFound(f"муниципалитет {municipality_id} не найден")
         ctx = await load_context(session, municipality_id=municipality_id)
         now = clock.now()
         text = await get_valid_text(session, ctx=ctx, new=new, actor=actor, now=now)
-        return await do_register_item(session, ctx=ctx, now=now, new=new, text=text, actor=actor)
+        appeal = None
+        if new.kind is ItemKind.appeal_59fz:
+            appeal = await get_valid_appeal(
+                session,
+                municipality_id=municipality_id,
+                intake=new.appeal,
+                received_at=new.received_at,
+            )
+        return await do_register_item(
+            session, ctx=ctx, now=now, new=new, text=text, actor=actor, appeal=appeal
+        )
 
 
 async def do_register_item(
@@ -116,20 +150,26 @@ async def do_register_item(
     new: NewItem,
     text: str,
     actor: Actor,
+    appeal: ValidAppeal | None = None,
 ) -> Item:
-    """Insert a validated item, then route it; inside the caller's transaction."""
-    registered = new.received_at or now
+    """Insert a validated item, then route it; inside the caller's transaction. An appeal counts
+    from now (its registration), not from its receipt; one received only waits for `register`."""
+    received_only = appeal is not None and not appeal.intake.register_now
+    registered = now if appeal is not None else (new.received_at or now)
     policy = await get_policy(
         session, municipality_id=ctx.municipality.id or 0, kind=new.kind, sector_id=new.sector_id
     )
     cal = ctx.calendar
+    citizen_id = new.citizen_id
+    if appeal is not None:
+        citizen_id = await do_create_citizen_of(session, valid=appeal, now=now) or citizen_id
     item = Item(
         municipality_id=ctx.municipality.id or 0,
         number=await next_number(session, ctx=ctx, now=now),
         kind=new.kind,
-        status=ItemStatus.new,
+        status=ItemStatus.received if received_only else ItemStatus.new,
         channel=new.channel,
-        citizen_id=new.citizen_id,
+        citizen_id=citizen_id,
         sector_id=new.sector_id,
         locality_id=new.locality_id,
         place_text=new.place_text,
@@ -140,33 +180,80 @@ async def do_register_item(
         registered_at=registered,
         updated_at=now,
         policy_id=policy.id if policy else None,
-        due_at=(
-            add_length(cal, registered, policy.clock, policy.length, policy.day_off)
-            if policy
-            else None
-        ),
-        take_due_at=(
-            add_length(cal, now, policy.take_clock, policy.take_length) if policy else None
-        ),
     )
-    if policy is not None and policy.forward_days:
-        item.forward_due_at = add_length(
-            cal, registered, policy.clock, policy.forward_days, policy.day_off
-        )
+    raw_due = None
+    if received_only:  # no answer deadline until it is registered (ст. 12 ч. 1)
+        assert new.received_at is not None
+        item.registered_at = new.received_at  # replaced by the registration's moment
+        item.received_at, item.register_due_at = new.received_at, register_due(new.received_at)
+    elif appeal is not None:
+        item.received_at = new.received_at
+        changes, raw_due = registration_clock(ctx, policy, registered)
+        for key, value in changes.items():
+            setattr(item, key, value)
+    elif policy is not None:
+        item.due_at = add_length(cal, registered, policy.clock, policy.length, policy.day_off)
+        item.take_due_at = add_length(cal, now, policy.take_clock, policy.take_length)
+        if policy.forward_days:
+            item.forward_due_at = add_length(
+                cal, registered, policy.clock, policy.forward_days, policy.day_off
+            )
     session.add(item)
     await session.flush()
+    late = None
+    if appeal is not None:
+        appeal_row = do_add_appeal(session, item=item, valid=appeal)
+        if not received_only:
+            assert item.received_at is not None
+            late = late_days(ctx, item.received_at, registered)
+            appeal_row.raw_due_at, appeal_row.registered_late_days = raw_due, late
+    data: dict[str, Any] = {"received_at": (new.received_at or registered).isoformat()}
+    if late is not None:
+        data["registered_late_days"] = late
     session.add(
         audit_event(
             item,
             actor=actor,
-            action="register",
+            action="receive" if received_only else "register",
             now=now,
             first=True,
-            data={"received_at": registered.isoformat()},
+            data=data,
         )
     )
-    due_date = local_date(cal, item.due_at).isoformat() if item.due_at else None
+    await session.flush()
+    if received_only:  # the officer for ПОС registers it within 3 days
+        who = [s.id or 0 for s in ctx.directory.targets(item, "pos_officer")]
+        await enqueue(
+            session,
+            intake_notices(
+                ctx,
+                item=item,
+                kind="to_register",
+                ids=who,
+                dedup=f"reg{item.id}",
+                now=now,
+                extra=register_by(ctx, item),
+            ),
+        )
+        await replan(session, item=item, policy=policy, calendar=cal)
+        return item
+    if appeal is not None:
+        await do_registered_letter(
+            session, ctx=ctx, item=item, registered_at=registered, due_at=item.due_at, now=now
+        )
     rows = []
+    if late is not None:  # a late registration is an escalation
+        ids = late_targets(ctx, item)
+        rows += intake_notices(
+            ctx,
+            item=item,
+            kind="registered_late",
+            ids=ids,
+            dedup=f"late{item.id}",
+            now=now,
+            extra={"late_days": late},
+        )
+    due_date = local_date(cal, item.due_at).isoformat() if item.due_at else None
     # A citizen writing in a chat is answered there at once; others are told through the outbox.
     row = (
         None
@@ -182,7 +269,7 @@ async def do_register_item(
     )
     if row is not None:
         rows.append(row)
-    assignee_id = await _route(session, ctx=ctx, item=item)
+    assignee_id = await get_route(session, directory=ctx.directory, item=item)
     if assignee_id is not None:
         await enqueue(session, rows)
         return await apply_action(
@@ -200,19 +287,8 @@ async def do_register_item(
         staff_notice(
             staff=op, item=item, kind="triage", payload=card, dedup=f"reg{item.id}", now=now
         )
-        for op in ctx.directory.by_role.get(Role.operator, [])
+        for op in triage_desk(ctx.directory, item)
     ]
     await enqueue(session, rows)
     await replan(session, item=item, policy=policy, calendar=cal)
     return item
-
-
-async def _route(session: AsyncSession, *, ctx: MunicipalityContext, item: Item) -> int | None:
-    """Who a new item goes to: the first rule's assignee; an item of a sector no rule routes goes
-    to that sector's lead (the longest-standing, if several); None leaves it to triage."""
-    staff = ctx.directory.by_id
-    rule = await find_rule(session, item=item, staff=staff)
-    if rule is not None and rule.assignee_id in staff:
-        return rule.assignee_id
-    leads = ctx.directory.leads.get(item.sector_id or -1, [])
-    return min(lead.id or 0 for lead in leads) if leads else None

@@ -5,10 +5,11 @@ from collections.abc import Mapping
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Item, RoutingRule, Staff
+from models import Channel, Item, Role, RoutingRule, Staff
+from workflows.core.directory import Directory
 from workflows.core.words import keyword_lemmas, lemma, lemmas
 
-__all__ = ["find_rule", "keeps_sector", "keyword_lemmas", "lemma", "lemmas", "matches"]
+__all__ = ["find_rule", "get_route", "keeps_sector", "keyword_lemmas", "lemma", "lemmas", "matches"]
 
 
 def matches(rule: RoutingRule, item: Item, text_lemmas: set[str]) -> bool:
@@ -51,3 +52,22 @@ async def find_rule(
         if matches(rule, item, text_lemmas) and keeps_sector(rule, item, staff):
             return rule
     return None
+
+
+async def get_route(session: AsyncSession, *, directory: Directory, item: Item) -> int | None:
+    """Who a new item goes to: the first rule's assignee; an item of a sector no rule routes goes
+    to that sector's lead (the longest-standing, if several); None leaves it to triage."""
+    staff = directory.by_id
+    rule = await find_rule(session, item=item, staff=staff)
+    if rule is not None and rule.assignee_id in staff:
+        return rule.assignee_id
+    leads = directory.leads.get(item.sector_id or -1, [])
+    return min(lead.id or 0 for lead in leads) if leads else None
+
+
+def triage_desk(directory: Directory, item: Item) -> list[Staff]:
+    """Who triages a new item: the operators, and for a ПОС item the officer for ПОС beside them."""
+    desk = list(directory.by_role.get(Role.operator, []))
+    if item.channel is Channel.pos:
+        desk += [s for s in directory.by_role.get(Role.pos_officer, []) if s not in desk]
+    return desk

@@ -98,7 +98,8 @@ TABLE: dict[Action, Transition] = {
     Action.reopen: Transition(
         frozenset({S.answered, S.closed}), S.reopened, frozenset({W.citizen, W.head, W.operator})
     ),
-    Action.register: Transition(frozenset({S.received}), S.new, REGISTRY | {W.system}),
+    # The handler routes it as registration does: assigned by the rules, or new for triage.
+    Action.register: Transition(frozenset({S.received}), None, REGISTRY | {W.system}),
     Action.forward: Transition(OPEN, S.redirected, STAFF | REGISTRY | {W.assignee}),
     Action.leave_anonymous: Transition(OPEN, S.rejected, STAFF | REGISTRY | {W.assignee}),
     Action.mark_unclear: Transition(OPEN, S.rejected, STAFF | REGISTRY | {W.assignee}),

@@ -51,8 +51,10 @@ async def appeal(
     item = await register(
         sm, clock, muni, text, kind=ItemKind.appeal_59fz, channel=channel, citizen_id=citizen_id
     )
-    async with sm() as s:
-        s.add(Appeal(item_id=item.id or 0, reply_by=reply_by, raw_due_at=raw_due_at))
+    async with sm() as s:  # registration made the appeal's row: say where to answer
+        row = await s.get(Appeal, item.id) or Appeal(item_id=item.id or 0)
+        row.reply_by, row.raw_due_at = reply_by, raw_due_at
+        s.add(row)
         await s.commit()
     return item
 

@@ -35,7 +35,9 @@ async def _appeal(sm, clock, muni, *, reply_by, email=None, address=None) -> Ite
         row = await s.get(Item, item.id)
         assert row is not None
         row.citizen_id = citizen.id
-        s.add(Appeal(item_id=item.id or 0, reply_by=reply_by))
+        appeal = await s.get(Appeal, item.id) or Appeal(item_id=item.id or 0)  # made by register
+        appeal.reply_by = reply_by
+        s.add(appeal)
         await s.commit()
         await s.refresh(row)
         return row
