@@ -1,6 +1,7 @@
 """Administration: migrate, apply a setup file, run a job now, invite staff, issue tokens,
 register an item."""
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from mcu.common import (
 )
 from models import Channel, ChannelBot, ItemKind, Role, Staff
 from models.settings import get_settings
-from workflows.core.errors import DomainError
+from workflows.core.errors import DomainError, Invalid
 from workflows.items.register import NewItem, check_register_item
 from workflows.items.transitions import STATUS_RU
 from workflows.items.views import get_item_view
@@ -118,18 +119,25 @@ def item_register(
     municipality: Annotated[str, typer.Option(help="код муниципалитета")],
     text: Annotated[str, typer.Option(help="текст обращения")],
     kind: Annotated[ItemKind, typer.Option(help="вид")] = ItemKind.message,
+    received: Annotated[
+        str | None,
+        typer.Option(
+            help="когда поступило (обязательно для 59-ФЗ): 2026-12-01 или 2026-12-01T10:30"
+        ),
+    ] = None,
 ) -> None:
     """Зарегистрировать обращение (например, поступившее на бумаге)."""
 
     async def go(rt: Runtime) -> str:
         m = await get_municipality(rt, municipality)
+        received_at = _local_moment(received, m.tz) if received else None
         async with rt.sm() as s:
             item = await check_register_item(
                 s,
                 clock=rt.clock,
                 municipality_id=m.id or 0,
                 actor=CLI_ADMIN,
-                new=NewItem(kind=kind, channel=Channel.cli, text=text),
+                new=NewItem(kind=kind, channel=Channel.cli, text=text, received_at=received_at),
             )
             view = await get_item_view(s, item_id=item.id or 0)
         due = (
@@ -143,3 +151,14 @@ def item_register(
         )
 
     typer.echo(run_step(go))
+
+
+def _local_moment(value: str, tz: str) -> datetime:
+    """A date or a moment as an administrator types it, in the municipality's time zone."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(
+            f"--received: «{value}» не дата (пример: 2026-12-01 или 2026-12-01T10:30)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
