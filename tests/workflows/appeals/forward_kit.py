@@ -69,8 +69,8 @@ async def appeal(
     citizen_id: int | None = None,
     channel: Channel = Channel.paper,
 ) -> Item:
-    """An appeal registered as main registers it, then its citizen and appeal row (the intake
-    of the 59-ФЗ path writes these; here they are put in directly)."""
+    """An appeal registered as main registers it, then its citizen and the appeal row's reply
+    address and complained body set directly (the intake API is tested on its own)."""
     item = await register(sm, clock, muni, text, kind=ItemKind.appeal_59fz, channel=channel)
     async with sm() as s:
         if citizen_id is None and (name or address or email):
@@ -82,7 +82,9 @@ async def appeal(
         assert row is not None
         row.citizen_id = citizen_id
         s.add(row)
-        s.add(Appeal(item_id=item.id or 0, reply_by=reply_by, complained_body_id=complained))
+        made = await s.get(Appeal, item.id) or Appeal(item_id=item.id or 0)  # made by register
+        made.reply_by, made.complained_body_id = reply_by, complained
+        s.add(made)
         await s.commit()
         await s.refresh(row)
         return row
