@@ -118,6 +118,12 @@ def _inside_the_day(calendar: WorkCalendar, moment: datetime) -> datetime:
     return moment
 
 
+def raw_due(calendar: WorkCalendar, registered_at: datetime, days: int) -> datetime:
+    """Registration + `days` calendar days at that day's close, before a day off moves it: what a
+    59-ФЗ extension counts from (ст. 12 ч. 2)."""
+    return calendar.day_end(local_date(calendar, registered_at) + timedelta(days=days))
+
+
 def add_length(
     calendar: WorkCalendar,
     start: datetime,

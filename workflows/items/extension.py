@@ -2,22 +2,16 @@
 For a 59-ФЗ appeal (ст. 12 ч. 2) the extra days count from the original 30 days after
 registration, not from a deadline a day off already moved; no kind is extended once overdue."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import col, select
 
 from models import Appeal, DeadlineClock, DeadlinePolicy, Item, ItemEvent, ItemKind, Role
-from workflows.calendar.deadlines import add_length, local_date
-from workflows.calendar.work_calendar import WorkCalendar
+from workflows.calendar.deadlines import add_length, local_date, raw_due
 from workflows.core.errors import Forbidden, Invalid
 from workflows.items.appeal.letters import do_letter_citizen, ru_date
 from workflows.items.context import MunicipalityContext
 from workflows.items.effects import MAX_REASON, ActionInput, Call, Effect, clean_text
-
-
-def raw_due(calendar: WorkCalendar, registered_at: datetime, length: int) -> datetime:
-    """Registration + `length` calendar days at that day's close, before a day off moves it."""
-    return calendar.day_end(local_date(calendar, registered_at) + timedelta(days=length))
 
 
 def _check_extension(ctx: MunicipalityContext, item: Item, data: ActionInput, now: datetime) -> int:

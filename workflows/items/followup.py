@@ -6,15 +6,14 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Appeal, Item, ItemKind
-from workflows.calendar.deadlines import get_policy
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
 from workflows.core.tx import committing
 from workflows.items.access import access_item
+from workflows.items.appeal.intake import AppealIntake, ValidAppeal
 from workflows.items.audit import audit_event
 from workflows.items.context import load_context
-from workflows.items.extension import raw_due
 from workflows.items.register import NewItem, do_register_item, get_valid_text
 
 
@@ -46,19 +45,23 @@ async def check_follow_up(
             locality_id=first.locality_id,
             place_text=first.place_text,
             citizen_id=first.citizen_id,
-            received_at=received_at,
+            received_at=received_at or now,
         )
         clean = await get_valid_text(session, ctx=ctx, new=new, actor=actor, now=now)
-        item = await do_register_item(session, ctx=ctx, now=now, new=new, text=clean, actor=actor)
         previous = await session.get(Appeal, first.id)
-        appeal = await session.get(Appeal, item.id) or Appeal(item_id=item.id or 0)
-        appeal.previous_item_id = first.id
-        appeal.reply_by = previous.reply_by if previous else None
-        policy = await get_policy(
-            session, municipality_id=item.municipality_id, kind=item.kind, sector_id=item.sector_id
+        # Registered as any appeal (deadlines, the raw 30th day, the «registered» letter), at the
+        # reply address and about the body of the first.
+        valid = ValidAppeal(
+            AppealIntake(),
+            previous.reply_by if previous else None,
+            previous.complained_body_id if previous else None,
         )
-        if policy is not None:
-            appeal.raw_due_at = raw_due(ctx.calendar, item.registered_at, policy.length)
+        item = await do_register_item(
+            session, ctx=ctx, now=now, new=new, text=clean, actor=actor, appeal=valid
+        )
+        appeal = await session.get(Appeal, item.id)
+        assert appeal is not None  # registration made it
+        appeal.previous_item_id = first.id
         session.add(appeal)
         links = {"previous_item_id": first.id, "previous_number": first.number}
         session.add(audit_event(item, actor=actor, action="follow_up_of", now=now, data=links))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from models import Channel, Item, ItemKind, ItemStatus, ReplyBy
+from models import Channel, Item, ItemKind, ItemStatus, Letter, ReplyBy
 from tests.helpers import act, actor, register
 from tests.workflows.appeals.people import appeal, appeal_row, events, fresh
 from workflows.core.errors import Forbidden, Invalid
@@ -39,13 +39,17 @@ async def test_follow_up_is_a_new_linked_appeal_with_fresh_deadlines(sm, clock, 
             received_at=received,
         )
     assert new.id != first.id and new.kind is ItemKind.appeal_59fz and new.channel is channel
-    assert new.citizen_id == first.citizen_id and new.registered_at == received
-    # 30 calendar days from its own registration (21 Dec 2025 -> Tue 20 Jan 2026)
-    assert new.due_at == datetime(2026, 1, 20, 15, 0, tzinfo=UTC)
+    assert new.citizen_id == first.citizen_id and new.received_at == received
+    assert new.registered_at == clock.now(), "registered as it is entered, like any appeal"
+    # 30 calendar days from its own registration (22 Dec 2025 -> Wed 21 Jan 2026)
+    assert new.due_at == datetime(2026, 1, 21, 15, 0, tzinfo=UTC)
     assert new.status is ItemStatus.assigned  # routed as any appeal: «вода» goes to water
     row = await appeal_row(sm, new)
     assert row.previous_item_id == first.id and row.reply_by is ReplyBy.email
-    assert row.raw_due_at == datetime(2026, 1, 20, 15, 0, tzinfo=UTC)
+    assert row.raw_due_at == datetime(2026, 1, 21, 15, 0, tzinfo=UTC)
+    async with sm() as s:
+        kinds = [lt.kind for lt in await s.exec(select(Letter).where(Letter.item_id == new.id))]
+    assert kinds == ["registered"], "the citizen is told of the new registration"
     (mine,) = await events(sm, new, "follow_up_of")
     assert mine.data == {"previous_item_id": first.id, "previous_number": first.number}
     (theirs,) = await events(sm, first, "followed_up")

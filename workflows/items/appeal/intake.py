@@ -11,7 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Appeal, Citizen, CompetentBody, DeadlinePolicy, Item, ReplyBy, Role
-from workflows.calendar.deadlines import add_length, local_date
+from workflows.calendar.deadlines import add_length, local_date, raw_due
 from workflows.core.errors import Invalid
 from workflows.items.appeal.letters import do_letter_citizen, ru_date
 from workflows.items.context import MunicipalityContext
@@ -153,8 +153,7 @@ def registration_clock(
         changes["forward_due_at"] = add_length(
             cal, registered_at, policy.clock, policy.forward_days, policy.day_off
         )
-    raw = cal.day_end(local_date(cal, registered_at) + timedelta(days=policy.length))
-    return changes, raw
+    return changes, raw_due(cal, registered_at, policy.length)
 
 
 async def do_registered_letter(
