@@ -23,6 +23,7 @@ from api import (
     webhooks,
 )
 from api.dashboard import desk
+from api.dashboard import letters as letter_desk
 from api.dashboard import router as dashboard
 from api.edge import Edge
 from api.open311 import router as open311
@@ -84,6 +85,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(dashboard.router)
     app.include_router(desk.router)
+    app.include_router(letter_desk.router)
     app.include_router(health.router)
     app.add_middleware(Edge, limit=MAX_BODY)
     app.add_middleware(RequestContext)  # outermost: Edge's refusals carry the id too

@@ -38,6 +38,7 @@ from api.reports.files import XLSX
 from models import Role
 from workflows.calendar.periods import PERIOD_HELP
 from workflows.core.errors import DomainError, Forbidden, Invalid, NotFound
+from workflows.items.letters import LETTER_HANDLERS
 from workflows.jobs.runtime import Runtime
 from workflows.reports.charts import heatmap_chart, weekly_chart
 from workflows.reports.exports import to_xlsx
@@ -96,6 +97,7 @@ async def dashboard_page(request: Request, s: Session, rt: Rt) -> Response:
         channel_choices=CHANNEL_CHOICES,
         kind_choices=KIND_CHOICES,
         desk=actor.role in DESK_ROLES,
+        letters=actor.role in LETTER_HANDLERS,
     )
 
 
