@@ -22,6 +22,7 @@ from workflows.core.errors import DomainError, Invalid, NotFound
 from workflows.incidents.desk import get_desk
 from workflows.incidents.handwork import check_merge_incidents, check_split
 from workflows.incidents.incidents import check_accept, check_dismiss
+from workflows.items.letters import LETTER_HANDLERS
 from workflows.items.transitions import STATUS_RU
 from workflows.jobs.runtime import Runtime
 from workflows.setup.read import get_municipalities
@@ -92,6 +93,7 @@ async def _page(
         done=done,
         when=when,
         status_ru=STATUS_RU,
+        letters=actor.role in LETTER_HANDLERS,
         token=form_token(request),
     )
 

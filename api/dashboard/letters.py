@@ -16,6 +16,7 @@ from api.dashboard.router import DESK_ROLES, MAX_FORM, ROLE_NAMES, STATUS
 from api.dashboard.session import Refused, forget, form_allowed, form_token, viewer
 from api.deps import Rt, Session
 from api.schemas import MAX_ID
+from models import Role
 from workflows.core.actors import Actor
 from workflows.core.errors import DomainError, Invalid
 from workflows.items.letter_desk import LetterDesk, check_read_letter_desk
@@ -60,7 +61,8 @@ async def _page(
         "letters.html",
         status,
         who=ROLE_NAMES.get(actor.role, "") if actor.role else "",
-        social=actor.role in DESK_ROLES,
+        home=actor.role is not Role.recipient,
+        social=actor.role in DESK_ROLES or actor.role is Role.recipient,
         desk=desk,
         error=error,
         done=done,
@@ -72,7 +74,8 @@ async def _page(
 async def letters_page(request: Request, s: Session, rt: Rt) -> Response:
     """The desk, or the login form for a visitor without a valid cookie."""
     try:
-        actor = await viewer(request, s, rt)
+        # desk=True: an incident officer who opens the page is refused here, not logged out.
+        actor = await viewer(request, s, rt, desk=True)
     except Refused as e:
         return forget(request, render(request, "login.html", e.status, error=e.reason))
     if actor is None:
@@ -84,7 +87,7 @@ async def letters_page(request: Request, s: Session, rt: Rt) -> Response:
 async def letter_document(request: Request, s: Session, rt: Rt, letter_id: LetterId) -> Response:
     """The letter as a DOCX to print; refusals as short Russian text."""
     try:
-        actor = await viewer(request, s, rt)
+        actor = await viewer(request, s, rt, desk=True)
         if actor is None:
             return PlainTextResponse("Войдите в панель: /dashboard", 401, headers=HEADERS)
         filename, content = await check_letter_document(
@@ -104,6 +107,8 @@ async def letter_document(request: Request, s: Session, rt: Rt, letter_id: Lette
 
 
 def _letter_id(text: str) -> int:
+    if not text:
+        raise Invalid("в форме не указано письмо: обновите страницу и повторите")
     if not text.isdigit() or len(text) > 18 or not 0 < int(text) <= MAX_ID:
         raise Invalid(f"письмо: ожидается номер, получено «{text[:40]}»")
     return int(text)
@@ -113,7 +118,7 @@ async def _act(request: Request, s: AsyncSession, rt: Runtime, act: Act, code: s
     """One button: the form checked (session, origin, token), one domain call, back to the page
     with what was done; a refusal re-renders the page with the reason and its status."""
     try:
-        actor = await viewer(request, s, rt)
+        actor = await viewer(request, s, rt, desk=True)
     except Refused as e:
         return forget(request, render(request, "login.html", e.status, error=e.reason))
     if actor is None:

@@ -10,7 +10,16 @@ import httpx
 from docx import Document
 from sqlmodel import col, select
 
-from models import ItemEvent, Letter, LetterDelivery, LetterStatus, ReplyBy
+from models import (
+    ItemEvent,
+    ItemKind,
+    Letter,
+    LetterDelivery,
+    LetterStatus,
+    ReplyBy,
+    RoutingRule,
+    Staff,
+)
 from tests.api.conftest import Api
 from tests.api.test_dashboard import browser, rows
 from tests.api.test_letters_api import DOCX, bounce, handler_api
@@ -41,6 +50,8 @@ async def test_the_operator_posts_letters_from_the_dashboard(api: Api, sm, clock
     async with browser(api, "operator") as c:
         home = await c.get("/dashboard")
         assert 'href="/dashboard/letters"' in home.text, "the main page links the desk"
+        social = await c.get("/dashboard/social")
+        assert 'href="/dashboard/letters"' in social.text, "and so does the «Соцсети» desk"
         page = await c.get(PAGE)
         assert page.status_code == 200, page.text
         [queued] = rows(page.text, "to-post")
@@ -124,7 +135,11 @@ async def test_refusals_are_shown_and_change_nothing(api: Api, sm, clock) -> Non
             headers={"Origin": "https://evil.example"},
         )
         assert foreign.status_code == 403
-        for bad, status, reason in (("x", 422, "ожидается номер"), ("999999", 404, "не найдено")):
+        for bad, status, reason in (
+            ("x", 422, "ожидается номер"),
+            ("", 422, "не указано письмо"),
+            ("999999", 404, "не найдено"),
+        ):
             answer = await c.post(f"{PAGE}/posted", data={"token": token(page.text), "letter": bad})
             assert answer.status_code == status and reason in text(answer.text), bad
         missing = await c.get(f"{PAGE}/999999/document")
@@ -139,4 +154,28 @@ async def test_refusals_are_shown_and_change_nothing(api: Api, sm, clock) -> Non
             await anonymous.post(f"{PAGE}/posted", data={"letter": paper.id})
         ).status_code == 401
         assert (await anonymous.get(f"{PAGE}/{paper.id}/document")).status_code == 401
+    assert await snapshot(api) == before
+
+
+async def test_an_incident_officer_is_refused_and_stays_logged_in(api: Api, sm, clock) -> None:
+    """A recipient named by a `kind: incident` rule sees the «Соцсети» desk only: the letters
+    page refuses them on the page and keeps their session."""
+    muni = await handler_api(api, sm, clock)
+    paper = await write(sm, clock, await appeal(sm, clock, muni, reply_by=ReplyBy.post))
+    async with sm() as s:
+        officer = (await s.exec(select(Staff).where(Staff.code == "water"))).one()
+        rule = RoutingRule(
+            municipality_id=muni, code="inc", kind=ItemKind.incident, assignee_id=officer.id or 0
+        )
+        s.add(rule)
+        await s.commit()
+    before = await snapshot(api)
+    async with browser(api, "water") as c:
+        page = await c.get(PAGE)
+        assert page.status_code == 403 and "Письма доступны оператору" in text(page.text)
+        assert ADDRESS not in page.text and 'href="/dashboard"' not in page.text
+        form = {"token": token_of(c), "letter": str(paper.id)}
+        assert (await c.post(f"{PAGE}/posted", data=form)).status_code == 403
+        social = await c.get("/dashboard/social")
+        assert "публикации на разбор" in social.text, "still logged in, the desk still open"
     assert await snapshot(api) == before
