@@ -11,7 +11,9 @@ from api.schemas import MAX_ID
 from workflows.core.errors import Invalid, NotFound
 from workflows.items.appeal.bodies import get_bodies
 
-router = APIRouter(prefix="/api/v1/bodies", tags=["appeals"], responses=refusals(401, 404, 422))
+router = APIRouter(
+    prefix="/api/v1/bodies", tags=["appeals"], responses=refusals(401, 403, 404, 422)
+)
 
 
 class BodyPublic(BaseModel):
