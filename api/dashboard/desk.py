@@ -5,15 +5,16 @@ the page as the domain worded it, and nothing changes."""
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.dashboard.forms import FOREIGN, desk_caller, read_form
 from api.dashboard.render import base_path, render
-from api.dashboard.router import MAX_FORM, ROLE_NAMES, STATUS
+from api.dashboard.router import ROLE_NAMES, STATUS
 from api.dashboard.session import Refused, forget, form_allowed, form_token, viewer
 from api.deps import Rt, Session
 from models import Municipality
@@ -36,7 +37,6 @@ DONE = {
     "merge": "Инциденты объединены: публикации перенесены в выбранный инцидент.",
 }
 OFFICER = "ответственный за инцидент-менеджмент"
-FOREIGN = "Форма отправлена с чужого сайта или устарела: обновите страницу и повторите."
 Act = Callable[[AsyncSession, Runtime, Actor, dict[str, str]], Awaitable[object]]
 
 
@@ -113,18 +113,10 @@ async def social_page(request: Request, s: Session, rt: Rt) -> Response:
 async def _act(request: Request, s: AsyncSession, rt: Runtime, act: Act, code: str) -> Response:
     """One button: the form checked (session, origin, token), one domain call, back to the page
     with what was done; a refusal re-renders the page with the reason and its status."""
-    try:
-        actor = await viewer(request, s, rt, desk=True)
-    except Refused as e:
-        return forget(request, render(request, "login.html", e.status, error=e.reason))
-    if actor is None:
-        return render(request, "login.html", 401, error="Войдите в панель.")
-    body = await request.body()
-    try:
-        parsed = parse_qs(body[:MAX_FORM].decode("utf-8", "replace"), max_num_fields=8)
-    except ValueError:
-        parsed = {}
-    form = {k: v[0].strip()[:100] for k, v in parsed.items() if v}
+    actor = await desk_caller(request, s, rt)
+    if isinstance(actor, Response):
+        return actor
+    form = await read_form(request, max_fields=8)
     wanted = form.get("municipality", "")
     if not form_allowed(request, form.get("token", "")):
         return await _page(request, s, actor, wanted=wanted, status=403, error=FOREIGN)

@@ -5,14 +5,15 @@ to the page; a refusal is shown on the page as the domain worded it, and nothing
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.dashboard.forms import FOREIGN, desk_caller, read_form
 from api.dashboard.render import HEADERS, base_path, render
-from api.dashboard.router import DESK_ROLES, MAX_FORM, ROLE_NAMES, STATUS
+from api.dashboard.router import DESK_ROLES, ROLE_NAMES, STATUS
 from api.dashboard.session import Refused, forget, form_allowed, form_token, viewer
 from api.deps import Rt, Session
 from api.schemas import MAX_ID
@@ -30,7 +31,6 @@ DONE = {
     "posted": "Письмо отмечено отправленным почтой: оно ушло из очереди.",
     "by-post": "Копия письма для почты составлена: она в списке «К отправке почтой».",
 }
-FOREIGN = "Форма отправлена с чужого сайта или устарела: обновите страницу и повторите."
 LetterId = Annotated[int, Path(gt=0, le=MAX_ID)]
 Act = Callable[[AsyncSession, Runtime, Actor, int], Awaitable[object]]
 
@@ -117,18 +117,10 @@ def _letter_id(text: str) -> int:
 async def _act(request: Request, s: AsyncSession, rt: Runtime, act: Act, code: str) -> Response:
     """One button: the form checked (session, origin, token), one domain call, back to the page
     with what was done; a refusal re-renders the page with the reason and its status."""
-    try:
-        actor = await viewer(request, s, rt, desk=True)
-    except Refused as e:
-        return forget(request, render(request, "login.html", e.status, error=e.reason))
-    if actor is None:
-        return render(request, "login.html", 401, error="Войдите в панель.")
-    body = await request.body()
-    try:
-        parsed = parse_qs(body[:MAX_FORM].decode("utf-8", "replace"), max_num_fields=4)
-    except ValueError:
-        parsed = {}
-    form = {k: v[0].strip()[:100] for k, v in parsed.items() if v}
+    actor = await desk_caller(request, s, rt)
+    if isinstance(actor, Response):
+        return actor
+    form = await read_form(request, max_fields=4)
     if not form_allowed(request, form.get("token", "")):
         return await _page(request, s, rt, actor, status=403, error=FOREIGN)
     try:

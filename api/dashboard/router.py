@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.dashboard.figures import get_figures
+from api.dashboard.forms import MAX_FORM
 from api.dashboard.render import HEADERS, base_path, render
 from api.dashboard.session import (
     Refused,
@@ -47,7 +48,6 @@ from workflows.reports.rating import MIN_RANKED
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
-MAX_FORM = 4096
 STATUS: dict[type[DomainError], int] = {Invalid: 422, Forbidden: 403, NotFound: 404}
 ROLE_NAMES = {
     Role.curator: "куратор",
