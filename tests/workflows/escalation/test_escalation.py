@@ -140,3 +140,40 @@ async def test_59fz_forward_rung_warns_before_seven_days(sm, clock, muni):
     assert [(s, w, t.strftime("%d.%m %H:%M")) for s, w, t in await escalations(sm)] == [
         ("forward", "operator", "08.12 17:00")
     ]
+
+
+async def test_59fz_ladder_reaches_the_glava_and_the_pos_officer_falls_back(sm, clock, muni):
+    """The глава is the appeals' last rung; a setup that names no officer for ПОС still has
+    its registration rung reach someone (the operators)."""
+    from tests.fixtures import TEST_SETUP
+    from workflows.setup.apply import check_apply_setup
+
+    with_glava = TEST_SETUP.replace(
+        "  - {code: admin, name: Администратор, role: admin}\n",
+        "  - {code: admin, name: Администратор, role: admin}\n"
+        "  - {code: glava, name: Глава, role: glava}\n",
+    ).replace(
+        "extension_needs_head: true, forward_days: 7}",
+        "extension_needs_head: true, forward_days: 7, ladder: ["
+        "{code: register_late, anchor: register_due, offset: '+0', notify: [pos_officer]}, "
+        "{code: glava, anchor: due, offset: '+3wd', notify: [glava]}]}",
+    )
+    async with sm() as s:
+        await check_apply_setup(s, text=with_glava, clock=clock)
+    from workflows.items.appeal.intake import AppealIntake
+
+    received = await register(
+        sm,
+        clock,
+        muni,
+        "Жалоба на дорогу",
+        kind=ItemKind.appeal_59fz,
+        appeal=AppealIntake(name="Заявитель", register_now=False),
+    )
+    assert received.status is ItemStatus.received
+    await register(sm, clock, muni, "Жалоба на воду", kind=ItemKind.appeal_59fz)
+    # Due 12 Jan 2026 (2 Dec + 30 is New Year's Day, off until the 12th); +3 working days.
+    await run_month(sm, clock, clock.now() + timedelta(days=50))
+    got = [(step, who) for step, who, _ in await escalations(sm)]
+    assert ("register_late", "operator") in got, "no officer for ПОС: the operators"
+    assert got.count(("glava", "glava")) == 1, "the registered appeal, once, past its deadline"
