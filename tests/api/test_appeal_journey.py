@@ -1,6 +1,7 @@
 """The 59-ФЗ path end to end over real HTTP, with e-mail through the real outbox sender to a real
 SMTP server: an appeal from ПОС (e-mail reply address) received, registered a day later,
-forwarded with its covering letter; another left unclear; a paper appeal (postal address)
+forwarded with its covering letter; another left unclear; one extended, returned, signed and
+answered, each notice by e-mail; a paper appeal (postal address)
 registered at once, extended, answered, signed off by the глава and printed for the post; a
 forward to the body complained about refused; a bouncing address keeps its letter."""
 
@@ -259,3 +260,44 @@ async def test_a_bouncing_address_keeps_the_letter_and_tells_the_operator(
     assert kept.status is LetterStatus.bounced and kept.text
     told = await outbox(sm, kind="letter_bounced")
     assert told and all("nobody@" not in str(t.payload) for t in told)
+
+
+async def test_pos_appeal_extended_signed_and_answered_by_email(api: Api, muni, sm, clock):
+    record = {
+        "pos_id": "pos-1004",
+        "created_at": "2025-12-01T18:30:00+03:00",
+        "text": "Нет воды в доме, прошу заменить трубу на улице",
+        "author": {"name": "Ким Анна Сергеевна", "email": KIM},
+        "fz59": True,
+    }
+    r = await api.client.post(
+        "/api/v1/appeals/pos",
+        headers=api.auth("pos"),
+        json={"municipality_id": muni, "records": [record]},
+    )
+    item_id = r.json()["results"][0]["item_id"]
+    item = (await api.client.get(f"/api/v1/items/{item_id}", headers=api.auth("pos"))).json()
+    item = await act(api, "pos", item["item"], "register")
+    assert item["assignee_id"] is not None, "routed by the water rule once registered"
+    item = await act(api, "water", item, "take")
+    item = await act(api, "water", item, "request_extension", days=15, reason="нужна экспертиза")
+    item = await act(api, "head", item, "approve_extension")
+    item = await act(api, "water", item, "draft_answer", text="Трубу на улице заменили.")
+    returned = await act(api, "head", item, "return_answer", reason="укажите дату работ")
+    assert returned["status"] == "in_progress"
+    item = await act(
+        api, "water", returned, "draft_answer", text="Трубу на улице заменили 15.12.2025."
+    )
+    item = await act(api, "head", item, "sign_answer")
+    assert item["status"] == "answered"
+    with SmtpServer() as smtp:
+        await deliver(smtp, sm, clock)
+        mail = {m.header("Subject"): text_of(m.message) for m in smtp.received}
+    assert set(mail) == {
+        "Ваше обращение зарегистрировано",
+        f"Срок рассмотрения обращения № {item['number']} продлён",
+        f"Ответ на обращение № {item['number']}",
+    }
+    assert "нужна экспертиза" in mail[f"Срок рассмотрения обращения № {item['number']} продлён"]
+    answer = mail[f"Ответ на обращение № {item['number']}"]
+    assert "заменили 15.12.2025" in answer and "укажите дату" not in answer
