@@ -13,6 +13,7 @@ MODULES = (
     "bench.intake",
     "bench.pii",
     "bench.incidents_poll",
+    "bench.routing",
 )
 
 

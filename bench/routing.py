@@ -1,0 +1,269 @@
+"""Routing classifier on the real spb-appeals corpus: text -> category (15 values), time-split.
+
+    python -m bench.routing [--sample N] [--latency-items 500]
+
+The oldest 80% of messages (by `created_at`) train, the newest 20% are held out and used for
+nothing but the final figures; the newest 10% of the training part is a validation slice, the
+only data any choice (C, class weights) is made on. Inputs are the citizen's `text` only.
+Two models side by side: the plain baseline (character TF-IDF + logistic regression) and
+lemmas + characters with a tuned linear SVM, calibrated. Figures on stdout, progress on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import itertools
+import json
+import math
+import pickle
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from bench.spb_replay import DATA
+
+COVERAGES = (0.5, 0.7, 0.8, 0.9)
+HELDOUT_SHARE = 0.2
+VALIDATION_SHARE = 0.1  # of the training part, its newest messages
+C_GRID = (0.1, 0.3, 1.0, 3.0)
+WEIGHT_GRID: tuple[str | None, ...] = (None, "balanced")
+WORD = re.compile(r"[а-яёa-z0-9]+")
+
+
+def log(message: str) -> None:
+    """One progress line on stderr."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Texts and labels of the three time-ordered parts."""
+
+    train_x: list[str]
+    train_y: list[str]
+    fit_x: list[str]  # the training part without its validation slice
+    fit_y: list[str]
+    val_x: list[str]
+    val_y: list[str]
+    test_x: list[str]
+    test_y: list[str]
+    heldout_from: str  # created_at of the oldest held-out message
+
+
+@dataclass(frozen=True)
+class Result:
+    """One model's figures on the held-out part."""
+
+    name: str
+    accuracy: float
+    macro_f1: float
+    precision_at: dict[float, float]
+    train_s: float
+    latency_p50_ms: float
+    latency_p99_ms: float
+    size_mb: float
+    chosen: str
+
+
+def load_rows(sample: int | None = None, seed: int = 14) -> list[dict[str, Any]]:
+    """The corpus oldest first; with a sample, a seeded random subset still ordered by time."""
+    with gzip.open(DATA, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    if sample is not None and sample < len(rows):
+        rows = random.Random(seed).sample(rows, sample)
+    rows.sort(key=lambda r: (r["created_at"], r["id"]))
+    return rows
+
+
+def split_by_time(rows: Sequence[dict[str, Any]]) -> Split:
+    """Oldest 80% train (its newest 10% also a validation slice), newest 20% held out."""
+    cut = int(len(rows) * (1 - HELDOUT_SHARE))
+    train, test = rows[:cut], rows[cut:]
+    vcut = int(len(train) * (1 - VALIDATION_SHARE))
+    x = [r["text"] for r in rows]
+    y = [r["category"] for r in rows]
+    return Split(
+        train_x=x[:cut],
+        train_y=y[:cut],
+        fit_x=x[:vcut],
+        fit_y=y[:vcut],
+        val_x=x[vcut:cut],
+        val_y=y[vcut:cut],
+        test_x=[r["text"] for r in test],
+        test_y=[r["category"] for r in test],
+        heldout_from=str(test[0]["created_at"]),
+    )
+
+
+@functools.lru_cache(maxsize=200_000)
+def _lemma(word: str) -> str:
+    return str(_morph().parse(word)[0].normal_form)
+
+
+@functools.cache
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+def lemma_tokens(text: str) -> list[str]:
+    """Lemmas of the text's words, then their bigrams (module-level so the model pickles)."""
+    lemmas = [_lemma(w) for w in WORD.findall(text.lower().replace("ё", "е"))]
+    return lemmas + [f"{a} {b}" for a, b in itertools.pairwise(lemmas)]
+
+
+def char_tfidf() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+
+
+def baseline() -> Pipeline:
+    """The plain baseline: character TF-IDF (char_wb 2-5) + logistic regression, defaults."""
+    return Pipeline([("tfidf", char_tfidf()), ("lr", LogisticRegression(max_iter=1000))])
+
+
+def lemma_char_features() -> FeatureUnion:
+    """Word TF-IDF on pymorphy3 lemmas (1-2 grams) joined with character TF-IDF."""
+    words = TfidfVectorizer(analyzer=lemma_tokens, sublinear_tf=True, min_df=2)
+    return FeatureUnion([("words", words), ("chars", char_tfidf())])
+
+
+def lemmas_and_chars(c: float, class_weight: str | None) -> Pipeline:
+    """Lemma and character features, a linear SVM calibrated to probabilities (sigmoid, 3 folds)."""
+    svm = LinearSVC(C=c, class_weight=class_weight)
+    calibrated = CalibratedClassifierCV(svm, method="sigmoid", cv=3, ensemble=False)
+    return Pipeline([("features", lemma_char_features()), ("svm", calibrated)])
+
+
+def tune_lemmas_and_chars(split: Split) -> tuple[Pipeline, str]:
+    """C and class weights chosen by macro-F1 on the validation slice; the caller refits."""
+    features = lemma_char_features()
+    fit_x = features.fit_transform(split.fit_x)
+    val_x = features.transform(split.val_x)
+    best: tuple[float, float, str | None] = (-1.0, C_GRID[0], None)
+    for c in C_GRID:
+        for weight in WEIGHT_GRID:
+            svm = LinearSVC(C=c, class_weight=weight).fit(fit_x, split.fit_y)
+            f1 = float(f1_score(split.val_y, svm.predict(val_x), average="macro"))
+            log(f"  validation: C={c:g} class_weight={weight}: macro-F1 {f1:.4f}")
+            if f1 > best[0]:
+                best = (f1, c, weight)
+    _, c, weight = best
+    return lemmas_and_chars(c, weight), f"C={c:g}, class_weight={weight}"
+
+
+def precision_at_coverage(
+    proba: np.ndarray, predicted: np.ndarray, truth: np.ndarray
+) -> dict[float, float]:
+    """Precision of the predicted label among the k% most confident held-out items."""
+    order = np.argsort(-proba.max(axis=1), kind="stable")
+    correct = (predicted == truth)[order]
+    return {k: float(correct[: max(1, math.ceil(k * len(order) - 1e-9))].mean()) for k in COVERAGES}
+
+
+def latencies_ms(model: Pipeline, texts: Sequence[str]) -> tuple[float, float]:
+    """p50 and p99 of predicting one text at a time, milliseconds."""
+    times = []
+    for text in texts:
+        t0 = time.perf_counter()
+        model.predict_proba([text])
+        times.append((time.perf_counter() - t0) * 1000)
+    qs = statistics.quantiles(times, n=100, method="inclusive")
+    return statistics.median(times), qs[98]
+
+
+def measure(
+    name: str, make: Callable[[Split], tuple[Pipeline, str]], split: Split, latency_items: int
+) -> Result:
+    """Choose (on validation only), train on the whole training part, score on held-out."""
+    log(f"{name}: choosing and training")
+    model, chosen = make(split)
+    t0 = time.perf_counter()
+    model.fit(split.train_x, split.train_y)
+    train_s = time.perf_counter() - t0
+    log(f"{name}: trained in {train_s:.1f} s, scoring {len(split.test_x)} held-out")
+    proba = model.predict_proba(split.test_x)
+    predicted = model.classes_[proba.argmax(axis=1)]
+    truth = np.asarray(split.test_y)
+    p50, p99 = latencies_ms(model, split.test_x[:latency_items])
+    return Result(
+        name=name,
+        accuracy=float(accuracy_score(truth, predicted)),
+        macro_f1=float(f1_score(truth, predicted, average="macro", labels=sorted(set(truth)))),
+        precision_at=precision_at_coverage(proba, predicted, truth),
+        train_s=train_s,
+        latency_p50_ms=p50,
+        latency_p99_ms=p99,
+        size_mb=len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)) / 1e6,
+        chosen=chosen,
+    )
+
+
+MODELS: tuple[tuple[str, Callable[[Split], tuple[Pipeline, str]]], ...] = (
+    ("char-tfidf+LR (baseline)", lambda split: (baseline(), "C=1, defaults")),
+    ("lemmas+chars+SVM (tuned)", tune_lemmas_and_chars),
+)
+
+
+def category_counts(split: Split) -> str:
+    """The categories' counts in the training and held-out parts, largest first."""
+    train, test = Counter(split.train_y), Counter(split.test_y)
+    lines = [f"{'category':<60} {'train':>7} {'held-out':>8}"]
+    for cat, n in train.most_common():
+        lines.append(f"{cat[:60]:<60} {n:>7} {test.get(cat, 0):>8}")
+    lines += [f"{cat[:60]:<60} {0:>7} {n:>8}" for cat, n in test.items() if cat not in train]
+    return "\n".join(lines)
+
+
+def table(results: Sequence[Result]) -> str:
+    """The figures of all models, one row each."""
+    cov = " ".join(f"{'P@' + str(round(k * 100)) + '%':>7}" for k in COVERAGES)
+    head = f"{'model':<26} {'acc':>6} {'macroF1':>7} {cov} {'train s':>8} {'p50 ms':>7}"
+    lines = [head + f" {'p99 ms':>7} {'MB':>6}  chosen on validation"]
+    for r in results:
+        ps = " ".join(f"{r.precision_at[k]:>7.4f}" for k in COVERAGES)
+        lines.append(
+            f"{r.name:<26} {r.accuracy:>6.4f} {r.macro_f1:>7.4f} {ps} {r.train_s:>8.1f}"
+            f" {r.latency_p50_ms:>7.2f} {r.latency_p99_ms:>7.2f} {r.size_mb:>6.1f}  {r.chosen}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the routing bench and print its figures."""
+    parser = argparse.ArgumentParser(prog="python -m bench.routing", description=__doc__)
+    parser.add_argument("--sample", type=int, help="a seeded random subset of N messages")
+    parser.add_argument("--latency-items", type=int, default=500)
+    args = parser.parse_args(argv)
+    command = "python -m bench.routing" + (f" --sample {args.sample}" if args.sample else "")
+    log(f"loading {DATA}")
+    split = split_by_time(load_rows(args.sample))
+    log(f"train {len(split.train_x)} (validation {len(split.val_x)}), held-out {len(split.test_x)}")
+    results = [measure(name, make, split, args.latency_items) for name, make in MODELS]
+    print(f"$ {command}")
+    print(f"messages: train {len(split.train_x)} (of them validation {len(split.val_x)}),", end="")
+    print(f" held-out {len(split.test_x)}; held-out from {split.heldout_from}")
+    print(category_counts(split))
+    print()
+    print(table(results), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
