@@ -55,6 +55,36 @@ async def act(api: Api, who: str, item: dict, action: str, **body) -> dict:
     return r.json()
 
 
+async def from_pos(
+    api: Api,
+    muni: int,
+    pos_id: str,
+    text: str,
+    *,
+    at: str,
+    name: str = "Ким Анна Сергеевна",
+    email: str = KIM,
+) -> dict:
+    """One ПОС record imported by the officer for ПОС: the appeal as received, not registered."""
+    record = {
+        "pos_id": pos_id,
+        "created_at": at,
+        "text": text,
+        "author": {"name": name, "email": email},
+        "fz59": True,
+    }
+    r = await api.client.post(
+        "/api/v1/appeals/pos",
+        headers=api.auth("pos"),
+        json={"municipality_id": muni, "records": [record]},
+    )
+    assert r.status_code == 200, r.text
+    [result] = r.json()["results"]
+    assert result["outcome"] == "created", result
+    got = await api.client.get(f"/api/v1/items/{result['item_id']}", headers=api.auth("pos"))
+    return got.json()["item"]
+
+
 async def bodies(api: Api) -> dict[str, int]:
     r = await api.client.get("/api/v1/bodies", headers=api.auth("operator"))
     assert r.status_code == 200, r.text
@@ -73,23 +103,13 @@ def text_of(message) -> str:
 
 
 async def test_pos_appeal_received_registered_forwarded_by_email(api: Api, muni, sm, clock):
-    record = {
-        "pos_id": "pos-1001",
-        "created_at": "2025-12-01T12:00:00+03:00",
-        "text": "Управляющая компания не ремонтирует крышу дома, течёт в квартиру",
-        "author": {"name": "Ким Анна Сергеевна", "email": KIM},
-        "fz59": True,
-    }
-    r = await api.client.post(
-        "/api/v1/appeals/pos",
-        headers=api.auth("pos"),
-        json={"municipality_id": muni, "records": [record]},
+    item = await from_pos(
+        api,
+        muni,
+        "pos-1001",
+        "Управляющая компания не ремонтирует крышу дома, течёт в квартиру",
+        at="2025-12-01T12:00:00+03:00",
     )
-    assert r.status_code == 200, r.text
-    [result] = r.json()["results"]
-    assert result["outcome"] == "created"
-    item = await api.client.get(f"/api/v1/items/{result['item_id']}", headers=api.auth("pos"))
-    item = item.json()["item"]
     assert item["status"] == "received" and item["due_at"] is None, "not registered yet"
 
     clock.advance(timedelta(days=1))  # the officer for ПОС registers it the next day
@@ -130,21 +150,11 @@ async def test_pos_appeal_received_registered_forwarded_by_email(api: Api, muni,
 
 
 async def test_pos_appeal_left_unclear_tells_the_citizen_by_email(api: Api, muni, sm, clock):
-    record = {
-        "pos_id": "pos-1002",
-        "created_at": "2025-12-02T09:00:00+03:00",
-        "text": "ну вы знаете сами что там опять",
-        "author": {"name": "Ким Анна Сергеевна", "email": KIM},
-        "fz59": True,
-    }
-    r = await api.client.post(
-        "/api/v1/appeals/pos",
-        headers=api.auth("pos"),
-        json={"municipality_id": muni, "records": [record]},
+    item = await from_pos(
+        api, muni, "pos-1002", "ну вы знаете сами что там опять", at="2025-12-02T09:00:00+03:00"
     )
-    item_id = r.json()["results"][0]["item_id"]
-    item = (await api.client.get(f"/api/v1/items/{item_id}", headers=api.auth("pos"))).json()
-    item = await act(api, "pos", item["item"], "register")
+    item_id = item["id"]
+    item = await act(api, "pos", item, "register")
     item = await act(api, "operator", item, "mark_unclear", reason="unclear: не указано, о чём")
     assert item["status"] == "rejected"
     with SmtpServer() as smtp:
@@ -238,21 +248,17 @@ async def test_paper_appeal_extended_signed_and_printed(api: Api, muni, sm, cloc
 async def test_a_bouncing_address_keeps_the_letter_and_tells_the_operator(
     api: Api, muni, sm, clock
 ):
-    record = {
-        "pos_id": "pos-1003",
-        "created_at": "2025-12-02T09:00:00+03:00",
-        "text": "Прошу установить фонарь у остановки",
-        "author": {"name": "Сидорова Мария", "email": "nobody@example.ru"},
-        "fz59": True,
-    }
-    r = await api.client.post(
-        "/api/v1/appeals/pos",
-        headers=api.auth("pos"),
-        json={"municipality_id": muni, "records": [record]},
+    item = await from_pos(
+        api,
+        muni,
+        "pos-1003",
+        "Прошу установить фонарь у остановки",
+        at="2025-12-02T09:00:00+03:00",
+        name="Сидорова Мария",
+        email="nobody@example.ru",
     )
-    item_id = r.json()["results"][0]["item_id"]
-    item = (await api.client.get(f"/api/v1/items/{item_id}", headers=api.auth("pos"))).json()
-    await act(api, "pos", item["item"], "register")
+    item_id = item["id"]
+    await act(api, "pos", item, "register")
     with SmtpServer(refuse={"nobody@example.ru"}) as smtp:
         await deliver(smtp, sm, clock)
         assert smtp.received == []
@@ -263,21 +269,14 @@ async def test_a_bouncing_address_keeps_the_letter_and_tells_the_operator(
 
 
 async def test_pos_appeal_extended_signed_and_answered_by_email(api: Api, muni, sm, clock):
-    record = {
-        "pos_id": "pos-1004",
-        "created_at": "2025-12-01T18:30:00+03:00",
-        "text": "Нет воды в доме, прошу заменить трубу на улице",
-        "author": {"name": "Ким Анна Сергеевна", "email": KIM},
-        "fz59": True,
-    }
-    r = await api.client.post(
-        "/api/v1/appeals/pos",
-        headers=api.auth("pos"),
-        json={"municipality_id": muni, "records": [record]},
+    item = await from_pos(
+        api,
+        muni,
+        "pos-1004",
+        "Нет воды в доме, прошу заменить трубу на улице",
+        at="2025-12-01T18:30:00+03:00",
     )
-    item_id = r.json()["results"][0]["item_id"]
-    item = (await api.client.get(f"/api/v1/items/{item_id}", headers=api.auth("pos"))).json()
-    item = await act(api, "pos", item["item"], "register")
+    item = await act(api, "pos", item, "register")
     assert item["assignee_id"] is not None, "routed by the water rule once registered"
     item = await act(api, "water", item, "take")
     item = await act(api, "water", item, "request_extension", days=15, reason="нужна экспертиза")
