@@ -199,8 +199,7 @@ QUESTION_WORDS = (
 # Places outside any municipality that uses this list by default: the districts bordering
 # Bezhta (Цунтинский, Тляратинский, Цумадинский, Шамильский, Чародинский, Ботлихский,
 # Хунзахский) by their centres and villages, and Dagestan's towns. A municipality's own
-# localities are never counted as elsewhere; its setup cannot add to this list yet (the
-# monitoring row keeps only `keywords`).
+# localities are never elsewhere; its setup cannot add here yet (monitoring keeps `keywords`).
 ELSEWHERE_PLACES = (
     "Цунта",
     "Кидеро",
