@@ -12,14 +12,10 @@ lemmas + characters with a tuned linear SVM, calibrated. Figures on stdout, prog
 from __future__ import annotations
 
 import argparse
-import functools
 import gzip
-import itertools
 import json
-import math
 import pickle
 import random
-import re
 import statistics
 import sys
 import time
@@ -29,21 +25,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from bench.spb_replay import DATA
+from workflows.routing.features import char_tfidf, lemma_char_features
+from workflows.routing.metrics import COVERAGES, precision_at_coverage
+from workflows.routing.model import make_pipeline
 
-COVERAGES = (0.5, 0.7, 0.8, 0.9)
 HELDOUT_SHARE = 0.2
 VALIDATION_SHARE = 0.1  # of the training part, its newest messages
 C_GRID = (0.1, 0.3, 1.0, 3.0)
 WEIGHT_GRID: tuple[str | None, ...] = (None, "balanced")
-WORD = re.compile(r"[а-яёa-z0-9]+")
 
 
 def log(message: str) -> None:
@@ -111,44 +106,14 @@ def split_by_time(rows: Sequence[dict[str, Any]]) -> Split:
     )
 
 
-@functools.lru_cache(maxsize=200_000)
-def _lemma(word: str) -> str:
-    return str(_morph().parse(word)[0].normal_form)
-
-
-@functools.cache
-def _morph() -> Any:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
-
-
-def lemma_tokens(text: str) -> list[str]:
-    """Lemmas of the text's words, then their bigrams (module-level so the model pickles)."""
-    lemmas = [_lemma(w) for w in WORD.findall(text.lower().replace("ё", "е"))]
-    return lemmas + [f"{a} {b}" for a, b in itertools.pairwise(lemmas)]
-
-
-def char_tfidf() -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
-
-
 def baseline() -> Pipeline:
     """The plain baseline: character TF-IDF (char_wb 2-5) + logistic regression, defaults."""
     return Pipeline([("tfidf", char_tfidf()), ("lr", LogisticRegression(max_iter=1000))])
 
 
-def lemma_char_features() -> FeatureUnion:
-    """Word TF-IDF on pymorphy3 lemmas (1-2 grams) joined with character TF-IDF."""
-    words = TfidfVectorizer(analyzer=lemma_tokens, sublinear_tf=True, min_df=2)
-    return FeatureUnion([("words", words), ("chars", char_tfidf())])
-
-
 def lemmas_and_chars(c: float, class_weight: str | None) -> Pipeline:
-    """Lemma and character features, a linear SVM calibrated to probabilities (sigmoid, 3 folds)."""
-    svm = LinearSVC(C=c, class_weight=class_weight)
-    calibrated = CalibratedClassifierCV(svm, method="sigmoid", cv=3, ensemble=False)
-    return Pipeline([("features", lemma_char_features()), ("svm", calibrated)])
+    """Lemma and character features, a calibrated linear SVM: the product's model."""
+    return make_pipeline(c, class_weight)
 
 
 def tune_lemmas_and_chars(split: Split) -> tuple[Pipeline, str]:
@@ -166,15 +131,6 @@ def tune_lemmas_and_chars(split: Split) -> tuple[Pipeline, str]:
                 best = (f1, c, weight)
     _, c, weight = best
     return lemmas_and_chars(c, weight), f"C={c:g}, class_weight={weight}"
-
-
-def precision_at_coverage(
-    proba: np.ndarray, predicted: np.ndarray, truth: np.ndarray
-) -> dict[float, float]:
-    """Precision of the predicted label among the k% most confident held-out items."""
-    order = np.argsort(-proba.max(axis=1), kind="stable")
-    correct = (predicted == truth)[order]
-    return {k: float(correct[: max(1, math.ceil(k * len(order) - 1e-9))].mean()) for k in COVERAGES}
 
 
 def latencies_ms(model: Pipeline, texts: Sequence[str]) -> tuple[float, float]:

@@ -22,6 +22,7 @@ from models.enums import (
 from models.item import Item, ItemCounter, ItemEvent
 from models.privacy import ConsentText, DashboardSession, Heartbeat
 from models.reports import Digest, DigestFile
+from models.routing import RoutingModel
 from models.runtime import Inbox, Outbox, Timer
 from models.setup import (
     ApiToken,
@@ -83,6 +84,7 @@ __all__ = [
     "ReplyBy",
     "ReplyStatus",
     "Role",
+    "RoutingModel",
     "RoutingRule",
     "Sector",
     "SocialMonitor",

@@ -101,6 +101,13 @@ class Item(SQLModel, table=True):
     answer_text: str | None = Field(default=None, sa_type=Text)
     resolution_reason: str | None = Field(default=None, max_length=1000)
     merged_into_id: int | None = Field(default=None, foreign_key="item.id", sa_type=BigId)
+    # Learned routing's suggestions at registration: {"model": version, "auto": bool,
+    # "suggestions": [{"sector_id": …, "staff_id": … | None, "p": 0.93}, …]}; None: no model.
+    route_hint: dict[str, Any] | None = Field(default=None, sa_type=JsonType)
+    # Another citizen's open item this one looks like (duplicates across citizens), and the
+    # citizen's own answer to «Это та же проблема?»: "same", "other", or None (not asked/unanswered).
+    dup_of_id: int | None = Field(default=None, foreign_key="item.id", sa_type=BigId)
+    dup_answer: str | None = Field(default=None, max_length=16)
     solved: bool | None = None
     rating: int | None = None
     # Working seconds from registration to the take and to the answer, on the municipality's
