@@ -73,3 +73,41 @@ def test_the_threshold_is_the_lowest_confidence_that_keeps_the_precision() -> No
     )
     with pytest.raises(ValueError):
         threshold_for([0.5], [True, False], precision=0.9)
+
+
+def _examples(n_per: int) -> list:
+    from datetime import UTC, datetime, timedelta
+
+    from workflows.routing.learning import Example
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    out = []
+    for i in range(n_per):
+        for label, texts in TEXTS.items():
+            out.append(Example(texts[i % 3] + f" дом {i}", label, t0 + timedelta(hours=len(out))))
+    return out
+
+
+def test_training_from_decisions_holds_out_the_newest_and_refuses_a_worse_model() -> None:
+    from workflows.routing.learning import not_worse, train_on
+
+    examples = _examples(40)
+    trained = train_on(examples, precision=0.95)
+    assert trained.held_out == sorted(examples, key=lambda e: e.at)[64:]
+    assert trained.metrics["held_out"] == 16 and trained.metrics["macro_f1"] > 0.9
+    assert trained.threshold is not None and trained.metrics["auto_share"] > 0.5
+    # a "current" model that mixes the labels up is worse: the candidate may replace it
+    swapped = TextModel.train(
+        [e.text for e in examples], ["light" if e.label == "snow" else "snow" for e in examples]
+    )
+    ok, why = not_worse(trained, swapped)
+    assert ok and "macro-F1" in why
+    # a candidate taught the labels the wrong way round (all but the newest, held-out decisions)
+    # is worse than a good current model, and is refused
+    flip = {"snow": "light", "light": "snow"}
+    taught_wrong = [type(e)(e.text, flip[e.label], e.at) for e in examples[:64]] + examples[64:]
+    bad = train_on(taught_wrong, refit=False)
+    ok, why = not_worse(bad, trained.evaluated, map_label=lambda x: x)
+    assert ok is False, why
+    with pytest.raises(ValueError, match="мало решений"):
+        train_on(examples[:10])

@@ -1,0 +1,146 @@
+"""Training from decisions: time-ordered labelled examples in, a model with its held-out figures
+and the confidence it may route at out; and the rule that a new model replaces the current one
+only when it is not worse on data neither has been tuned on.
+
+- The newest `HELD_OUT` share of the examples is held out: figures and the comparison only.
+- The confidence to route at comes from out-of-fold predictions on the rest (3 folds), the
+  lowest at which those predictions were right `precision` of the time (`threshold_for`).
+- The model kept is then refit on all examples with the same settings: the newest decisions are
+  the most like tomorrow's items."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from workflows.routing.metrics import scores, threshold_for
+from workflows.routing.model import TextModel, make_pipeline
+
+HELD_OUT = 0.2
+PRECISION = 0.99  # what routing by itself must keep, unless a municipality sets its own
+MIN_EXAMPLES = 40  # fewer decisions than this: no model of one's own yet
+MIN_THRESHOLD_ITEMS = 20  # out-of-fold items a threshold must rest on
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str  # a sector code (own model) or an spb category (starter)
+    at: datetime
+
+
+@dataclass
+class Trained:
+    model: TextModel  # what routes: refit on all examples when asked
+    evaluated: TextModel  # trained without the held-out part: the figures and comparisons are its
+    metrics: dict[str, Any]  # scores() on held-out, plus threshold, precision_at_threshold, …
+    threshold: float | None  # None: suggestions only, nothing routed by itself
+    held_out: list[Example] = field(default_factory=list)
+    trained_until: datetime | None = None  # the newest example it was evaluated without
+
+
+def _folds(labels: Sequence[str]) -> int:
+    """3 folds, fewer when the rarest label has fewer examples; 0: too few to cross-validate."""
+    rarest = min(Counter(labels).values())
+    return min(3, rarest) if rarest >= 2 else 0
+
+
+def train_on(
+    examples: Sequence[Example], *, precision: float = PRECISION, refit: bool = True
+) -> Trained:
+    """Train, measure on the newest HELD_OUT share, choose the threshold out of fold; refit on
+    everything when `refit`. Raises ValueError with a Russian reason when there is too little."""
+    if len(examples) < MIN_EXAMPLES:
+        raise ValueError(
+            f"мало решений для обучения: {len(examples)}, нужно не меньше {MIN_EXAMPLES}"
+        )
+    ordered = sorted(examples, key=lambda e: e.at)
+    cut = int(len(ordered) * (1 - HELD_OUT))
+    train, held = ordered[:cut], ordered[cut:]
+    train_x, train_y = [e.text for e in train], [e.label for e in train]
+    # labels seen once cannot be cross-validated nor learned: they stay with the operator
+    common = {label for label, n in Counter(train_y).items() if n >= 2}
+    pairs = [(x, y) for x, y in zip(train_x, train_y, strict=True) if y in common]
+    if len(common) < 2:
+        raise ValueError("для обучения нужно хотя бы два направления по два решения в каждом")
+    train_x, train_y = [x for x, _ in pairs], [y for _, y in pairs]
+    model = TextModel.train(train_x, train_y)
+    threshold = None
+    folds = _folds(train_y)
+    if folds >= 2:
+        oof = cross_val_predict(
+            make_pipeline(),
+            train_x,
+            train_y,
+            cv=StratifiedKFold(n_splits=folds),
+            method="predict_proba",
+        )
+        classes = np.asarray(sorted(common))
+        right = classes[oof.argmax(axis=1)] == np.asarray(train_y)
+        threshold = threshold_for(
+            oof.max(axis=1), right, precision=precision, min_items=MIN_THRESHOLD_ITEMS
+        )
+    metrics = evaluate(model, held, threshold=threshold)
+    metrics.update(trained_on=len(train_x), labels=len(common), precision_goal=precision)
+    final = model
+    if refit:
+        everything = [e for e in ordered if e.label in common]
+        final = TextModel.train([e.text for e in everything], [e.label for e in everything])
+    return Trained(final, model, metrics, threshold, held, train[-1].at if train else None)
+
+
+def evaluate(
+    model: TextModel,
+    examples: Sequence[Example],
+    *,
+    threshold: float | None,
+    map_label: Callable[[str], str | None] | None = None,
+) -> dict[str, Any]:
+    """Held-out figures of a model on examples: scores(), and at the threshold the share it
+    would route by itself and how often that was right. `map_label` turns the model's labels
+    into the examples' (a starter's category into a sector code); unmapped ones count wrong."""
+    if not examples:
+        return {"held_out": 0, "threshold": threshold}
+    proba = model.proba([e.text for e in examples])
+    labels = [
+        (map_label(label) if map_label else label) or "\x00unmapped" for label in model.labels
+    ]
+    truth = [e.label for e in examples]
+    out: dict[str, Any] = dict(scores(proba, labels, truth))
+    top = proba.max(axis=1)
+    predicted = np.asarray(labels)[proba.argmax(axis=1)]
+    right = predicted == np.asarray(truth)
+    routed = top >= threshold if threshold is not None else np.zeros(len(top), dtype=bool)
+    out["threshold"] = threshold
+    out["auto_share"] = float(routed.mean())
+    out["auto_precision"] = float(right[routed].mean()) if routed.any() else None
+    return out
+
+
+def not_worse(
+    candidate: Trained,
+    current: TextModel | None,
+    *,
+    current_threshold: float | None = None,
+    map_label: Callable[[str], str | None] | None = None,
+    since: datetime | None = None,
+) -> tuple[bool, str]:
+    """Whether the candidate may replace the current model: on the candidate's held-out part
+    (only the examples newer than `since`, the current model's own training, when there are
+    enough), its macro-F1 must not be lower. The reason is in Russian, for the log and the CLI."""
+    if current is None:
+        return True, "текущей модели нет"
+    pool = [e for e in candidate.held_out if since is None or e.at > since]
+    if len(pool) < MIN_THRESHOLD_ITEMS:
+        pool = candidate.held_out
+    mine = evaluate(candidate.evaluated, pool, threshold=candidate.threshold)
+    theirs = evaluate(current, pool, threshold=current_threshold, map_label=map_label)
+    a, b = mine.get("macro_f1", 0.0), theirs.get("macro_f1", 0.0)
+    verdict = f"macro-F1 {a:.3f} против {b:.3f} у текущей на {len(pool)} отложенных решениях"
+    return a >= b, verdict
