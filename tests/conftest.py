@@ -37,6 +37,9 @@ async def pg_database() -> AsyncIterator[str]:
     name = f"mcu_test_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(PG_ADMIN)
     await conn.execute(f'CREATE DATABASE "{name}"')
+    # A throwaway database: commits need not wait for the disk (what a crash would lose is
+    # the test run itself). Durability tests kill our processes, not Postgres.
+    await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     await conn.close()
     url = pg_url(name)
     await upgrade_head_async(url)
@@ -55,11 +58,24 @@ async def engine(pg_database: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def sm(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A sessionmaker over a database emptied before each test."""
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    """A sessionmaker over a database emptied before each test.
+
+    DELETE children first and the sequences set back to 1: what TRUNCATE … RESTART IDENTITY
+    does, in about 1 ms instead of about 250 ms (TRUNCATE of 35 tables replaces 35 files each
+    time), which was minutes over the suite."""
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        seqs = (await conn.execute(text(_SEQUENCES))).scalars().all()
+        deletes = [f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables)]
+        resets = [f"SELECT setval('{s}', 1, false)" for s in seqs]
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.execute("; ".join(deletes + resets))  # one round trip
     yield make_sessionmaker(engine)
+
+
+_SEQUENCES = (
+    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences"
+    " WHERE last_value IS NOT NULL"
+)
 
 
 @pytest.fixture

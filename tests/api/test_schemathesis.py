@@ -32,7 +32,9 @@ from tests.api.conftest import Api
 # the schema refused (an empty `start_date=` is read as absent, as Open311 clients expect).
 EXCLUDED = ("positive_data_acceptance", "negative_data_rejection")
 CHECKS = os.environ.get("MCU_FUZZ_CHECKS")  # a comma-separated choice instead of these
-MAX_EXAMPLES = int(os.environ.get("MCU_FUZZ_EXAMPLES", "50"))  # per operation and phase
+MAX_EXAMPLES = int(
+    os.environ.get("MCU_FUZZ_EXAMPLES", "30")
+)  # per operation and phase (a longer hunt: 200)
 SEED = int(os.environ.get("MCU_FUZZ_SEED", "311"))
 # /readyz answers 503 by design while a part is down (no worker runs here): that answer is
 # declared, with its body checked like any other; only "a 5xx is a bug" does not hold for it.
