@@ -4,6 +4,7 @@ viewer may take now; never the citizen's name. Channels render it (and edit it i
 from datetime import datetime
 
 from models import DayOffRule, DeadlineClock, Role
+from models.enums import TERMINAL_STATUSES
 from workflows.calendar.deadlines import deadlines_assumed
 from workflows.conversation.parts import Choice, Option, Rich, rich
 from workflows.core.actors import Actor
@@ -36,6 +37,8 @@ CODES = {code: action for action, code, _ in BUTTONS}
 CODES["ra"] = Action.reassign
 PING = "pg"
 OPEN = "op"
+MERGE = "mg"  # merge into the suggested duplicate: (item, version, the other item)
+DUP_LINES = {"same": ts.CARD_DUP_SAME, "other": ts.CARD_DUP_OTHER}
 
 
 def deadline_line(view: ItemView, now: datetime) -> str:
@@ -100,6 +103,9 @@ def card_text(
     if item.extension_requested_days:
         days = count(item.extension_requested_days, "день")
         lines.append(ts.CARD_EXTENSION.format(days=days))
+    if view.dup_of is not None:
+        template = DUP_LINES.get(item.dup_answer or "", ts.CARD_DUP)
+        lines.append(template.format(number=view.dup_of.number))
     if texts["answer"]:
         lines.append(ts.CARD_ANSWER.format(answer=shorten(texts["answer"], 150 if short else 500)))
     if hidden:
@@ -133,6 +139,10 @@ def card_options(view: ItemView, actor: Actor) -> tuple[Option, ...]:
         if action in allowed and code not in seen:
             seen.add(code)
             options.append(Option(label, Choice(code, item.id or 0, item.version)))
+    other = view.dup_of
+    if Action.merge in allowed and other is not None and other.status not in TERMINAL_STATUSES:
+        label = ts.CARD_MERGE.format(number=other.number)
+        options.append(Option(label, Choice(MERGE, item.id or 0, item.version, other.id or 0)))
     if (
         actor.role in (Role.head, Role.sector_lead, Role.operator)
         and item.assignee_id

@@ -281,5 +281,7 @@ CHOICES = {
     "rate": feedback,
     "send": sent_before,
     "any": sent_before,
+    "dsame": sent_before,  # «Да, та же» / «Нет, другая» pressed again after the draft was sent
+    "dother": sent_before,
 }
 STEPS = (Step(DETAILS, details_step, frozenset()),)

@@ -5,6 +5,7 @@ import secrets
 from typing import Any
 
 from models.item import MAX_TEXT
+from workflows.conversation.duplicate import ANSWERS, DupChoice
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
     Choice,
@@ -211,6 +212,9 @@ async def confirm_step(t: Turn) -> None:
     elif ev.choice.a != t.data.get("draft"):  # the summary of an earlier draft
         t.say(tc.STALE_BUTTON)
         t.say(summary(t.data, await _ctx(t)), _confirm_options(t.data))
+    elif act in ANSWERS:  # «та же проблема?» answered: registered either way
+        dup = DupChoice(ev.choice.b, ANSWERS[act])
+        await submit(t, key=intake_key(t, ev.choice.a), check_similar=False, dup=dup)
     else:
         await submit(t, key=intake_key(t, ev.choice.a), check_similar=act == "send")
 
@@ -223,5 +227,5 @@ STEPS = (
     Step(SECTOR, sector_step, frozenset({"sec"})),
     Step(DESCRIBE, describe_step, frozenset({"done"})),
     Step(PLACE, place_step, frozenset({"loc"})),
-    Step(CONFIRM, confirm_step, frozenset({"send", "any", "etx", "epl"})),
+    Step(CONFIRM, confirm_step, frozenset({"send", "any", "etx", "epl", *ANSWERS})),
 )

@@ -3,7 +3,7 @@
 other command is refused: it is never sent to a citizen as the answer."""
 
 from models import Item, ItemKind, Municipality, Role
-from workflows.conversation.cards import CODES, OPEN, PING
+from workflows.conversation.cards import CODES, MERGE, OPEN, PING
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.forward_picker import PICKED, offer_bodies
 from workflows.conversation.parts import (
@@ -310,6 +310,20 @@ async def _apply(
     return error
 
 
+async def merge(t: Turn, choice: Choice) -> None:
+    """«Объединить с …»: merge into the suggested duplicate, at the card's version."""
+    refusal, view = await _precheck(t, choice.a, choice.b, Action.merge)
+    if view is None:
+        t.say(refusal or ts.NOT_FOUND)
+    else:
+        data = ActionInput(target_item_id=choice.c, reason=ts.MERGE_REASON)
+        error = await _apply(t, choice.a, Action.merge, choice.b, data)
+        if error is None:
+            into = await _number(t, choice.c)
+            t.say(ts.MERGED_INTO.format(number=view.item.number, into=into))
+    t.out.append(Card(choice.a, redraw=True))
+
+
 async def ping(t: Turn, choice: Choice) -> None:
     try:
         await check_ping(t.session, clock=t.rt.clock, item_id=choice.a, actor=actor_of(t))
@@ -322,6 +336,7 @@ CHOICES = {
     **{code: press for code in CODES},
     OPEN: open_card,
     PING: ping,
+    MERGE: merge,
     "pp": picked_person,
     "pd": picked_days,
     PICKED: picked_body,

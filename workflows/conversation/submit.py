@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from models import Channel, Citizen, Item, ItemKind
 from workflows.citizens.history import get_reports_since, get_similar_open_item
+from workflows.conversation.duplicate import DupChoice, ask_duplicate, check_dup_choice
 from workflows.conversation.engine import Turn
 from workflows.conversation.parts import Choice, Keyboard, Option, rich
 from workflows.core.actors import Actor
@@ -20,7 +21,9 @@ from workflows.texts.words import count, local_date
 CANCEL = Option(tc.CANCEL, Choice("cancel"))
 
 
-async def submit(t: Turn, *, key: str, check_similar: bool) -> None:
+async def submit(t: Turn, *, key: str, check_similar: bool, dup: DupChoice | None = None) -> None:
+    """Register the draft, unless a look-alike open item is found first: the citizen's own
+    (`check_similar`), then another citizen's (asked until `dup` carries the answer)."""
     assert t.citizen is not None
     s, now, data = t.session, t.rt.clock.now(), t.data
     done = (await s.exec(select(Item).where(col(Item.intake_key) == key))).first()
@@ -56,6 +59,9 @@ async def submit(t: Turn, *, key: str, check_similar: bool) -> None:
             )
             return
     ctx = await load_context(s, municipality_id=int(data["municipality_id"]))
+    if dup is None and await ask_duplicate(t, ctx):
+        return
+    kept, dup_note = await check_dup_choice(t, ctx, dup) if dup else (None, ())
     actor = Actor.of_citizen(t.citizen.id or 0, channel=t.chat.channel)
     new = NewItem(
         kind=ItemKind.message,
@@ -68,6 +74,8 @@ async def submit(t: Turn, *, key: str, check_similar: bool) -> None:
         lon=data.get("lon"),
         citizen_id=t.citizen.id,
         intake_key=key,
+        dup_of_id=kept.item_id if kept else None,
+        dup_answer=kept.answer if kept else None,
     )
     text = await get_valid_text(s, ctx=ctx, new=new, actor=actor, now=now)
     item = await do_register_item(s, ctx=ctx, now=now, new=new, text=text, actor=actor)
@@ -82,7 +90,7 @@ async def submit(t: Turn, *, key: str, check_similar: bool) -> None:
         )
     t.end()
     muni = ctx.municipality
-    reply = rich(tc.REGISTERED, number=item.number)
+    reply = rich(tc.REGISTERED, number=item.number) + dup_note
     if item.due_at is not None:
         reply += rich("\n" + tc.REGISTERED_DUE, due=local_date(item.due_at, muni.tz))
     reply += rich("\n" + tc.REGISTERED_NEXT)

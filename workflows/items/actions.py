@@ -146,6 +146,17 @@ async def _merge(c: Call) -> Effect:
     return e
 
 
+async def _share_answer(c: Call) -> Effect:
+    """The original's answer, given to an item merged into it: told to its own citizen with its
+    own number; `closed_at` is cleared, as for any answered item."""
+    text = clean_text(c.data.text, what="ответ гражданину")
+    e = Effect.empty()
+    e.changes = {"answer_text": text, "answered_at": c.now, "closed_at": None}
+    e.citizen.append(("answered", {"answer": text}))
+    e.data = {"from": c.item.merged_into_id}
+    return e
+
+
 async def _close(c: Call) -> Effect:
     e = Effect.empty()
     e.changes = {"closed_at": c.now}
@@ -224,6 +235,7 @@ HANDLERS: dict[Action, Handler] = {
     Action.confirm: _confirm,
     Action.rate: _rate,
     Action.reopen: _reopen,
+    Action.share_answer: _share_answer,
     **APPEAL_HANDLERS,
 }
 assert set(HANDLERS) == set(Action), "every action in the table needs a handler"

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ActorKind, Item, ItemEvent, Role
+from models import ActorKind, Item, ItemEvent, ItemKind, ItemStatus, Role
 from workflows.core.actors import Actor
 from workflows.core.clock import Clock
 from workflows.core.errors import Forbidden, IllegalTransition, StaleVersion
@@ -172,7 +172,43 @@ async def apply_action(
     await session.flush()
     await replan(session, item=item, policy=ctx.policy_of(item), calendar=ctx.calendar)
     await _notify(session, ctx=ctx, now=now, item=item, effect=effect, dedup=f"e{event.id}")
+    await _share_answer(session, ctx=ctx, now=now, item=item, action=action)
     return item
+
+
+async def _share_answer(
+    session: AsyncSession, *, ctx: MunicipalityContext, now: datetime, item: Item, action: Action
+) -> None:
+    """An answered item's answer goes to the messages merged into it (each to its own citizen,
+    under its own number); a message merged into an item already answered gets it at once."""
+    merged: list[Item] = []
+    answer: str | None = None
+    if action in (Action.answer, Action.sign_answer) and item.status is ItemStatus.answered:
+        merged = list(
+            await session.exec(
+                select(Item).where(
+                    col(Item.merged_into_id) == item.id,
+                    col(Item.status) == ItemStatus.merged,
+                    col(Item.kind) == ItemKind.message,
+                )
+            )
+        )
+        answer = item.answer_text
+    elif action is Action.merge and item.kind is ItemKind.message:
+        target = await session.get(Item, item.merged_into_id or 0)
+        if target is not None and target.status is ItemStatus.answered:
+            merged, answer = [item], target.answer_text
+    for other in merged:
+        await apply_action(
+            session,
+            ctx=ctx,
+            now=now,
+            item=other,
+            action=Action.share_answer,
+            actor=Actor.system(),
+            version=None,
+            data=ActionInput(text=answer),
+        )
 
 
 def _stamp_working_times(changes: dict[str, Any], item: Item, ctx: MunicipalityContext) -> None:

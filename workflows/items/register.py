@@ -72,6 +72,8 @@ class NewItem:
     received_at: datetime | None = None  # paper and ПОС appeals arrive before they are entered
     intake_key: str | None = None  # the chat draft it comes from (one item per draft)
     appeal: AppealIntake | None = None  # 59-ФЗ: the author, the reply address, the body
+    dup_of_id: int | None = None  # another citizen's open item it looks like
+    dup_answer: str | None = None  # the citizen's «та же проблема?»: "same", "other"
 
 
 async def next_number(session: AsyncSession, *, ctx: MunicipalityContext, now: datetime) -> str:
@@ -177,6 +179,8 @@ async def do_register_item(
         lon=new.lon,
         text=text,
         intake_key=new.intake_key,
+        dup_of_id=new.dup_of_id,
+        dup_answer=new.dup_answer,
         registered_at=registered,
         updated_at=now,
         policy_id=policy.id if policy else None,

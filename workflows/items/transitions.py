@@ -27,6 +27,8 @@ class Action(StrEnum):
     confirm = "confirm"
     rate = "rate"
     reopen = "reopen"
+    # An item merged into another gets the other's answer (the system does it, on that answer).
+    share_answer = "share_answer"
     # 59-ФЗ appeals (workflows/items/appeal/): registration, forwarding, the outcomes of ст. 11,
     # the answer's sign-off.
     register = "register"
@@ -98,6 +100,9 @@ TABLE: dict[Action, Transition] = {
     Action.reopen: Transition(
         frozenset({S.answered, S.closed}), S.reopened, frozenset({W.citizen, W.head, W.operator})
     ),
+    # The merged item moves to answered with the original's answer: its citizen confirms, rates
+    # or reopens it as their own item, separately from the original's citizen.
+    Action.share_answer: Transition(frozenset({S.merged}), S.answered, frozenset({W.system})),
     # The handler routes it as registration does: assigned by the rules, or new for triage.
     Action.register: Transition(frozenset({S.received}), None, REGISTRY | {W.system}),
     Action.forward: Transition(OPEN, S.redirected, STAFF | REGISTRY | {W.assignee}),
@@ -197,6 +202,7 @@ ACTION_RU: dict[Action, str] = {
     Action.confirm: "подтвердить решение",
     Action.rate: "оценить",
     Action.reopen: "открыть повторно",
+    Action.share_answer: "передать ответ объединённому сообщению",
     Action.register: "зарегистрировать",
     Action.forward: "переадресовать в компетентный орган",
     Action.leave_anonymous: "оставить без ответа: анонимное",

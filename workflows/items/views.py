@@ -18,6 +18,7 @@ from workflows.items.transitions import TABLE, Action, fits_kind
 class ItemView:
     item: Item
     ctx: MunicipalityContext
+    dup_of: Item | None = None  # another citizen's item this one looks like (item.dup_of_id)
 
     @property
     def sector(self) -> str | None:
@@ -82,6 +83,8 @@ async def get_item_view(
     item = await session.get(Item, item_id, populate_existing=True)
     if item is None:
         raise NotFound(f"обращение {item_id} не найдено")
+    dup_of = await session.get(Item, item.dup_of_id) if item.dup_of_id else None
     if cache is not None:
-        return ItemView(item, await cache.get(session, item.municipality_id))
-    return ItemView(item, await load_context(session, municipality_id=item.municipality_id))
+        return ItemView(item, await cache.get(session, item.municipality_id), dup_of)
+    ctx = await load_context(session, municipality_id=item.municipality_id)
+    return ItemView(item, ctx, dup_of)

@@ -100,6 +100,17 @@ FLOOD = (
 SIMILAR = "Похоже, вы уже сообщали об этом: *{number}*. Отправить ещё одно сообщение?"
 SEND_ANYWAY = "Всё равно отправить"
 OPEN_OLD = "Открыть прежнее"
+# Another citizen's open item looks the same: <what> names only its number, date, topic and
+# locality, never the other citizen's words.
+DUP_QUESTION = "Похоже, об этом уже сообщили: {what}. Это та же проблема?"
+DUP_WHAT = "сообщение *{number}* от {date}"
+DUP_SAME = "Да, та же"
+DUP_OTHER = "Нет, другая"
+DUP_NOTED_SAME = (
+    "\nМы отметили, что это та же проблема, что и *{number}*: когда по ней ответят, "
+    "ответ придёт и вам."
+)
+DUP_GONE = "\nСообщение {number} уже закрыто, поэтому ваше зарегистрировано как новое."
 REGISTERED = "Спасибо! Ваше сообщение зарегистрировано под номером *{number}*."
 REGISTERED_DUE = "Ответ ожидается до {due}."
 REGISTERED_NEXT = "Мы сообщим, когда его возьмут в работу."

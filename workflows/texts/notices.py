@@ -50,7 +50,7 @@ CITIZEN: dict[str, str] = {
     "redirected": "Сообщение *{number}* перенаправлено.",
     "rejected": "Сообщение *{number}* отклонено.",
     "merged": "Сообщение *{number}* объединено с {into_number}: это одна и та же проблема, "
-    "о ходе работы мы сообщим по нему.",
+    "ответ по нему придёт и вам.",
     "closed": "Сообщение *{number}* закрыто. Спасибо, что сообщили!",
 }
 # Added under the notice when the payload carries it (and only then: never «Причина: None»).

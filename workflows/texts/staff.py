@@ -86,6 +86,13 @@ CARD_ASSUMED = (
 )
 CARD_EXTENSION = "Запрошено продление на {days}"
 CARD_ANSWER = "Ответ: {answer}"
+# Duplicates across citizens: the item it looks like, by number only (never that citizen's words).
+CARD_DUP = "Похоже на {number}"
+CARD_DUP_SAME = "Похоже на {number} (гражданин ответил: та же проблема)"
+CARD_DUP_OTHER = "Похоже на {number} (гражданин ответил: другая проблема)"
+CARD_MERGE = "🔗 Объединить с {number}"
+MERGED_INTO = "{number} объединено с {into}: ответ по {into} получит и автор {number}."
+MERGE_REASON = "та же проблема, что и в другом сообщении"
 CARD_PING = "🔔 Напомнить исполнителю"
 CARD_MASKED = "🔒 Личные данные скрыты, полный текст — в панели МЦУ"
 
