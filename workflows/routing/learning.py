@@ -26,6 +26,9 @@ HELD_OUT = 0.2
 PRECISION = 0.99  # what routing by itself must keep, unless a municipality sets its own
 MIN_EXAMPLES = 40  # fewer decisions than this: no model of one's own yet
 MIN_THRESHOLD_ITEMS = 20  # out-of-fold items a threshold must rest on
+# A label's fewest examples to be learned: out of fold, each of 3 folds fits on two thirds of
+# them, and that fit calibrates on 3 folds of its own, so it needs 3 (5 - ceil(5 / 3) = 3).
+MIN_PER_LABEL = 5
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,13 @@ def train_on(
     cut = int(len(ordered) * (1 - HELD_OUT))
     train, held = ordered[:cut], ordered[cut:]
     train_x, train_y = [e.text for e in train], [e.label for e in train]
-    # labels seen once cannot be cross-validated nor learned: they stay with the operator
-    common = {label for label, n in Counter(train_y).items() if n >= 2}
+    # labels seen too rarely cannot be cross-validated nor learned: they stay with the operator
+    common = {label for label, n in Counter(train_y).items() if n >= MIN_PER_LABEL}
     pairs = [(x, y) for x, y in zip(train_x, train_y, strict=True) if y in common]
     if len(common) < 2:
-        raise ValueError("для обучения нужно хотя бы два направления по два решения в каждом")
+        raise ValueError(
+            f"для обучения нужно хотя бы два направления по {MIN_PER_LABEL} решений в каждом"
+        )
     train_x, train_y = [x for x, _ in pairs], [y for _, y in pairs]
     model = TextModel.train(train_x, train_y)
     threshold = None

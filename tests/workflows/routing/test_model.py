@@ -111,3 +111,21 @@ def test_training_from_decisions_holds_out_the_newest_and_refuses_a_worse_model(
     assert ok is False, why
     with pytest.raises(ValueError, match="мало решений"):
         train_on(examples[:10])
+
+
+@pytest.mark.parametrize("rare", [2, 3, 4])
+def test_a_label_with_too_few_decisions_is_left_to_the_operator(rare: int) -> None:
+    from datetime import timedelta
+
+    from workflows.routing.learning import MIN_PER_LABEL, Example, train_on
+
+    examples = _examples(40)
+    # the rare label among the oldest decisions: in the training part, not held out
+    t0 = examples[0].at
+    examples += [
+        Example(f"сломана скамейка во дворе {i}", "bench", t0 - timedelta(hours=i + 1))
+        for i in range(rare)
+    ]
+    assert rare < MIN_PER_LABEL
+    trained = train_on(examples, precision=0.95)
+    assert "bench" not in trained.model.labels and trained.metrics["labels"] == 2
