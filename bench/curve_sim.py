@@ -1,0 +1,226 @@
+"""The simulation behind `bench.routing_curve`: a new municipality's items week by week, routed
+by the active model or decided by the operator, its own model retrained on those decisions and
+switched to only when `not_worse`. Pure: no printing; the bench module explains the choices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from workflows.routing.learning import PRECISION, Example, Trained, not_worse, train_on
+from workflows.routing.model import TextModel
+
+LOCAL = ZoneInfo("Europe/Moscow")  # the trace's `created_at` is local time without a zone
+WEEK = timedelta(days=7)
+OWN_FROM = 300
+
+# The new municipality's sectors, and which of the portal's 15 categories each one takes: the
+# shape of a setup's `routing.categories`. Six sectors, as a small municipality has.
+SECTORS: dict[str, tuple[str, ...]] = {
+    "blago": ("Благоустройство", "Санитарное состояние"),
+    "mkd": ("Содержание МКД", "Кровля", "Подвалы", "Фасад"),
+    "seti": ("Водоснабжение", "Водоотведение", "Центральное отопление"),
+    "torg": (
+        "Незаконная информационная и (или) рекламная конструкция",
+        "Состояние рекламных или информационных конструкций",
+        "Незаконная реализация товаров с торгового оборудования (прилавок, ящик, с земли)",
+    ),
+    "kontrol": (
+        "Нарушение правил пользования общим имуществом",
+        "Нарушение порядка пользования общим имуществом",
+    ),
+    "dorogi": ("Повреждения или неисправность элементов уличной инфраструктуры",),
+}
+CATEGORY_SECTOR = {cat: sector for sector, cats in SECTORS.items() for cat in cats}
+
+
+def at(row: dict[str, Any]) -> datetime:
+    """When a message arrived, as an aware datetime."""
+    return datetime.fromisoformat(row["created_at"]).replace(tzinfo=LOCAL)
+
+
+def sector_of(category: str) -> str | None:
+    """The municipality's sector for a portal category; None: the table does not map it."""
+    return CATEGORY_SECTOR.get(category)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    districts: frozenset[str]  # the spb districts that play the new municipality
+    start: datetime  # its first day: items from it on; the starter sees only older messages
+    weeks: int | None = None  # None: until the trace ends
+    own_from: int = OWN_FROM  # decisions before the municipality trains a model of its own
+    precision: float = PRECISION
+
+
+@dataclass
+class Active:
+    """The model that routes now: what it predicts is mapped to a sector by `to_sector`."""
+
+    name: str  # "starter", "own v1", …
+    model: TextModel
+    threshold: float | None
+    to_sector: Callable[[str], str | None] | None  # None: its labels are sectors already
+    fit_until: datetime  # the newest example it was fit on
+    since: datetime  # the moment it began to route (the end of the week it was trained at)
+    trained_ids: frozenset[int]  # the rows it was fit on: what the tests check
+
+
+@dataclass(frozen=True)
+class Week:
+    start: datetime
+    items: int
+    auto: int  # routed by the model alone
+    errors: int  # of them, reassigned by the recipient: a wrong sector
+    model: str
+    threshold: float | None
+    routed_ids: tuple[int, ...] = ()
+
+    @property
+    def operator(self) -> int:
+        return self.items - self.auto
+
+
+@dataclass(frozen=True)
+class Version:
+    """One candidate trained at a week's end, switched to or refused."""
+
+    week: int
+    name: str
+    decisions: int
+    threshold: float | None
+    held_out_f1: float | None
+    switched: bool
+    verdict: str
+
+
+@dataclass
+class Run:
+    weeks: list[Week] = field(default_factory=list)
+    versions: list[Version] = field(default_factory=list)
+    models: dict[str, Active] = field(default_factory=dict)  # every model that routed, by name
+
+
+def municipality_rows(rows: Sequence[dict[str, Any]], sc: Scenario) -> list[dict[str, Any]]:
+    """The new municipality's items from its start, in time order (and within `weeks`)."""
+    end = sc.start + WEEK * sc.weeks if sc.weeks is not None else None
+    mine = [r for r in rows if r["district"] in sc.districts and at(r) >= sc.start]
+    return [r for r in mine if end is None or at(r) < end]
+
+
+def starter_rows(rows: Sequence[dict[str, Any]], sc: Scenario) -> list[dict[str, Any]]:
+    """What the starter may learn from: the other districts' messages older than the start."""
+    return [r for r in rows if r["district"] not in sc.districts and at(r) < sc.start]
+
+
+def train_starter(rows: Sequence[dict[str, Any]], sc: Scenario) -> tuple[Active, Trained]:
+    """The starter on categories (mapped to sectors when it routes), its threshold from train_on."""
+    picked = starter_rows(rows, sc)
+    trained = train_on(
+        [Example(r["text"], r["category"], at(r)) for r in picked], precision=sc.precision
+    )
+    active = Active(
+        name="starter",
+        model=trained.model,
+        threshold=trained.threshold,
+        to_sector=sector_of,
+        fit_until=max(at(r) for r in picked),
+        since=sc.start,
+        trained_ids=frozenset(r["id"] for r in picked),
+    )
+    return active, trained
+
+
+def route(active: Active, text: str) -> tuple[str | None, bool]:
+    """The sector the active model suggests for a text, and whether it may route by itself."""
+    top = active.model.suggest(text, k=1)
+    if not top:
+        return None, False
+    label = top[0].label
+    sector = active.to_sector(label) if active.to_sector else label
+    alone = sector is not None and active.threshold is not None and top[0].p >= active.threshold
+    return sector, alone
+
+
+def simulate(
+    rows: Sequence[dict[str, Any]],
+    starter: Active,
+    sc: Scenario,
+    *,
+    learn: bool,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Run:
+    """Week by week: route, collect each item's decision, retrain at the week's end (when
+    `learn`) and switch if the candidate is not worse than the active model."""
+    items = municipality_rows(rows, sc)
+    run = Run(models={starter.name: starter})
+    active = starter
+    decided: list[tuple[int, Example]] = []
+    n_weeks = sc.weeks if sc.weeks is not None else -(-(at(items[-1]) - sc.start) // WEEK)
+    for w in range(n_weeks):
+        begin, end = sc.start + WEEK * w, sc.start + WEEK * (w + 1)
+        auto = errors = 0
+        routed: list[int] = []
+        week_items = [r for r in items if begin <= at(r) < end]
+        for r in week_items:
+            truth = sector_of(r["category"])
+            assert truth is not None, r["category"]  # the table maps every category
+            sector, alone = route(active, r["text"])
+            if alone:
+                auto += 1
+                errors += sector != truth
+                routed.append(r["id"])
+            # the operator's choice, or the recipient's reassignment, or the accepted route:
+            # either way the item ends in its true sector, and that is the label
+            decided.append((r["id"], Example(r["text"], truth, at(r))))
+        run.weeks.append(
+            Week(begin, len(week_items), auto, errors, active.name, active.threshold, tuple(routed))
+        )
+        progress(f"week {w + 1}: {len(week_items)} items, {auto} routed by {active.name}")
+        if learn and len(decided) >= sc.own_from:
+            active = _retrain(run, active, decided, sc, week=w + 1, now=end)
+    return run
+
+
+def _retrain(
+    run: Run,
+    active: Active,
+    decided: Sequence[tuple[int, Example]],
+    sc: Scenario,
+    *,
+    week: int,
+    now: datetime,
+) -> Active:
+    """Train a candidate on every decision so far; the new active model (or the same one)."""
+    name = f"own v{len(run.versions) + 1}"
+    examples = [e for _, e in decided]
+    try:
+        candidate = train_on(examples, precision=sc.precision)
+    except ValueError as e:
+        run.versions.append(Version(week, name, len(examples), None, None, False, str(e)))
+        return active
+    ok, verdict = not_worse(
+        candidate,
+        active.model,
+        current_threshold=active.threshold,
+        map_label=active.to_sector,
+        since=active.fit_until,
+    )
+    f1 = candidate.metrics.get("macro_f1")
+    run.versions.append(Version(week, name, len(examples), candidate.threshold, f1, ok, verdict))
+    if not ok:
+        return active
+    new = Active(
+        name=name,
+        model=candidate.model,
+        threshold=candidate.threshold,
+        to_sector=None,
+        fit_until=max(e.at for e in examples),
+        since=now,
+        trained_ids=frozenset(i for i, _ in decided),
+    )
+    run.models[name] = new
+    return new

@@ -1,0 +1,184 @@
+"""The learning curve of a new municipality, simulated on the real spb-appeals trace: how the
+share routed automatically grows week by week as the operator's decisions teach its own model,
+and what that routing's precision is, beside a model that never learns.
+
+    python -m bench.routing_curve [--sample N] [--weeks N] [--own-from 300]
+                                  [--districts Петродворцовый,Курортный,Кронштадтский]
+                                  [--start 2020-12-07]
+
+The choices, and why they are honest:
+- The new municipality is three small suburban districts of the trace (Петродворцовый,
+  Курортный, Кронштадтский: about 40 messages a week between them) from Monday 2020-12-07; its
+  items arrive in their real time order. Its six sectors take the portal's 15 categories by the
+  table in `bench.curve_sim.SECTORS` (a setup's `routing.categories`); an item's true sector is
+  its category's sector. The model reads `text` only.
+- The starter is trained (`train_on`, labels = categories) on the other 15 districts' messages
+  older than the start: never on the new municipality, never on the future. When it routes, its
+  top category is mapped to a sector; its threshold is train_on's, chosen out of fold for 99%
+  precision on categories (a right category is a right sector, so it is if anything cautious).
+- Each item is routed by itself when the active model's top label (as a sector) has a
+  confidence ≥ the threshold; a text the model declines (empty, not Russian) goes to the
+  operator. Otherwise the operator decides. Every item ends with a label = its true sector:
+  the operator's choice, or the recipient's reassignment of a wrongly routed item (counted as an
+  auto-routing error), or an accepted route. The simulation assumes every wrong route is
+  reassigned before the week ends: a recipient who keeps a wrong item would hide an error.
+- At each week's end, once there are ≥ `--own-from` decisions, an own model is trained on all of
+  them (`train_on`, precision goal 0.99: the newest fifth held out, threshold out of fold), and
+  it replaces the active model only if `not_worse` (macro-F1 on the candidate's held-out
+  decisions newer than anything the active model was fit on; the starter through the table).
+  Every candidate is a version, switched to or refused, and printed with the verdict.
+- The same items are routed by the starter alone (it never learns) for the side-by-side columns.
+- The trace ends on a Friday: the last week is short. With `--sample`, a seeded random subset of
+  the whole trace is used (fewer items a week, a weaker starter): for development only.
+
+Figures on stdout, progress on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from bench.curve_sim import (
+    LOCAL,
+    OWN_FROM,
+    SECTORS,
+    Run,
+    Scenario,
+    municipality_rows,
+    simulate,
+    starter_rows,
+    train_starter,
+)
+from bench.routing import load_rows, log
+
+DISTRICTS = ("Петродворцовый", "Курортный", "Кронштадтский")
+START = date(2020, 12, 7)  # a Monday
+
+
+def share(n: int, of: int) -> str:
+    return f"{n / of:6.1%}" if of else f"{'—':>6}"
+
+
+def precision(auto: int, errors: int) -> str:
+    return f"{(auto - errors) / auto:6.1%}" if auto else f"{'—':>6}"
+
+
+def threshold(t: float | None) -> str:
+    return f"{t:6.3f}" if t is not None else f"{'нет':>6}"
+
+
+def curve(learning: Run, starter_only: Run) -> str:
+    """One line a week: the learning run, then the starter-only run; totals at the end."""
+    head = (
+        f"{'week':>4} {'from':<10} {'items':>5} | {'auto':>6} {'prec':>6} {'oper':>5}"
+        f" {'err':>4} {'model':<8} {'thresh':>6} | {'auto':>6} {'prec':>6} {'oper':>5} {'err':>4}"
+    )
+    lines = [f"{'':22}| learns from decisions{'':19}| starter only", head]
+    for n, (a, b) in enumerate(zip(learning.weeks, starter_only.weeks, strict=True), start=1):
+        lines.append(
+            f"{n:>4} {a.start:%Y-%m-%d} {a.items:>5} | {share(a.auto, a.items)}"
+            f" {precision(a.auto, a.errors)} {a.operator:>5} {a.errors:>4} {a.model:<8}"
+            f" {threshold(a.threshold)} | {share(b.auto, b.items)} {precision(b.auto, b.errors)}"
+            f" {b.operator:>5} {b.errors:>4}"
+        )
+    lines.append(totals("total", learning, starter_only, 0))
+    own = next((i for i, w in enumerate(learning.weeks) if w.model != "starter"), None)
+    if own is not None:
+        lines.append(totals(f"from week {own + 1}", learning, starter_only, own))
+    return "\n".join(lines)
+
+
+def totals(title: str, learning: Run, starter_only: Run, first: int) -> str:
+    """The sums over the weeks from `first` on, in the curve's columns."""
+    parts = [f"{title:<15} {sum(w.items for w in learning.weeks[first:]):>5}"]
+    for run, gap in ((learning, 15), (starter_only, 0)):
+        weeks = run.weeks[first:]
+        items, auto = sum(w.items for w in weeks), sum(w.auto for w in weeks)
+        errors, oper = sum(w.errors for w in weeks), sum(w.operator for w in weeks)
+        parts.append(f"{share(auto, items)} {precision(auto, errors)} {oper:>5} {errors:>4}")
+        parts[-1] += " " * gap
+    return " | ".join(parts)
+
+
+def versions(run: Run) -> str:
+    """The version history: each candidate, its figures and the verdict."""
+    lines = ["versions (trained at the end of the week; switched only if not worse):"]
+    for v in run.versions:
+        f1 = f"{v.held_out_f1:.3f}" if v.held_out_f1 is not None else "—"
+        state = "switched" if v.switched else "refused "
+        lines.append(
+            f"  week {v.week:>2} {v.name:<8} on {v.decisions:>4} decisions, threshold"
+            f" {threshold(v.threshold).strip()}, held-out macro-F1 {f1}: {state} ({v.verdict})"
+        )
+    if not run.versions:
+        lines.append("  none: fewer decisions than --own-from")
+    return "\n".join(lines)
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.routing_curve", description=__doc__)
+    parser.add_argument("--sample", type=int, help="a seeded random subset of N messages")
+    parser.add_argument("--weeks", type=int, help="weeks to simulate (default: to the end)")
+    parser.add_argument("--own-from", type=int, default=OWN_FROM, help="decisions before own")
+    parser.add_argument("--districts", default=",".join(DISTRICTS))
+    parser.add_argument("--start", type=date.fromisoformat, default=START)
+    args = parser.parse_args(argv)
+    if args.weeks is not None and args.weeks < 1:
+        parser.error("--weeks: нужно хотя бы одна неделя")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run both simulations and print the curve, the totals and the version history."""
+    args = parse(argv)
+    t0 = time.monotonic()
+    start = datetime.combine(args.start, datetime.min.time(), tzinfo=LOCAL)
+    districts = frozenset(d.strip() for d in args.districts.split(",") if d.strip())
+    sc = Scenario(districts, start, args.weeks, args.own_from)
+    rows = load_rows(args.sample)
+    known = {r["district"] for r in rows}
+    if not districts or not districts <= known:
+        print(f"неизвестные районы: {', '.join(sorted(districts - known)) or '—'}", file=sys.stderr)
+        return 2
+    items = municipality_rows(rows, sc)
+    if not items:
+        print("у муниципалитета нет обращений после начала", file=sys.stderr)
+        return 2
+    log(f"starter: training on {len(starter_rows(rows, sc))} messages of other districts")
+    starter, trained = train_starter(rows, sc)
+    log(f"simulating {len(items)} items, learning")
+    learning = simulate(rows, starter, sc, learn=True, progress=log)
+    log("simulating the starter alone")
+    alone = simulate(rows, starter, sc, learn=False)
+    defaults = {"own_from": OWN_FROM, "districts": ",".join(DISTRICTS), "start": START}
+    flags = "".join(
+        f" --{k.replace('_', '-')} {v}"
+        for k, v in vars(args).items()
+        if v is not None and defaults.get(k) != v
+    )
+    print(f"$ python -m bench.routing_curve{flags}")
+    print(
+        f"municipality: {', '.join(sorted(districts))} from {args.start}: {len(items)} items"
+        f" in {len(learning.weeks)} weeks; sectors: {', '.join(SECTORS)}"
+    )
+    m = trained.metrics
+    print(
+        f"starter: {len(starter.trained_ids)} messages of the other districts before the start"
+        f" (newest {starter.fit_until:%Y-%m-%d %H:%M}), 15 categories; held-out accuracy"
+        f" {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}; threshold"
+        f" {threshold(starter.threshold).strip()}"
+    )
+    print(f"own model from {args.own_from} decisions; precision goal 0.99\n")
+    print(curve(learning, alone))
+    print()
+    print(versions(learning))
+    print(f"\nruntime {time.monotonic() - t0:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
