@@ -14,6 +14,7 @@ MODULES = (
     "bench.pii",
     "bench.incidents_poll",
     "bench.routing",
+    "bench.routing_curve",
 )
 
 
