@@ -1,13 +1,23 @@
-"""The routing bench on a small sample: its split is by time, its figures are in range."""
+"""The routing bench on a small sample: its split is by time, its figures are in range, its
+per-category table and confusions are computed right."""
 
 import numpy as np
 import pytest
 
-from bench.routing import DATA, load_rows, main, precision_at_coverage, split_by_time
+from bench.routing import (
+    DATA,
+    PRODUCT,
+    WITH_KIND,
+    load_rows,
+    main,
+    precision_at_coverage,
+    split_by_time,
+)
+from bench.routing_report import confusions, per_category
 
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"trace not found at {DATA}")
 
-MODELS = ("char-tfidf+LR (baseline)", "lemmas+chars+SVM (tuned)")
+MODELS = ("char-tfidf+LR (baseline)", PRODUCT, WITH_KIND.strip())
 
 
 def test_held_out_is_the_newest_fifth_and_validation_the_newest_tenth_of_training() -> None:
@@ -30,7 +40,21 @@ def test_precision_at_coverage_counts_the_most_confident_first() -> None:
     assert got == {0.5: 1.0, 0.7: 2 / 3, 0.8: 0.5, 0.9: 0.5}
 
 
-def test_the_bench_prints_both_models_with_figures_in_range(
+def test_per_category_figures_put_the_weakest_first_and_confusions_the_most_frequent() -> None:
+    truth = ["a", "a", "a", "a", "b", "b", "c"]
+    predicted = ["a", "a", "b", "b", "b", "a", "a"]
+    lines = per_category(truth, predicted).splitlines()
+    # a: 2 of its 4 predictions right, 2 of 4 found; b: 1 of 3 right, 1 of 2 found; c: none
+    assert [line.split() for line in lines[1:]] == [
+        ["c", "0.000", "0.000", "0.000", "1"],
+        ["b", "0.333", "0.500", "0.400", "2"],
+        ["a", "0.500", "0.500", "0.500", "4"],
+    ]
+    got = [line.split() for line in confusions(truth, predicted, top=2).splitlines()[1:]]
+    assert got == [["2", "50.0%", "a", "->", "b"], ["1", "50.0%", "b", "->", "a"]]
+
+
+def test_the_bench_prints_its_three_rows_and_where_the_product_loses_f1(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--sample", "3000", "--latency-items", "50"]) == 0
@@ -43,3 +67,13 @@ def test_the_bench_prints_both_models_with_figures_in_range(
         assert 0.5 < acc <= 1 and 0 < f1 <= 1, rows[name]
         assert all(0.5 < p <= 1 for p in (p50, p70, p80, p90)), rows[name]
         assert 0 < train_s < 300 and 0 < lat50 <= lat99 < 1_000 and 0 < mb < 500, rows[name]
+    by_category = out.split(f"{PRODUCT} on held-out, by category (weakest first):\n")[1]
+    f1s = [float(line.split()[-2]) for line in by_category.split("\n\n")[0].splitlines()[1:]]
+    assert len(f1s) == len(set(rows_of_held_out(out))) and f1s == sorted(f1s)
+    assert f"{PRODUCT}: top confusions on held-out\n" in out and " -> " in out
+
+
+def rows_of_held_out(out: str) -> list[str]:
+    """The categories the bench's count table shows with a held-out count above zero."""
+    table = out.split("\n\n")[0].splitlines()[3:]
+    return [line[:60].strip() for line in table if int(line.split()[-1]) > 0]
