@@ -1,13 +1,17 @@
-"""Duplicates across citizens on labelled spb-appeals pairs: precision and recall, time-split.
+"""Duplicates across citizens on judged spb-appeals pairs: precision and recall, time-split.
 
-    python -m bench.duplicates [--rebuild] [--show N]
+    python -m bench.duplicates [--check] [--show N]
 
-The pairs (bench/duplicates_pairs.csv: ids and labels, no texts) come from the label rule in
-bench/duplicate_pairs.py: same `reason` within 30 m and 3 days = the same problem; hard
-negatives: within 30 m and 3 days, another `reason`; easy negatives: same `reason` 200 m–2 km
-apart. The detector (workflows/items/duplicates/score.py) reads text, coordinates and time only,
-never `reason` or `category`. Pairs are ordered by the newer message's time: the thresholds are
-tuned on the older 60% only; the figures are on the newer 40%, next to two plain baselines.
+The pairs (bench/duplicates_pairs.csv: ids, label, stratum, reason code; no texts) were sampled
+without the detector, by place, time and the portal's topic labels (bench/duplicate_pairs.py),
+and labelled by ONE judge reading both texts: 1 = one problem one crew would fix in one visit,
+0 = another problem or another object (entrance, floor, sign, grille), `-` = undecidable (left
+out of every figure, counted). The labels are a reading, not ground truth. Hard negatives are
+the judged 0s within 100 m and 7 days. The detector (workflows/items/duplicates/score.py) reads
+text, coordinates and time only, never `reason` or `category`. The judged pairs are ordered by
+the newer message's time: thresholds are tuned on the older 60% only; the figures are on the
+newer 40%, next to two plain baselines. `--check` re-samples and verifies the file's pairs are
+exactly the seeded sample (about 2 minutes).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bench.duplicate_pairs import PAIRS_FILE, Pair, build, load, read, save
+from bench.duplicate_pairs import Pair, build, load, read
 from bench.spb_replay import DATA
 from bench.support import write_json
 from workflows.core.words import words
@@ -42,6 +46,11 @@ def report(row: dict[str, Any]) -> Report:
         lat=row["lat"],
         lon=row["lon"],
     )
+
+
+def hard(p: Pair) -> bool:
+    """A judged 0 at the same place (within 100 m and 7 days), not an easy far-apart pair."""
+    return p.label == 0 and p.kind != "far"
 
 
 def figures(pairs: list[Pair], rows: Rows, predict: Predict) -> dict[str, float]:
@@ -121,14 +130,20 @@ def show(pairs: list[Pair], rows: Rows, n: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rebuild", action="store_true", help="re-sample the pairs file")
+    parser.add_argument("--check", action="store_true", help="verify the file is the sample")
     parser.add_argument("--show", type=int, default=0, help="print N random pairs to judge")
     args = parser.parse_args()
     started = time.monotonic()
     rows = load(DATA)
-    if args.rebuild or not PAIRS_FILE.exists():
-        save(build(rows))
-    pairs = sorted(read(), key=lambda p: (rows[p.new]["created_at"], p.new))
+    every = read()
+    if args.check:
+        sampled = [(p.old, p.new, p.kind) for p in build(rows)]
+        same = sampled == [(p.old, p.new, p.kind) for p in every]
+        print("the file's pairs are the seeded sample" if same else "MISMATCH: re-judge or revert")
+        return
+    skipped = sum(p.label is None for p in every)
+    judged = [p for p in every if p.label is not None]
+    pairs = sorted(judged, key=lambda p: (rows[p.new]["created_at"], p.new))
     if args.show:
         show(pairs, rows, args.show)
         return
@@ -138,6 +153,9 @@ def main() -> None:
     jac = tune_jaccard(older, rows)
     out: dict[str, Any] = {
         "pairs": len(pairs),
+        "skipped_undecided": skipped,
+        "positives": sum(p.label == 1 for p in pairs),
+        "hard_negatives_all": sum(hard(p) for p in pairs),
         "tuned_on": len(older),
         "held_out": len(newer),
         "positives_held_out": sum(p.label for p in newer),
@@ -156,18 +174,22 @@ def main() -> None:
         "baseline_place_time": figures(newer, rows, place_time),
         "baseline_jaccard": {**figures(newer, rows, jaccard_only(jac)), "threshold": jac},
         "hard_negatives_flagged": sum(
-            detector(tuning)(rows[p.old], rows[p.new]) for p in newer if p.kind == "hard"
+            detector(tuning)(rows[p.old], rows[p.new]) for p in newer if hard(p)
         ),
-        "hard_negatives": sum(p.kind == "hard" for p in newer),
+        "hard_negatives": sum(hard(p) for p in newer),
         "seconds": round(time.monotonic() - started, 1),
     }
     path = write_json("duplicates", out)
     print("=== duplicates bench ===")
-    print("label rule: same `reason` ≤30 m and ≤3 days = same problem; hard negatives: ≤30 m,")
-    print("≤3 days, another reason; easy: same reason 200 m–2 km apart. Detector reads text,")
-    print("place and time only.")
+    print("labels: ONE judge's reading of both texts (1 = one problem, one crew, one visit;")
+    print("0 = another problem or object: entrance, floor, sign, grille); sampled without the")
+    print("detector by place, time and topic. Detector reads text, place and time only.")
     print(
-        f"pairs {len(pairs)}: tuned on the older {len(older)}, held out the newer {len(newer)}"
+        f"judged {len(pairs)} ({out['positives']} same, {out['hard_negatives_all']} hard"
+        f" negatives ≤100 m), undecided and left out {skipped}"
+    )
+    print(
+        f"tuned on the older {len(older)}, held out the newer {len(newer)}"
         f" ({out['positives_held_out']} same)"
     )
     print(

@@ -41,6 +41,16 @@ def test_score_refuses(old: Report, why: str) -> None:
     assert score(new, old) is None, why
 
 
+def test_score_refuses_other_entrance_numbers() -> None:
+    """The same words about entrance 1 and entrance 5 are two problems; the same numbers are
+    one (a text without numbers is compared by its words alone)."""
+    text = "Пахнет от мусоропровода, нужна дезинфекция, парадная {}"
+    at = (T0, 42.0, 46.0)
+    assert score(Report(text.format(5), *at), Report(text.format(1), *at)) is None
+    assert score(Report(text.format(5), *at), Report(text.format(5), *at)) is not None
+    assert score(Report(text.format(5), *at), Report(text.format(""), *at)) is not None
+
+
 def test_score_same_locality_without_coordinates() -> None:
     new = Report(PIPE2, T0, locality_id=1, place_text="у школы")
     found = score(new, Report(PIPE, T0, locality_id=1, place_text="возле школы"))
