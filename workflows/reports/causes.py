@@ -26,7 +26,7 @@ from workflows.reports.wording import label, tells, terms
 MAX_TEXTS = 3_000  # a busier week is sampled evenly to this many (counts scaled back)
 DIMS = 60  # LSA dimensions: topics of a week, not words
 NEAR = 0.5  # cosine at which two texts are neighbours
-MERGE = 0.6  # …at which two problems' centres are one problem
+MERGE = 0.7  # …at which two problems' centres are one problem
 JOIN = 0.45  # …at which a text belongs to a problem's centre at all
 MIN_SIZE = 3  # a problem has at least this many texts…
 MIN_SHARE = 0.03  # …and this share of the point's, up to
@@ -125,24 +125,34 @@ class WeekSpace:
         closeness = z[mask] @ (centre / (np.linalg.norm(centre) or 1.0))
         order = np.lexsort((members, -closeness))  # most central first, ties by position
         central = [int(members[i]) for i in order[:CENTRAL]]
-        return Group(self._label(members), [int(i) for i in members], central)
+        return Group(self._label(members, idx), [int(i) for i in members], central)
 
-    def _label(self, members: NDArray[np.int64]) -> str:
-        """The lemmas most typical of these texts against the rest of the week, as words."""
-        n, rest = len(members), len(self.texts) - len(members)
-        inside = np.asarray(self.present[members].sum(axis=0)).ravel()
-        p_in = inside / n
-        p_out = (self.df - inside) / max(rest, 1)
-        score = p_in * np.log((p_in + 0.01) / (p_out + 0.01))
-        order: list[int] = np.lexsort((self.lemmas, -score)).tolist() if len(self.lemmas) else []
-        chosen = [
-            str(self.lemmas[i])
-            for i in order
-            if inside[i] >= 2 and p_in[i] >= 0.15 and score[i] > 0 and tells(str(self.lemmas[i]))
-        ][:LABEL_WORDS]
-        if not chosen:
-            return OTHER
-        return label((self.texts[i] for i in members), chosen)
+    def _label(self, members: NDArray[np.int64], point: NDArray[np.int64]) -> str:
+        """The lemmas most typical of these texts against both the rest of the week and the rest
+        of the point (so that a roof problem in the roofs' point is told by «сосульки», not by
+        «кровля»), as words; against the week alone if no lemma stands out from both."""
+        inside = self._count(members)
+        p_in = inside / len(members)
+        p_week = (self.df - inside) / max(len(self.texts) - len(members), 1)
+        p_point = (self._count(point) - inside) / max(len(point) - len(members), 1)
+        for p_out in (np.maximum(p_week, p_point), p_week):
+            score = p_in * np.log((p_in + 0.01) / (p_out + 0.01))
+            order: list[int] = np.lexsort((self.lemmas, -score)).tolist()
+            chosen = [
+                str(self.lemmas[i])
+                for i in order
+                if inside[i] >= 2
+                and p_in[i] >= 0.15
+                and score[i] > 0
+                and tells(str(self.lemmas[i]))
+            ][:LABEL_WORDS]
+            if chosen:
+                return label((self.texts[i] for i in members), chosen)
+        return OTHER
+
+    def _count(self, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        """In how many of these texts each lemma occurs."""
+        return np.asarray(self.present[rows].sum(axis=0), dtype=np.float64).ravel()
 
 
 def _cluster(z: NDArray[np.float32], empty: NDArray[np.bool_], least: int) -> NDArray[np.int64]:
