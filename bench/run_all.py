@@ -15,6 +15,7 @@ MODULES = (
     "bench.incidents_poll",
     "bench.routing",
     "bench.routing_curve",
+    "bench.causes",
 )
 
 

@@ -503,7 +503,8 @@ async def replay(
 
 
 async def why_this_week(session: AsyncSession, municipality_id: int, week: Period) -> list[str]:
-    """Lines that say what makes the week worth a note: its volume and its growth points."""
+    """Lines that say what makes the week worth a note: its volume, its growth points and the
+    problems behind them."""
     scope = Scope((municipality_id,))
     trend = Period(week.first - timedelta(weeks=8), week.last, TZ, "trend")
     weeks = await get_weekly_counts(session, scope=scope, period=trend, now=week.end)
@@ -522,6 +523,9 @@ async def why_this_week(session: AsyncSession, municipality_id: int, week: Perio
             f"  growth: {g.dimension} «{g.name}»: {g.count} against a normal {g.baseline:g}"
             f" a week (x{g.ratio:g}, p = {g.p_value:.1e})"
         )
+        named = [p for p in g.problems if not p.other]
+        if named:
+            lines.append("    about: " + "; ".join(f"{p.label} {p.count}" for p in named))
     return lines
 
 
@@ -578,6 +582,14 @@ Why this week ({week.label}): {WHY.get(week.code, "see the figures the command p
 ```
 {chr(10).join(why)}
 ```
+
+What each growth point is about («Главное — рост» at the top of the note, and the lines under
+each point) comes from `workflows/reports/causes.py`: the point's items of the week grouped by
+the similarity of their texts (TF-IDF of lemmas over the week, LSA, a greedy clustering), each
+group labelled by its nouns most typical against the rest of the week and of the point, with
+the numbers of its most central items; the few that fit no group are «прочее». The note shows
+labels, counts and item numbers, and one excerpt a point, masked; `python -m bench.causes`
+times the grouping and prints the groups of the week's three first points.
 
 How the replay maps the portal:
 - municipality `spb-replay`, created through the ordinary YAML setup apply; sectors = the 15

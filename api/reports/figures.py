@@ -141,7 +141,8 @@ async def weekly(s: Session, q: Q) -> Response | WeeklyReport:
     "/growth", summary="Точки роста за неделю", response_model=GrowthReport, responses=FILES
 )
 async def growth(s: Session, q: Q) -> Response | GrowthReport:
-    """Блоки и населённые пункты, где за неделю заметно больше обращений, чем обычно."""
+    """Блоки и населённые пункты, где за неделю заметно больше обращений, чем обычно, и о чём
+    они: проблемы (группы похожих текстов) с названием, числом и самыми типичными обращениями."""
     p = q.period
     if p.days != 7 or p.first.weekday() != 0:
         raise Invalid(
@@ -160,8 +161,13 @@ async def growth(s: Session, q: Q) -> Response | GrowthReport:
             g.baseline,
             g.ratio,
             g.p_value,
+            "; ".join(
+                f"{c.label} — {c.count}" + "".join(f", {e['number']}" for e in c.examples)
+                for c in g.problems
+            ),
             "; ".join(f"{e['number']}: {e['text']}" for e in g.examples),
         )
         for g in points
     ]
-    return file_response(q, "growth", Sheet("Точки роста", (*header, "Примеры"), table, (16, 30)))
+    sheet = Sheet("Точки роста", (*header, "Проблемы", "Примеры"), table, (16, 30))
+    return file_response(q, "growth", sheet)

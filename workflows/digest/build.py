@@ -17,7 +17,7 @@ from workflows.core.errors import NotFound
 from workflows.digest.text import render_text
 from workflows.digest.workbook import item_rows, masked, write_workbook
 from workflows.reports.charts import heatmap_chart, weekly_chart
-from workflows.reports.growth import get_growth
+from workflows.reports.growth import GrowthPoint, get_growth
 from workflows.reports.heatmap import get_heatmap, get_weekly_counts
 from workflows.reports.incidents import get_incident_week
 from workflows.reports.lists import get_decisions
@@ -55,7 +55,7 @@ async def note_text(
     session: AsyncSession, *, municipality_id: int, week: Period, now: datetime
 ) -> str:
     """Only the note's text (for /stats in the bot: no charts to draw)."""
-    text, _, _ = await _note(
+    text, _, _, _ = await _note(
         session, municipality_id=municipality_id, week=week, now=now, attachments=False
     )
     return text
@@ -68,8 +68,8 @@ async def _note(
     week: Period,
     now: datetime,
     attachments: bool,
-) -> tuple[str, Summary, list[RatingRow]]:
-    """The note's text, with the week's summary and recipient rating it is made of."""
+) -> tuple[str, Summary, list[RatingRow], list[GrowthPoint]]:
+    """The note's text, with the week's summary, recipient rating and growth it is made of."""
     muni = await session.get(Municipality, municipality_id)
     if muni is None:
         raise NotFound(f"муниципалитет {municipality_id} не найден")
@@ -95,7 +95,7 @@ async def _note(
         listed=ITEMS_IN_XLSX,
         incidents=incidents,
     )
-    return text, cur, people
+    return text, cur, people, growth
 
 
 async def build_digest(
@@ -113,7 +113,7 @@ async def build_digest(
     rows = await item_rows(session, scope=scope, week=week, now=now, limit=ITEMS_IN_XLSX)
     masking = asyncio.create_task(asyncio.to_thread(masked, rows))  # beside the queries below
     try:
-        text, cur, people = await _note(
+        text, cur, people, growth = await _note(
             session, municipality_id=municipality_id, week=week, now=now, attachments=True
         )
         sectors = await get_rating(session, scope=scope, period=week, now=now, by="sector")
@@ -143,6 +143,7 @@ async def build_digest(
         cuts=None
         if cuts is None  # a cut that is the whole adds nothing
         else [(title, rows) for title, rows in cuts if rows and rows != people],
+        growth=growth,
     )
     return DigestDoc(
         week=week, text=text, files=[*pictures, DigestPart(f"mcu-{week.code}.xlsx", XLSX, book)]

@@ -1,6 +1,6 @@
-"""The note's text in Telegram HTML: the week's totals and their change, timeliness, the best and
-the worst, social-network incidents, points of growth, what waits for a decision; names escaped,
-citizens' texts masked."""
+"""The note's text in Telegram HTML: what grew and what it is about, the week's totals and their
+change, timeliness, the best and the worst, social-network incidents, points of growth with their
+problems, what waits for a decision; names escaped, citizens' texts masked."""
 
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ def render_text(
         f"<b>Аналитическая записка МЦУ за неделю {week.label}</b>",
         _esc(municipality),
         "",
+        *_lead(growth),
         "<b>Итоги недели</b>",
         *_totals(cur, prev, day_hours),
         "",
@@ -145,21 +146,44 @@ def _people(people: list[RatingRow]) -> list[str]:
 
 
 def _growth(growth: list[GrowthPoint]) -> list[str]:
-    """Up to four points of growth, each with an example."""
+    """Up to four points of growth, each with its largest problems (label, count, item numbers)
+    and one masked excerpt: of its largest problem's most central item, else of its latest."""
     if not growth:
         return ["Значимого роста нет."]
     lines = []
     for g in growth[:4]:
         what = "тема" if g.dimension == "sector" else "место"
-        example = ""
-        if g.examples:
-            e = g.examples[0]
-            example = f"\n  напр. {_esc(e['number'])}: «{_esc(clip(mask(e['text']), 90))}»"
         lines.append(
             f"• {what} «{_esc(g.name)}»: {g.count} при норме {_num(g.baseline)} в неделю "
-            f"(×{_num(g.ratio)}){example}"
+            f"(×{_num(g.ratio)})"
         )
+        named = [p for p in g.problems if not p.other]
+        for p in named[:3]:
+            numbers = ", ".join(_esc(e["number"]) for e in p.examples[:2])
+            lines.append(f"  — {_label(p.label)}: {p.count}" + (f" ({numbers})" if numbers else ""))
+        shown = named[0].examples if named else g.examples
+        if shown:
+            e = shown[0]
+            lines.append(f"  напр. {_esc(e['number'])}: «{_esc(clip(mask(e['text']), 90))}»")
     return lines
+
+
+def _lead(growth: list[GrowthPoint]) -> list[str]:
+    """What the head reads first: the largest problem of the first two points of growth."""
+    parts = []
+    for g in growth[:2]:
+        named = [p for p in g.problems if not p.other]
+        if named:
+            where = "тема" if g.dimension == "sector" else "место"
+            parts.append(
+                f"{_label(named[0].label)} — {named[0].count} из {g.count} ({where} «{_esc(g.name)}»)"
+            )
+    return [f"<b>Главное — рост:</b> {'; '.join(parts)}", ""] if parts else []
+
+
+def _label(label: str) -> str:
+    """A problem's label for a messenger: masked like any citizen's words, then escaped."""
+    return _esc(mask(label))
 
 
 def _incidents(inc: IncidentWeek | None) -> list[str]:

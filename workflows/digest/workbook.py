@@ -18,6 +18,7 @@ from workflows.digest.text import export_path
 from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU
 from workflows.privacy.mask import mask
 from workflows.reports.exports import Sheet, to_xlsx
+from workflows.reports.growth import GrowthPoint
 from workflows.reports.lists import select_items
 from workflows.reports.rating import RatingRow
 from workflows.reports.scope import Scope, clip, get_names
@@ -90,6 +91,32 @@ RATING_HEADER = [
 ]  # fmt: skip
 
 
+def _growth_rows(growth: Sequence[GrowthPoint]) -> list[list[Any]]:
+    """One row a problem of each point of growth (a point without problems: one row), with item
+    numbers only: the workbook goes through a messenger, the texts are in the items' sheet."""
+    out = []
+    for g in growth:
+        head = [
+            "тема" if g.dimension == "sector" else "место",
+            g.name,
+            g.count,
+            g.baseline,
+            g.ratio,
+        ]
+        if not g.problems:
+            out.append([*head, "", None, ""])
+        for p in g.problems:
+            numbers = ", ".join(e["number"] for e in p.examples)
+            out.append([*head, mask(p.label), p.count, numbers])
+    return out
+
+
+GROWTH_HEADER = [
+    "Разрез", "Название", "За неделю", "Обычно в неделю", "Рост, раз", "Проблема", "Обращений",
+    "Самые типичные",
+]  # fmt: skip
+
+
 def write_workbook(
     week: Period,
     cur: Summary,
@@ -100,6 +127,7 @@ def write_workbook(
     total: int,
     tz: ZoneInfo,
     cuts: Sequence[tuple[str, list[RatingRow]]] | None = (),
+    growth: Sequence[GrowthPoint] = (),
 ) -> bytes:
     """The workbook; `cuts` None: the ratings in the part of incidents and of ПОС were left out
     (a big backlog), and the summary says where they are."""
@@ -139,6 +167,11 @@ def write_workbook(
             *(
                 Sheet(title, RATING_HEADER, _rating_rows(rows), widths=(7, 36, 18))
                 for title, rows in cuts or ()
+            ),
+            *(
+                [Sheet("Точки роста", GROWTH_HEADER, _growth_rows(growth), widths=(8, 30, 10))]
+                if growth
+                else []
             ),
             Sheet("Обращения недели", ITEM_HEADER, items, widths=(18, 17, 16, 10, 18, 20, 16, 28)),
         ],

@@ -3,6 +3,7 @@ week than their recent normal, by a Poisson test against the eight weeks before.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Locality, Sector
 from workflows.calendar.periods import Period
+from workflows.reports.causes import MAX_TEXTS, Problem, WeekSpace
 from workflows.reports.scope import Scope, T, clip, get_names, in_period, resolve, tune
 
 BASELINE_WEEKS = 8  # growth compares a week with the mean of the eight before it
@@ -34,6 +36,7 @@ class GrowthPoint:
     ratio: float
     p_value: float
     examples: list[dict[str, str]] = field(default_factory=list)  # number, text (≤ 160 chars)
+    problems: list[Problem] = field(default_factory=list)  # what it is about, largest first
 
 
 def poisson_tail(k: int, lam: float) -> float:
@@ -49,11 +52,12 @@ def poisson_tail(k: int, lam: float) -> float:
 
 
 async def get_growth(
-    session: AsyncSession, *, scope: Scope, week: Period, examples: int = 3
+    session: AsyncSession, *, scope: Scope, week: Period, examples: int = 3, causes: bool = True
 ) -> list[GrowthPoint]:
     """Points of growth in a week: count ≥ GROWTH_MIN, ≥ GROWTH_RATIO × baseline, and
     P(Poisson(baseline) ≥ count) < GROWTH_P, the baseline being the mean of the eight weeks
-    before (floored at BASELINE_FLOOR). Sectors stand for topics; localities for places."""
+    before (floored at BASELINE_FLOOR). Sectors stand for topics; localities for places. With
+    `causes`, each point's items are grouped into the problems they are about."""
     await tune(session)
     scope = await resolve(session, scope)
     bounds = [
@@ -106,7 +110,43 @@ async def get_growth(
             )
         ).all()
         g.examples = [{"number": n, "text": clip(t, 160)} for n, t in rows]
+    if causes and points:
+        await _add_problems(session, scope=scope, week=week, points=points)
     return points
+
+
+async def _add_problems(
+    session: AsyncSession, *, scope: Scope, week: Period, points: list[GrowthPoint]
+) -> None:
+    """Group each point's items of the week into problems, against all the week's texts (a
+    busier week than MAX_TEXTS is sampled evenly, and the counts scaled back)."""
+    rows = (
+        await session.execute(
+            select(T.number, T.text, T.sector_id, T.locality_id)
+            .where(*scope.where(), in_period(T.registered_at, week))
+            .order_by(T.id)
+        )
+    ).all()
+    step = max(1, math.ceil(len(rows) / MAX_TEXTS))
+    sample = rows[::step]
+    space = await asyncio.to_thread(WeekSpace, [r.text or "" for r in sample])
+    for g in points:
+        pos = 2 if g.dimension == "sector" else 3
+        members = [i for i, r in enumerate(sample) if r[pos] == g.key]
+        groups = await asyncio.to_thread(space.groups, members)
+        scale = g.count / len(members) if members else 1.0
+        g.problems = [
+            Problem(
+                p.label,
+                round(len(p.members) * scale),
+                [
+                    {"number": sample[i].number, "text": clip(sample[i].text, 160)}
+                    for i in p.central
+                ],
+                p.other,
+            )
+            for p in groups
+        ]
 
 
 def _midnight(day: date, week: Period) -> datetime:
