@@ -125,6 +125,6 @@ def _figures(row: RoutingModel) -> str:
     return (
         f"отложено {m.get('held_out', 0)}: точность {_pct(m.get('accuracy'))}, macro-F1 "
         f"{m.get('macro_f1', 0):.3f}, {p_at or 'P@— нет'}; порог "
-        f"{threshold if threshold is not None else 'нет (только подсказки)'}: сама направила бы "
+        f"{f'{threshold:.3f}' if threshold is not None else 'нет (только подсказки)'}: сама направила бы "
         f"{_pct(m.get('auto_share'))} с точностью {_pct(m.get('auto_precision'))}"
     )

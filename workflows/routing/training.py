@@ -84,8 +84,11 @@ async def _train(examples: Sequence[Example], progress: Progress) -> Trained:
     progress(f"обучение на {len(examples)} примерах…")
     try:
         return await asyncio.to_thread(train_on, examples)
-    except ValueError as e:
-        raise Invalid(str(e)) from None
+    except ValueError as e:  # ours are in Russian; the library's are not for the user
+        said = str(e) if any("а" <= ch <= "я" for ch in str(e).lower()) else None
+        raise Invalid(
+            said or f"обучение не удалось: данных недостаточно ({type(e).__name__})"
+        ) from None
 
 
 def _metrics(trained: Trained) -> dict[str, Any]:
