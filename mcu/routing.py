@@ -53,13 +53,13 @@ def train(
                 _say(f"чтение корпуса {path.name}…")
                 examples = load_corpus(path, sample=sample)
                 outcome = await check_train_starter(
-                    s, examples=examples, now=rt.clock.now(), force=force, progress=_say
+                    s, examples=examples, clock=rt.clock, force=force, progress=_say
                 )
             else:
                 assert municipality is not None
                 m = await get_municipality(rt, municipality)
                 outcome = await check_train_own(
-                    s, municipality=m, now=rt.clock.now(), force=force, progress=_say
+                    s, municipality=m, clock=rt.clock, force=force, progress=_say
                 )
         _say(f"готово за {time.monotonic() - started:.0f} с")
         row = outcome.row

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Municipality, RoutingModel
+from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
 from workflows.core.tx import committing
 from workflows.routing.labels import get_examples
@@ -123,7 +124,7 @@ async def check_train_own(
     session: AsyncSession,
     *,
     municipality: Municipality,
-    now: datetime,
+    clock: Clock,
     force: bool = False,
     progress: Progress = lambda _: None,
 ) -> Outcome:
@@ -153,7 +154,7 @@ async def check_train_own(
     new = NewVersion(trained.model, OWN, len(examples), _metrics(trained), active, note)
     async with committing(session):
         row = await do_save_version(
-            session, municipality_id=mid, owner_code=municipality.code, new=new, now=now
+            session, municipality_id=mid, owner_code=municipality.code, new=new, now=clock.now()
         )
     return Outcome(row, verdict)
 
@@ -162,7 +163,7 @@ async def check_train_starter(
     session: AsyncSession,
     *,
     examples: Sequence[Example],
-    now: datetime,
+    clock: Clock,
     force: bool = False,
     progress: Progress = lambda _: None,
 ) -> Outcome:
@@ -173,6 +174,6 @@ async def check_train_starter(
     new = NewVersion(trained.model, STARTER, len(examples), _metrics(trained), active, note)
     async with committing(session):
         row = await do_save_version(
-            session, municipality_id=None, owner_code=STARTER, new=new, now=now
+            session, municipality_id=None, owner_code=STARTER, new=new, now=clock.now()
         )
     return Outcome(row, verdict)

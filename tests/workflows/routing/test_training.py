@@ -68,14 +68,14 @@ async def test_no_history_and_too_little_change_nothing(sm, clock, routing_dir):
     m = await municipality(sm, clock, own_from=300)
     async with sm() as s:
         with pytest.raises(Invalid, match="нет решений"):
-            await check_train_own(s, municipality=m, now=clock.now())
+            await check_train_own(s, municipality=m, clock=clock)
     await decide(sm, clock, m.id, history()[:10])
     async with sm() as s:
         with pytest.raises(Invalid, match="10 решений, своя модель — от 300"):
-            await check_train_own(s, municipality=m, now=clock.now())
+            await check_train_own(s, municipality=m, clock=clock)
     async with sm() as s:
         with pytest.raises(Invalid, match="мало решений"):  # forced, still under 40
-            await check_train_own(s, municipality=m, now=clock.now(), force=True)
+            await check_train_own(s, municipality=m, clock=clock, force=True)
     assert await rows(sm) == [] and not routing_dir.exists()
 
 
@@ -83,7 +83,7 @@ async def test_a_worse_model_is_kept_inactive_with_the_reason(sm, clock, routing
     m = await municipality(sm, clock, own_from=40)
     await decide(sm, clock, m.id, history())
     async with sm() as s:
-        first = await check_train_own(s, municipality=m, now=clock.now())
+        first = await check_train_own(s, municipality=m, clock=clock)
     assert first.row.active and first.row.version == 1 and "текущей модели нет" in first.verdict
     assert set(first.row.labels) == {"roads", "zhkh"} and first.row.trained_on == 60
     assert first.row.metrics["held_out"] == 12 and first.row.metrics["trained_on"] == 48
@@ -101,13 +101,13 @@ async def test_a_worse_model_is_kept_inactive_with_the_reason(sm, clock, routing
             now=clock.now(),
         )
     async with sm() as s:
-        refused = await check_train_own(s, municipality=m, now=clock.now())
+        refused = await check_train_own(s, municipality=m, clock=clock)
     assert not refused.row.active and refused.row.version == 3
     assert refused.row.note is not None and "хуже текущей" in refused.row.note
     assert (routing_dir / refused.row.file).is_file()  # kept, for the report and --force
     async with sm() as s:
         assert (await get_routing_row(s, municipality_id=m.id)).id == current.id
-        forced = await check_train_own(s, municipality=m, now=clock.now(), force=True)
+        forced = await check_train_own(s, municipality=m, clock=clock, force=True)
     assert forced.row.active and "принудительно" in (forced.row.note or "")
     assert [r.active for r in await rows(sm)] == [False, False, False, True]
 
