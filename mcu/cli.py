@@ -15,6 +15,7 @@ from mcu.appeals import import_pos
 from mcu.digest import digest
 from mcu.incidents import precision
 from mcu.ops import health, outbox_dead, outbox_resend
+from mcu.routing import report, train
 from mcu.serve import api, bot, run, worker
 from mcu.tokens import token_create, token_list, token_revoke
 from models.settings_check import SettingsInvalid
@@ -73,6 +74,10 @@ incidents_app = typer.Typer(help="Инциденты из социальных �
 app.add_typer(incidents_app, name="incidents")
 appeals_app = typer.Typer(help="Обращения по 59-ФЗ: загрузка из ПОС.", no_args_is_help=True)
 app.add_typer(appeals_app, name="appeals")
+routing_app = typer.Typer(
+    help="Обученная маршрутизация: обучение моделей и их показатели.", no_args_is_help=True
+)
+app.add_typer(routing_app, name="routing")
 
 app.command()(migrate)
 setup_app.command("apply")(setup_apply)
@@ -92,6 +97,8 @@ outbox_app.command("dead")(outbox_dead)
 outbox_app.command("resend")(outbox_resend)
 incidents_app.command("precision")(precision)
 appeals_app.command("import-pos")(import_pos)
+routing_app.command("train")(train)
+routing_app.command("report")(report)
 
 
 def main() -> None:  # pragma: no cover

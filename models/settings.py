@@ -1,6 +1,7 @@
 """One typed settings object, read from the environment (and .env)."""
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -102,6 +103,8 @@ class Settings(BaseSettings):
     ready_dead_hours: float = Field(default=24.0, ge=0, le=24 * 90, alias="MCU_READY_DEAD_HOURS")
     # For end-to-end tests and demos only: read "now" from this file (ISO time with a zone).
     fake_clock_file: str | None = Field(default=None, alias="MCU_FAKE_CLOCK_FILE")
+    # Where the routing models' files live (`mcu routing train` writes them; rows name them).
+    routing_dir: Path = Field(default=Path("./var/routing"), alias="MCU_ROUTING_DIR")
     # /docs, /redoc and /openapi.json: unset shows them outside production only.
     api_docs: bool | None = Field(default=None, alias="MCU_API_DOCS")
 

@@ -7,6 +7,7 @@ from models import DayOffRule, DeadlineClock, Role
 from models.enums import TERMINAL_STATUSES
 from workflows.calendar.deadlines import deadlines_assumed
 from workflows.conversation.parts import Choice, Option, Rich, rich
+from workflows.conversation.route_picks import suggestion_options
 from workflows.core.actors import Actor
 from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU, Action
 from workflows.items.views import ItemView
@@ -134,7 +135,7 @@ def card_options(view: ItemView, actor: Actor) -> tuple[Option, ...]:
     if item.due_at is None:
         allowed -= {Action.extend, Action.request_extension}
     seen: set[str] = set()
-    options: list[Option] = []
+    options: list[Option] = suggestion_options(view, allowed)  # the model's sectors first
     for action, code, label in BUTTONS:
         if action in allowed and code not in seen:
             seen.add(code)

@@ -17,6 +17,7 @@ from workflows.conversation.parts import (
     Text,
     rich,
 )
+from workflows.conversation.route_picks import SUGGESTED, picked_sector
 from workflows.conversation.staff_stats import STATS_CHOICES, stats
 from workflows.conversation.wall_replies import WALL_CHOICES
 from workflows.core.actors import Actor
@@ -340,6 +341,7 @@ CHOICES = {
     "pp": picked_person,
     "pd": picked_days,
     PICKED: picked_body,
+    SUGGESTED: picked_sector,
     "pc": cancel_prompt,
     "ip": inbox,
     **STATS_CHOICES,

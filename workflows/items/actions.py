@@ -44,6 +44,8 @@ async def _assign(c: Call) -> Effect:
     if c.item.assignee_id is not None:
         e.staff.append((c.item.assignee_id, "unassigned", {}))
     e.data = {"assignee_id": staff.id, "from_assignee_id": c.item.assignee_id}
+    if c.data.note and c.actor.kind is ActorKind.system:
+        e.data |= c.data.note
     return e
 
 

@@ -29,6 +29,8 @@ class ActionInput:
     rating: int | None = None
     body_id: int | None = None  # 59-ФЗ: the competent body an appeal is forwarded to
     files: tuple[tuple[str, str], ...] = ()  # (kind, channel file id) sent with an answer
+    # The system's own record of why (the routing model's confidence); ignored from anyone else.
+    note: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from workflows.items.routing import get_route, triage_desk
 from workflows.items.timers import replan
 from workflows.items.transitions import Action
 from workflows.notifications.notify import citizen_notice, enqueue, item_card, staff_notice
+from workflows.routing.route import get_model_route
 
 REGISTRARS = (
     Role.operator,
@@ -274,6 +275,14 @@ async def do_register_item(
     if row is not None:
         rows.append(row)
     assignee_id = await get_route(session, directory=ctx.directory, item=item)
+    by_model = None
+    if assignee_id is None:  # no rule routes it: the model suggests, or routes when sure
+        by_model = await get_model_route(
+            session, municipality=ctx.municipality, directory=ctx.directory, item=item, now=now
+        )
+        if by_model is not None:
+            item.route_hint, assignee_id = by_model.hint, by_model.assignee_id
+            await session.flush()
     if assignee_id is not None:
         await enqueue(session, rows)
         return await apply_action(
@@ -284,7 +293,9 @@ async def do_register_item(
             action=Action.assign,
             actor=Actor.system(),
             version=item.version,
-            data=ActionInput(assignee_id=assignee_id),
+            data=ActionInput(
+                assignee_id=assignee_id, note=by_model.event_data if by_model else None
+            ),
         )
     card = item_card(item, ctx.directory)
     rows += [

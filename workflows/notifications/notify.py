@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Channel, CitizenIdentity, Item, Outbox, Role, Staff
+from models import Channel, CitizenIdentity, Item, ItemStatus, Outbox, Role, Staff
 from models.enums import OutboxStatus
 from workflows.core.dialect import insert_for
 from workflows.core.directory import Directory
@@ -37,7 +37,21 @@ def item_card(item: Item, directory: Directory) -> dict[str, Any]:
         "due_at": item.due_at.isoformat() if item.due_at else None,
         "due_local": _local(item.due_at, directory.tz),
         "take_due_at": item.take_due_at.isoformat() if item.take_due_at else None,
+        **_suggestions(item, directory),
     }
+
+
+def _suggestions(item: Item, directory: Directory) -> dict[str, Any]:
+    """The routing model's sectors for an item waiting for triage (none once it is assigned)."""
+    hint = item.route_hint or {}
+    if item.status is not ItemStatus.new or not hint.get("suggestions"):
+        return {}
+    named = [
+        {"sector": directory.sectors[s["sector_id"]], "p": s["p"]}
+        for s in hint["suggestions"]
+        if s.get("sector_id") in directory.sectors
+    ]
+    return {"suggestions": named} if named else {}
 
 
 def _local(moment: datetime | None, tz: str) -> str | None:

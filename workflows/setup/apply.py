@@ -153,6 +153,7 @@ async def _apply_municipality(session: AsyncSession, report: ApplyReport, spec: 
             "pos_link": m.pos_link,
             "letterhead": m.letterhead.model_dump(exclude_none=True) if m.letterhead else {},
             "confirmed_calendar_years": sorted(spec.calendar.confirmed_years),
+            "routing": spec.learned_routing.stored(),
         },
         "муниципалитет",
     )

@@ -12,6 +12,7 @@ from models import Channel, DayOffRule, DeadlineClock, ItemKind, Publish, Role
 from workflows.calendar.deadlines import LadderStep, parse_hhmm
 from workflows.core.errors import Invalid
 from workflows.setup.appeal_spec import BodySpec, LetterheadSpec
+from workflows.setup.routing_spec import LearnedRoutingSpec, split_routing
 
 Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="латиница, цифры, _ и -")
 
@@ -248,10 +249,14 @@ class SetupSpec(Strict):
     staff: list[StaffSpec] = Field(default_factory=list)
     policies: list[PolicySpec] = Field(default_factory=list)
     routing: list[RuleSpec] = Field(default_factory=list)
+    # Filled from a `routing:` mapping (its `rules` are the list above); not a key of its own.
+    learned_routing: LearnedRoutingSpec = LearnedRoutingSpec()
     calendar: CalendarSpec = CalendarSpec()
     channels: ChannelsSpec = ChannelsSpec()
     monitoring: MonitoringSpec | None = None
     bodies: list[BodySpec] = Field(default_factory=list)
+
+    _split = model_validator(mode="before")(split_routing)
 
     @model_validator(mode="after")
     def _references(self) -> "SetupSpec":
@@ -289,6 +294,7 @@ class SetupSpec(Strict):
             for k in r.keywords:
                 if not re.search(r"\w", k):
                     problems.append(f"routing {r.code}: пустое ключевое слово")
+        problems += self.learned_routing.problems(sectors)
         days = [o.day for o in self.calendar.overrides]
         if len(set(days)) != len(days):
             problems.append("calendar: один день указан дважды")

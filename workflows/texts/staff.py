@@ -94,6 +94,8 @@ CARD_MERGE = "🔗 Объединить с {number}"
 MERGED_INTO = "{number} объединено с {into}: ответ по {into} получит и автор {number}."
 MERGE_REASON = "та же проблема, что и в другом сообщении"
 CARD_PING = "🔔 Напомнить исполнителю"
+CARD_SUGGESTED = "➡️ {sector} ({p}%)"  # the routing model's suggestion: to the sector's lead
+NO_SECTOR_LEAD = "У блока нет руководителя: назначьте {number} через «👤 Назначить»."
 CARD_MASKED = "🔒 Личные данные скрыты, полный текст — в панели МЦУ"
 
 # An incident's answer for the wall: the approval request's and the refusal alert's buttons.

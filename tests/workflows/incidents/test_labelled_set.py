@@ -51,6 +51,6 @@ def test_the_vocabulary_follows_the_bezhta_setup() -> None:
     setup = yaml.safe_load((ROOT / "setup" / "bezhta.yaml").read_text(encoding="utf-8"))
     vocabulary = load_vocabulary()
     assert set(vocabulary.localities) == {loc["name"] for loc in setup["localities"]}
-    rule_words = {k for rule in setup["routing"] for k in rule.get("keywords", [])}
+    rule_words = {k for rule in setup["routing"]["rules"] for k in rule.get("keywords", [])}
     sector_words = {k for ks in vocabulary.sectors.values() for k in ks}
     assert rule_words <= sector_words

@@ -12,6 +12,7 @@ from workflows.items.appeal.intake import (
 )
 from workflows.items.effects import Call, Effect
 from workflows.items.routing import get_route, triage_desk
+from workflows.routing.route import get_model_route
 
 
 async def register(c: Call) -> Effect:
@@ -43,6 +44,18 @@ async def register(c: Call) -> Effect:
             (sid, "registered_late", {"late_days": late}) for sid in late_targets(c.ctx, c.item)
         ]
     assignee_id = await get_route(c.session, directory=c.ctx.directory, item=c.item)
+    if assignee_id is None:  # no rule routes it: the model suggests, or routes when sure
+        by_model = await get_model_route(
+            c.session,
+            municipality=c.ctx.municipality,
+            directory=c.ctx.directory,
+            item=c.item,
+            now=c.now,
+        )
+        if by_model is not None:
+            e.changes["route_hint"], assignee_id = by_model.hint, by_model.assignee_id
+            if assignee_id is not None:
+                e.data |= by_model.event_data
     if assignee_id is None:
         e.changes["status"] = ItemStatus.new
         told = {sid for sid, _, _ in e.staff}

@@ -1,0 +1,3 @@
+from tests.workflows.routing.routing_kit import routing_dir
+
+__all__ = ["routing_dir"]
