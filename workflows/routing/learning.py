@@ -128,6 +128,13 @@ def evaluate(
     return out
 
 
+def routed_well(figures: dict[str, Any], goal: float) -> float:
+    """The share a model routes by itself on some decisions, counted only if it kept the
+    precision goal there (a model routing more but wrongly is worth nothing here)."""
+    share, precision = figures.get("auto_share") or 0.0, figures.get("auto_precision")
+    return float(share) if precision is not None and precision >= goal - 1e-9 else 0.0
+
+
 def not_worse(
     candidate: Trained,
     current: TextModel | None,
@@ -136,16 +143,23 @@ def not_worse(
     map_label: Callable[[str], str | None] | None = None,
     since: datetime | None = None,
 ) -> tuple[bool, str]:
-    """Whether the candidate may replace the current model: on the candidate's held-out part
-    (only the examples newer than `since`, the current model's own training, when there are
-    enough), its macro-F1 must not be lower. The reason is in Russian, for the log and the CLI."""
+    """Whether the candidate may replace the current model, judged on the candidate's held-out
+    decisions (only those newer than `since`, the current model's own training, when there are
+    enough): it must route by itself at least as large a share at the precision goal, and if
+    the shares are equal, have the higher macro-F1 (a tie changes nothing: no switch). The
+    reason is in Russian, for the log and the CLI."""
     if current is None:
         return True, "текущей модели нет"
     pool = [e for e in candidate.held_out if since is None or e.at > since]
     if len(pool) < MIN_THRESHOLD_ITEMS:
         pool = candidate.held_out
+    goal = float(candidate.metrics.get("precision_goal", PRECISION))
     mine = evaluate(candidate.evaluated, pool, threshold=candidate.threshold)
     theirs = evaluate(current, pool, threshold=current_threshold, map_label=map_label)
     a, b = mine.get("macro_f1", 0.0), theirs.get("macro_f1", 0.0)
-    verdict = f"macro-F1 {a:.3f} против {b:.3f} у текущей на {len(pool)} отложенных решениях"
-    return a >= b, verdict
+    ra, rb = routed_well(mine, goal), routed_well(theirs, goal)
+    verdict = (
+        f"сама направила бы {ra:.0%} против {rb:.0%} у текущей (при точности не ниже {goal:.0%}),"
+        f" macro-F1 {a:.3f} против {b:.3f}, на {len(pool)} отложенных решениях"
+    )
+    return (ra > rb or (ra == rb and a > b)), verdict
