@@ -1,6 +1,8 @@
 """The simulation behind `bench.routing_curve`: a new municipality's items week by week, routed
 by the active model or decided by the operator, its own model retrained on those decisions and
-switched to only when `not_worse`. Pure: no printing; the bench module explains the choices."""
+switched to only when `not_worse`. An item's true sector is its reason's (`true_sector`); the
+starter reaches sectors through its category table. Pure: no printing; the bench module
+explains the choices."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.curve_sectors import category_table, true_sector
 from workflows.routing.learning import PRECISION, Example, Trained, not_worse, train_on
 from workflows.routing.model import TextModel
 
@@ -17,34 +20,10 @@ LOCAL = ZoneInfo("Europe/Moscow")  # the trace's `created_at` is local time with
 WEEK = timedelta(days=7)
 OWN_FROM = 300
 
-# The new municipality's sectors, and which of the portal's 15 categories each one takes: the
-# shape of a setup's `routing.categories`. Six sectors, as a small municipality has.
-SECTORS: dict[str, tuple[str, ...]] = {
-    "blago": ("Благоустройство", "Санитарное состояние"),
-    "mkd": ("Содержание МКД", "Кровля", "Подвалы", "Фасад"),
-    "seti": ("Водоснабжение", "Водоотведение", "Центральное отопление"),
-    "torg": (
-        "Незаконная информационная и (или) рекламная конструкция",
-        "Состояние рекламных или информационных конструкций",
-        "Незаконная реализация товаров с торгового оборудования (прилавок, ящик, с земли)",
-    ),
-    "kontrol": (
-        "Нарушение правил пользования общим имуществом",
-        "Нарушение порядка пользования общим имуществом",
-    ),
-    "dorogi": ("Повреждения или неисправность элементов уличной инфраструктуры",),
-}
-CATEGORY_SECTOR = {cat: sector for sector, cats in SECTORS.items() for cat in cats}
-
 
 def at(row: dict[str, Any]) -> datetime:
     """When a message arrived, as an aware datetime."""
     return datetime.fromisoformat(row["created_at"]).replace(tzinfo=LOCAL)
-
-
-def sector_of(category: str) -> str | None:
-    """The municipality's sector for a portal category; None: the table does not map it."""
-    return CATEGORY_SECTOR.get(category)
 
 
 @dataclass(frozen=True)
@@ -117,8 +96,10 @@ def starter_rows(rows: Sequence[dict[str, Any]], sc: Scenario) -> list[dict[str,
 
 
 def train_starter(rows: Sequence[dict[str, Any]], sc: Scenario) -> tuple[Active, Trained]:
-    """The starter on categories (mapped to sectors when it routes), its threshold from train_on."""
+    """The starter on categories, its threshold from train_on; when it routes, its category is
+    mapped to a sector by the setup's table, written from the same rows (`category_table`)."""
     picked = starter_rows(rows, sc)
+    table = category_table(picked)
     trained = train_on(
         [Example(r["text"], r["category"], at(r)) for r in picked], precision=sc.precision
     )
@@ -126,7 +107,7 @@ def train_starter(rows: Sequence[dict[str, Any]], sc: Scenario) -> tuple[Active,
         name="starter",
         model=trained.model,
         threshold=trained.threshold,
-        to_sector=sector_of,
+        to_sector=table.get,
         fit_until=max(at(r) for r in picked),
         since=sc.start,
         trained_ids=frozenset(r["id"] for r in picked),
@@ -166,8 +147,7 @@ def simulate(
         routed: list[int] = []
         week_items = [r for r in items if begin <= at(r) < end]
         for r in week_items:
-            truth = sector_of(r["category"])
-            assert truth is not None, r["category"]  # the table maps every category
+            truth = true_sector(r)  # from its reason: what the operator would decide
             sector, alone = route(active, r["text"])
             if alone:
                 auto += 1
