@@ -129,3 +129,31 @@ def test_a_label_with_too_few_decisions_is_left_to_the_operator(rare: int) -> No
     assert rare < MIN_PER_LABEL
     trained = train_on(examples, precision=0.95)
     assert "bench" not in trained.model.labels and trained.metrics["labels"] == 2
+
+
+def test_not_worse_puts_the_share_routed_at_the_goal_first_and_a_tie_is_no_switch() -> None:
+    from workflows.routing.learning import not_worse, train_on
+
+    examples = _examples(40)
+    trained = train_on(examples, precision=0.95)
+    assert trained.threshold is not None and trained.metrics["auto_precision"] >= 0.95
+    # the same model as the current one: equal share, equal macro-F1: no switch
+    ok, why = not_worse(trained, trained.evaluated, current_threshold=trained.threshold)
+    assert ok is False and "macro-F1" in why
+    # a current model that routes nothing: the candidate routes more at the goal, switch
+    ok, why = not_worse(trained, trained.evaluated, current_threshold=None)
+    assert ok, why
+    assert "против 0% у текущей" in why
+    # a candidate that routes nothing is refused against one that routes at the goal, however
+    # good its macro-F1 (here the very same model)
+    silent = type(trained)(
+        trained.model, trained.evaluated, trained.metrics, None, trained.held_out
+    )
+    ok, why = not_worse(silent, trained.evaluated, current_threshold=trained.threshold)
+    assert ok is False and "сама направила бы 0% против" in why
+    # a current model routing below the goal counts as routing nothing: a silent candidate with
+    # a higher macro-F1 may replace it
+    flip = {"snow": "light", "light": "snow"}
+    wrong = TextModel.train([e.text for e in examples], [flip[e.label] for e in examples])
+    ok, why = not_worse(silent, wrong, current_threshold=0.0)
+    assert ok, why
