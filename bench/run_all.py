@@ -16,6 +16,7 @@ MODULES = (
     "bench.routing",
     "bench.routing_curve",
     "bench.causes",
+    "bench.duplicates",
 )
 
 

@@ -38,7 +38,7 @@ OTHER = "прочее"
 
 
 @dataclass
-class Problem:
+class GrowthProblem:
     """One problem behind a growth point: what it is about, how many items, which ones show it."""
 
     label: str

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Locality, Sector
 from workflows.calendar.periods import Period
-from workflows.reports.causes import MAX_TEXTS, Problem, WeekSpace
+from workflows.reports.causes import MAX_TEXTS, GrowthProblem, WeekSpace
 from workflows.reports.scope import Scope, T, clip, get_names, in_period, resolve, tune
 
 BASELINE_WEEKS = 8  # growth compares a week with the mean of the eight before it
@@ -36,7 +36,7 @@ class GrowthPoint:
     ratio: float
     p_value: float
     examples: list[dict[str, str]] = field(default_factory=list)  # number, text (≤ 160 chars)
-    problems: list[Problem] = field(default_factory=list)  # what it is about, largest first
+    problems: list[GrowthProblem] = field(default_factory=list)  # what it is about, largest first
 
 
 def poisson_tail(k: int, lam: float) -> float:
@@ -136,7 +136,7 @@ async def _add_problems(
         groups = await asyncio.to_thread(space.groups, members)
         scale = g.count / len(members) if members else 1.0
         g.problems = [
-            Problem(
+            GrowthProblem(
                 p.label,
                 round(len(p.members) * scale),
                 [

@@ -4,7 +4,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import Item, ItemEvent, ItemKind, ItemStatus, Timer, TimerStatus
 from tests.helpers import act, actor, outbox, register, staff
@@ -59,7 +59,11 @@ async def test_full_path_take_answer_close_writes_audit(sm, clock, muni):
     item = await act(sm, clock, item, Action.close, water)
     assert item.status is ItemStatus.closed and item.version == 5
     async with sm() as s:
-        events = list(await s.exec(select(ItemEvent).where(ItemEvent.item_id == item.id)))
+        events = list(
+            await s.exec(
+                select(ItemEvent).where(ItemEvent.item_id == item.id).order_by(col(ItemEvent.id))
+            )
+        )
         pending = list(
             await s.exec(
                 select(Timer).where(Timer.item_id == item.id, Timer.status == TimerStatus.pending)
@@ -98,7 +102,11 @@ async def test_refusals_say_why(sm, clock, muni, who, action, expected):
         await act(sm, clock, item, action, await actor(sm, who))
     assert item.number in err.value.reason
     async with sm() as s:
-        events = list(await s.exec(select(ItemEvent).where(ItemEvent.item_id == item.id)))
+        events = list(
+            await s.exec(
+                select(ItemEvent).where(ItemEvent.item_id == item.id).order_by(col(ItemEvent.id))
+            )
+        )
     assert len(events) == 2  # register + assign: the refusal wrote nothing
 
 
