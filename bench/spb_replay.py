@@ -66,6 +66,7 @@ from workflows.reports.growth import get_growth
 from workflows.reports.heatmap import get_weekly_counts
 from workflows.reports.scope import Scope
 from workflows.reports.summary import get_summary
+from workflows.routing.categories import SPB_CATEGORIES
 from workflows.setup.apply import check_apply_setup
 
 if TYPE_CHECKING:
@@ -87,24 +88,8 @@ DEFAULT_OUT = ROOT / "docs" / "example-digest"
 CHUNK = 2_000
 CHECK_EVERY = 97  # every so many rows, the fast working time is checked against the calendar
 
-# The portal's topics and districts, most frequent first (README of the data set).
-CATEGORIES = (
-    "Благоустройство",
-    "Содержание МКД",
-    "Нарушение правил пользования общим имуществом",
-    "Незаконная информационная и (или) рекламная конструкция",
-    "Фасад",
-    "Повреждения или неисправность элементов уличной инфраструктуры",
-    "Кровля",
-    "Водоснабжение",
-    "Состояние рекламных или информационных конструкций",
-    "Санитарное состояние",
-    "Центральное отопление",
-    "Незаконная реализация товаров с торгового оборудования (прилавок, ящик, с земли)",
-    "Подвалы",
-    "Водоотведение",
-    "Нарушение порядка пользования общим имуществом",
-)
+# The portal's topics (the starter model's labels) and districts, most frequent first.
+CATEGORIES = SPB_CATEGORIES
 DISTRICTS = (
     "Невский",
     "Выборгский",
