@@ -2,17 +2,16 @@
 sector's lead at once; a press on a card that has moved on changes nothing."""
 
 from models import ItemStatus
+from workflows.conversation.acting import actor_of, apply_in_turn
 from workflows.conversation.engine import Turn
 from workflows.conversation.parts import Card, Choice, Option
-from workflows.core.actors import Actor
-from workflows.core.errors import DomainError, IllegalTransition, StaleVersion
+from workflows.core.errors import DomainError
 from workflows.items.access import access_item
 from workflows.items.effects import ActionInput
-from workflows.items.lifecycle import do_act
 from workflows.items.transitions import Action
 from workflows.items.views import ItemView, get_item_view
 from workflows.texts import staff as ts
-from workflows.texts.words import sentence, shorten
+from workflows.texts.words import shorten
 
 SUGGESTED = "rs"
 
@@ -36,8 +35,7 @@ def suggestion_options(view: ItemView, allowed: set[Action]) -> list[Option]:
 
 async def picked_sector(t: Turn, choice: Choice) -> None:
     """Assign to the lead of the sector pressed, if the card is still current."""
-    assert t.staff is not None
-    actor = Actor.of_staff(t.staff, channel=t.chat.channel)
+    actor = actor_of(t)
     item_id, version, sector = choice.a, choice.b, choice.c
     try:
         await access_item(t.session, item_id=item_id, actor=actor)
@@ -53,20 +51,7 @@ async def picked_sector(t: Turn, choice: Choice) -> None:
         error = ts.NO_SECTOR_LEAD.format(number=view.item.number)
     else:
         lead = min(leads, key=lambda s: s.id or 0)
-        try:
-            async with t.session.begin_nested():
-                await do_act(
-                    t.session,
-                    clock=t.rt.clock,
-                    item_id=item_id,
-                    action=Action.assign,
-                    actor=actor,
-                    version=version,
-                    data=ActionInput(assignee_id=lead.id),
-                )
-        except (StaleVersion, IllegalTransition):
-            error = ts.MOVED_ON.format(number=view.item.number)
-        except DomainError as e:
-            error = sentence(e.reason)
+        data = ActionInput(assignee_id=lead.id)
+        error = await apply_in_turn(t, item_id, Action.assign, version, data, say=False)
     t.say(error or ts.HANDED.format(number=view.item.number))
     t.out.append(Card(item_id, redraw=True))

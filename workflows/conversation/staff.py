@@ -2,7 +2,8 @@
 (answer, question, reason, person, days, body). At a prompt, /cancel and its button cancel, and any
 other command is refused: it is never sent to a citizen as the answer."""
 
-from models import Item, ItemKind, Municipality, Role
+from models import ItemKind, Municipality, Role
+from workflows.conversation.acting import actor_of, apply_in_turn, item_number
 from workflows.conversation.cards import CODES, MERGE, OPEN, PING
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.forward_picker import PICKED, offer_bodies
@@ -20,11 +21,9 @@ from workflows.conversation.parts import (
 from workflows.conversation.route_picks import SUGGESTED, picked_sector
 from workflows.conversation.staff_stats import STATS_CHOICES, stats
 from workflows.conversation.wall_replies import WALL_CHOICES
-from workflows.core.actors import Actor
-from workflows.core.errors import DomainError, IllegalTransition, StaleVersion
+from workflows.core.errors import DomainError
 from workflows.items.access import access_item
 from workflows.items.effects import ActionInput
-from workflows.items.lifecycle import do_act
 from workflows.items.ping import check_ping
 from workflows.items.queries import get_items
 from workflows.items.transitions import STATUS_RU, Action
@@ -41,11 +40,6 @@ EXTEND_DAYS = (3, 5, 10, 15, 30)
 DIRECT = (Action.take, Action.close, Action.approve_extension, Action.sign_answer)
 TEXTS = (Action.answer, Action.draft_answer, Action.ask_clarification)  # the rest give reasons
 CANCEL = Option(ts.CANCEL, Choice("pc"))
-
-
-def actor_of(t: Turn) -> Actor:
-    assert t.staff is not None
-    return Actor.of_staff(t.staff, channel=t.chat.channel)
 
 
 async def join(t: Turn, code: str) -> None:
@@ -87,7 +81,7 @@ async def command(t: Turn, ev: Command, *, at_prompt: bool) -> None:
     if ev.name == "cancel":
         await cancel_prompt(t, Choice("pc"))
     elif at_prompt:
-        number = await _number(t, int(t.data.get("item") or 0))
+        number = await item_number(t, int(t.data.get("item") or 0))
         t.say(rich(ts.COMMAND_AT_PROMPT, name=ev.name[:32], number=number), [CANCEL])
     elif ev.name == "inbox":
         await inbox(t, Choice("ip", 0))
@@ -102,14 +96,9 @@ async def cancel_prompt(t: Turn, _: Choice) -> None:
     if t.state != PROMPT:
         t.say(ts.STAFF_HINT)
         return
-    number = await _number(t, int(t.data.get("item") or 0))
+    number = await item_number(t, int(t.data.get("item") or 0))
     t.end()
     t.say(rich(ts.PROMPT_CANCELLED, number=number))
-
-
-async def _number(t: Turn, item_id: int) -> str:
-    item = await t.session.get(Item, item_id)
-    return item.number if item is not None else "—"
 
 
 async def inbox(t: Turn, choice: Choice) -> None:
@@ -158,7 +147,7 @@ async def press(t: Turn, choice: Choice) -> None:
         t.out.append(Card(item_id, redraw=True))
         return
     if action in DIRECT:
-        await _apply(t, item_id, action, version, ActionInput(), redraw=True)
+        await apply_in_turn(t, item_id, action, version, ActionInput(), redraw=True)
     elif action in (Action.reassign, Action.assign):
         await _offer_people(t, view, version)
     elif action is Action.forward:
@@ -226,7 +215,7 @@ async def _offer_people(t: Turn, view: ItemView, version: int) -> None:
 async def picked_person(t: Turn, choice: Choice) -> None:
     view = await get_item_view(t.session, item_id=choice.a)
     action = Action.assign if view.item.status.value == "new" else Action.reassign
-    error = await _apply(t, choice.a, action, choice.b, ActionInput(assignee_id=choice.c))
+    error = await apply_in_turn(t, choice.a, action, choice.b, ActionInput(assignee_id=choice.c))
     t.out.append(Edit((error or ts.HANDED.format(number=view.item.number),)))
 
 
@@ -273,42 +262,9 @@ async def typed(t: Turn) -> None:
     )
     item_id, version = int(data["item"]), int(data["v"])
     t.end()
-    error = await _apply(t, item_id, action, version, payload)
+    error = await apply_in_turn(t, item_id, action, version, payload)
     if error is None:
         t.say(ts.DONE_PHOTO if files else ts.DONE)
-
-
-async def _apply(
-    t: Turn,
-    item_id: int,
-    action: Action,
-    version: int,
-    data: ActionInput,
-    *,
-    redraw: bool = False,
-) -> str | None:
-    """One action in a savepoint of the turn; a refusal is said (and returned), nothing changed."""
-    error: str | None = None
-    try:
-        async with t.session.begin_nested():
-            await do_act(
-                t.session,
-                clock=t.rt.clock,
-                item_id=item_id,
-                action=action,
-                actor=actor_of(t),
-                version=version,
-                data=data,
-            )
-    except (StaleVersion, IllegalTransition):
-        error = ts.MOVED_ON.format(number=await _number(t, item_id))
-    except DomainError as e:
-        error = sentence(e.reason)
-    if error is not None:
-        t.say(error)
-    if redraw:
-        t.out.append(Card(item_id, redraw=True))
-    return error
 
 
 async def merge(t: Turn, choice: Choice) -> None:
@@ -318,9 +274,9 @@ async def merge(t: Turn, choice: Choice) -> None:
         t.say(refusal or ts.NOT_FOUND)
     else:
         data = ActionInput(target_item_id=choice.c, reason=ts.MERGE_REASON)
-        error = await _apply(t, choice.a, Action.merge, choice.b, data)
+        error = await apply_in_turn(t, choice.a, Action.merge, choice.b, data)
         if error is None:
-            into = await _number(t, choice.c)
+            into = await item_number(t, choice.c)
             t.say(ts.MERGED_INTO.format(number=view.item.number, into=into))
     t.out.append(Card(choice.a, redraw=True))
 
