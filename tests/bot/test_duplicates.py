@@ -91,6 +91,9 @@ async def test_other_problem_and_a_stale_yes(engine, sm, muni):
         await _report(sys, first, PIPE)
         await sys.expect(first, "зарегистрировано")
         await _report(sys, second, PIPE2)
+        await sys.expect(second, "Это та же проблема?")
+        await second.send_text("а где кнопки?")  # typed instead of answering: asked again
+        await sys.expect(second, "Ответьте кнопкой под вопросом")
         question = await sys.expect(second, "Это та же проблема?")
         await second.press(question, "Нет, другая")
         registered = await sys.expect(second, "ТСТ-2025-000002")

@@ -16,6 +16,7 @@ from workflows.texts.words import local_date
 
 SAME, OTHER = "dsame", "dother"
 ANSWERS = {SAME: "same", OTHER: "other"}
+ASKED = "dup_asked"  # the draft's data: the item the waiting question names
 
 
 @dataclass(frozen=True)
@@ -58,17 +59,40 @@ async def ask_duplicate(t: Turn, ctx: MunicipalityContext) -> bool:
     )
     if match is None:
         return False
-    draft, other = int(data["draft"]), match.item.id or 0
+    t.data[ASKED] = match.item.id or 0
+    _say_question(t, ctx, match.item)
+    return True
+
+
+async def repeat_duplicate(t: Turn, ctx: MunicipalityContext) -> bool:
+    """Something typed while the question waits for a button: say how to answer and ask again
+    (True), unless no question waits or its item is gone (the caller shows the summary)."""
+    item_id = t.data.get(ASKED)
+    item = await t.session.get(Item, item_id) if isinstance(item_id, int) else None
+    if item is None or item.status not in OPEN:
+        t.data.pop(ASKED, None)
+        return False
+    t.say(rich(tc.DUP_TYPED, same=tc.DUP_SAME, other=tc.DUP_OTHER))
+    _say_question(t, ctx, item)
+    return True
+
+
+def forget_question(t: Turn) -> None:
+    """The draft is back at its summary (or edited): no question waits any more."""
+    t.data.pop(ASKED, None)
+
+
+def _say_question(t: Turn, ctx: MunicipalityContext, item: Item) -> None:
+    draft, other = int(t.data["draft"]), item.id or 0
     question = tc.DUP_QUESTION.split("{what}")
     t.say(
-        (*rich(question[0]), *describe(match.item, ctx), *rich(question[1])),
+        (*rich(question[0]), *describe(item, ctx), *rich(question[1])),
         [
             Option(tc.DUP_SAME, Choice(SAME, draft, other)),
             Option(tc.DUP_OTHER, Choice(OTHER, draft, other)),
         ],
         columns=2,
     )
-    return True
 
 
 async def check_dup_choice(

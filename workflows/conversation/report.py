@@ -5,7 +5,12 @@ import secrets
 from typing import Any
 
 from models.item import MAX_TEXT
-from workflows.conversation.duplicate import ANSWERS, DupChoice
+from workflows.conversation.duplicate import (
+    ANSWERS,
+    DupChoice,
+    forget_question,
+    repeat_duplicate,
+)
 from workflows.conversation.engine import Step, Turn
 from workflows.conversation.parts import (
     Choice,
@@ -154,6 +159,7 @@ async def place_step(t: Turn) -> None:
 async def show_summary(t: Turn) -> None:
     ctx = await _ctx(t)
     t.go(CONFIRM)
+    forget_question(t)
     t.say(tc.ALMOST, keyboard=Keyboard.remove)
     t.say(summary(t.data, ctx), _confirm_options(t.data))
 
@@ -200,6 +206,8 @@ async def confirm_step(t: Turn) -> None:
     ev = t.event
     if not isinstance(ev, Pressed):
         ctx = await _ctx(t)
+        if await repeat_duplicate(t, ctx):
+            return
         t.say(tc.CONFIRM_TYPED)
         t.say(summary(t.data, ctx), _confirm_options(t.data))
         return
