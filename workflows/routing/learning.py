@@ -29,6 +29,7 @@ MIN_THRESHOLD_ITEMS = 20  # out-of-fold items a threshold must rest on
 # A label's fewest examples to be learned: out of fold, each of 3 folds fits on two thirds of
 # them, and that fit calibrates on 3 folds of its own, so it needs 3 (5 - ceil(5 / 3) = 3).
 MIN_PER_LABEL = 5
+UNMAPPED = "\x00unmapped"  # a starter's category the setup's table leaves out
 
 
 @dataclass(frozen=True)
@@ -109,19 +110,20 @@ def evaluate(
 ) -> dict[str, Any]:
     """Held-out figures of a model on examples: scores(), and at the threshold the share it
     would route by itself and how often that was right. `map_label` turns the model's labels
-    into the examples' (a starter's category into a sector code); unmapped ones count wrong."""
+    into the examples' (a starter's category into a sector code); unmapped ones count wrong in
+    the scores, but are never routed: the product never suggests a category its table leaves out,
+    so such an item goes to the operator."""
     if not examples:
         return {"held_out": 0, "threshold": threshold}
     proba = model.proba([e.text for e in examples])
-    labels = [
-        (map_label(label) if map_label else label) or "\x00unmapped" for label in model.labels
-    ]
+    labels = [(map_label(label) if map_label else label) or UNMAPPED for label in model.labels]
     truth = [e.label for e in examples]
     out: dict[str, Any] = dict(scores(proba, labels, truth))
     top = proba.max(axis=1)
     predicted = np.asarray(labels)[proba.argmax(axis=1)]
     right = predicted == np.asarray(truth)
     routed = top >= threshold if threshold is not None else np.zeros(len(top), dtype=bool)
+    routed &= predicted != UNMAPPED
     out["threshold"] = threshold
     out["auto_share"] = float(routed.mean())
     out["auto_precision"] = float(right[routed].mean()) if routed.any() else None

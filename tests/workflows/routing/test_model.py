@@ -157,3 +157,18 @@ def test_not_worse_puts_the_share_routed_at_the_goal_first_and_a_tie_is_no_switc
     wrong = TextModel.train([e.text for e in examples], [flip[e.label] for e in examples])
     ok, why = not_worse(silent, wrong, current_threshold=0.0)
     assert ok, why
+
+
+def test_a_category_the_table_leaves_out_is_never_counted_as_routed(model: TextModel) -> None:
+    from workflows.routing.learning import evaluate
+
+    examples = _examples(6)
+    both = evaluate(
+        model, examples, threshold=0.0, map_label={"snow": "snow", "light": "light"}.get
+    )
+    assert both["auto_share"] == 1.0 and both["auto_precision"] == 1.0
+    # "light" left out of the table: its items go to the operator, they are not routed wrong
+    half = evaluate(model, examples, threshold=0.0, map_label={"snow": "snow"}.get)
+    assert half["auto_share"] == 0.5 and half["auto_precision"] == 1.0
+    # but the scores still count them wrong: nothing names their sector
+    assert half["accuracy"] == 0.5 and both["accuracy"] == 1.0
