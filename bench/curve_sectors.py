@@ -9,8 +9,12 @@
   ground truth only: no model reads it.
 - `category_table`: what the municipality writes in its setup for the starter, which predicts
   categories: each category to one sector, the one most of its items go to in the messages the
-  starter learns from. A split category is lossy by construction: its other reasons are routed
-  to the wrong sector unless the threshold stops them."""
+  starter learns from. With `whole` (a share, 0.9 by default in the bench) only the categories
+  at least that share of whose items go to one sector are written; the others are left out, as
+  a sensible administrator would: the product never suggests a category the table leaves out,
+  so their items go to the operator. Without it (`all`) every category is mapped, and a split
+  category is lossy by construction: its other reasons are routed to the wrong sector unless
+  the threshold stops them."""
 
 from __future__ import annotations
 
@@ -237,40 +241,73 @@ def true_sector(row: dict[str, Any]) -> str:
     return REASON_SECTOR[(row["category"], row["reason"])]
 
 
-def category_table(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
-    """Each category to the sector most of its items among `rows` go to (ties: the first
-    sector in SECTORS): a setup's one-sector-per-category table, written from other districts."""
+def category_shares(rows: Iterable[dict[str, Any]]) -> dict[str, tuple[str, float, int]]:
+    """Each category's main sector among `rows` (ties: the first sector in SECTORS), the share
+    of its items that go there and how many items it has."""
     order = {sector: n for n, sector in enumerate(SECTORS)}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for r in rows:
         counts[r["category"]][true_sector(r)] += 1
+    out = {}
+    for category, c in sorted(counts.items()):
+        main = min(c, key=lambda s: (-c[s], order[s]))
+        total = sum(c.values())
+        out[category] = (main, c[main] / total, total)
+    return out
+
+
+def category_table(rows: Iterable[dict[str, Any]], *, whole: float | None = None) -> dict[str, str]:
+    """Each category to the sector most of its items among `rows` go to: a setup's
+    one-sector-per-category table, written from other districts. With `whole`, only the
+    categories at least that share of whose items go to that sector; the rest are left out."""
     return {
-        category: min(c, key=lambda s: (-c[s], order[s])) for category, c in sorted(counts.items())
+        category: main
+        for category, (main, part, _) in category_shares(rows).items()
+        if whole is None or part >= whole - 1e-9
     }
 
 
 def split_share(rows: Iterable[dict[str, Any]], table: dict[str, str]) -> float:
     """The share of items whose true sector is not their category's sector in `table`: what
-    the starter gets wrong even when it names the category right."""
+    the starter gets wrong even when it names the category right. A left-out category is not
+    counted: the starter never routes it."""
     rows = list(rows)
-    wrong = sum(table.get(r["category"]) != true_sector(r) for r in rows)
+    wrong = sum(r["category"] in table and table[r["category"]] != true_sector(r) for r in rows)
     return wrong / len(rows) if rows else 0.0
 
 
-def describe(items: Sequence[dict[str, Any]], table: dict[str, str]) -> str:
-    """The sectors with the municipality's items in each, and the starter's table for the
-    categories it splits, with how many of the municipality's items it sends elsewhere."""
+def describe(
+    items: Sequence[dict[str, Any]],
+    table: dict[str, str],
+    shares: dict[str, tuple[str, float, int]],
+) -> str:
+    """The sectors with the municipality's items in each; the starter's table: the categories it
+    leaves out (with their share on the starter's rows, `shares`) and those it maps but splits,
+    with how many of the municipality's items it sends elsewhere."""
     counts = Counter(true_sector(r) for r in items)
     lines = ["sectors (true sector from the reason; items of the municipality):"]
     lines += [f"  {code:<7} {counts[code]:>4}  {title}" for code, (title, _) in SECTORS.items()]
-    lines.append("starter's table (each category to one sector, from the other districts):")
+    left = [c for c in shares if c not in table]
+    lines.append(
+        f"starter's table ({len(table)} of {len(shares)} categories, each to one sector, from the"
+        " other districts):"
+    )
+    for category in left:
+        main, part, n = shares[category]
+        mine = sum(r["category"] == category for r in items)
+        lines.append(
+            f"  {category}: left out ({part:.1%} of its {n} items there go to {main});"
+            f" the operator decides its {mine} items of the municipality"
+        )
     for category, sector in table.items():
         mine = [r for r in items if r["category"] == category]
         wrong = sum(true_sector(r) != sector for r in mine)
         if wrong:
             lines.append(f"  {category} -> {sector}: {wrong} of {len(mine)} items belong elsewhere")
+    outside = sum(r["category"] not in table for r in items)
     lines.append(
-        f"  other categories map whole; in all {split_share(items, table):.1%} of the"
-        " municipality's items are not in their category's sector"
+        f"  mapped categories otherwise whole; {split_share(items, table):.1%} of the"
+        f" municipality's items are mapped to a sector not theirs, {outside / max(len(items), 1):.1%}"
+        " are in a category left out"
     )
     return "\n".join(lines)

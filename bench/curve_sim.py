@@ -1,7 +1,8 @@
 """The simulation behind `bench.routing_curve`: a new municipality's items week by week, routed
 by the active model or decided by the operator, its own model retrained on those decisions and
 switched to only when `not_worse`. An item's true sector is its reason's (`true_sector`); the
-starter reaches sectors through its category table. Pure: no printing; the bench module
+starter reaches sectors through its category table (`Scenario.table`: only the categories that go
+whole to one sector, or all of them). Pure: no printing; the bench module
 explains the choices."""
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from workflows.routing.model import TextModel
 LOCAL = ZoneInfo("Europe/Moscow")  # the trace's `created_at` is local time without a zone
 WEEK = timedelta(days=7)
 OWN_FROM = 300
+WHOLE = 0.9  # a category goes whole to one sector when this share of its items does
+TABLES = ("whole", "all")
 
 
 def at(row: dict[str, Any]) -> datetime:
@@ -33,6 +36,8 @@ class Scenario:
     weeks: int | None = None  # None: until the trace ends
     own_from: int = OWN_FROM  # decisions before the municipality trains a model of its own
     precision: float = PRECISION
+    table: str = "whole"  # "whole": only categories that go whole to one sector; "all": every one
+    whole_share: float = WHOLE
 
 
 @dataclass
@@ -95,11 +100,21 @@ def starter_rows(rows: Sequence[dict[str, Any]], sc: Scenario) -> list[dict[str,
     return [r for r in rows if r["district"] not in sc.districts and at(r) < sc.start]
 
 
+def starter_table(rows: Sequence[dict[str, Any]], sc: Scenario) -> dict[str, str]:
+    """The setup's category table, written from the starter's own rows: with `table="whole"` only
+    the categories at least `whole_share` of whose items go to one sector."""
+    if sc.table not in TABLES:
+        raise ValueError(f"неизвестная таблица категорий: {sc.table}")
+    whole = sc.whole_share if sc.table == "whole" else None
+    return category_table(starter_rows(rows, sc), whole=whole)
+
+
 def train_starter(rows: Sequence[dict[str, Any]], sc: Scenario) -> tuple[Active, Trained]:
     """The starter on categories, its threshold from train_on; when it routes, its category is
-    mapped to a sector by the setup's table, written from the same rows (`category_table`)."""
+    mapped to a sector by the setup's table, written from the same rows (`starter_table`): a
+    category the table leaves out is never routed, the operator decides it."""
     picked = starter_rows(rows, sc)
-    table = category_table(picked)
+    table = starter_table(rows, sc)
     trained = train_on(
         [Example(r["text"], r["category"], at(r)) for r in picked], precision=sc.precision
     )

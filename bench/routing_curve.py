@@ -4,7 +4,7 @@ and what that routing's precision is, beside a model that never learns.
 
     python -m bench.routing_curve [--sample N] [--weeks N] [--own-from 300]
                                   [--districts Петродворцовый,Курортный,Кронштадтский]
-                                  [--start 2020-12-07]
+                                  [--start 2020-12-07] [--table whole|all] [--whole-share 0.9]
 
 The choices, and why they are honest:
 - The new municipality is three small suburban districts of the trace (Петродворцовый,
@@ -16,10 +16,15 @@ The choices, and why they are honest:
 - The starter is trained (`train_on`, labels = categories) on the other 15 districts' messages
   older than the start: never on the new municipality, never on the future. When it routes, its
   top category is mapped to a sector by the setup's table, one sector per category (the one most
-  of that category's items go to in the starter's own rows: `category_table`). That table is
-  lossy: a roads item of «Благоустройство» is routed to cleaning. Its threshold is train_on's,
-  chosen out of fold for 99% precision on categories, so it does not stop such routes: they are
-  counted as errors. That is the case learning is for: the own model learns the real sectors.
+  of that category's items go to in the starter's own rows: `category_table`).
+  With `--table whole` (the default) the table maps only the categories at least
+  `--whole-share` (0.9) of whose items in the starter's own rows go to one sector, as a sensible
+  administrator would write it: «Благоустройство» and «Содержание МКД» are left out, the product
+  never suggests them, so their items go to the operator (and become the own model's labels).
+  With `--table all` every category is mapped and the table is lossy: a roads item of
+  «Благоустройство» is routed to cleaning. The starter's threshold is train_on's, chosen out of
+  fold for 99% precision on categories, so it does not stop such routes: they are counted as
+  errors. Either way the own model learns the real sectors.
 - Each item is routed by itself when the active model's top label (as a sector) has a
   confidence ≥ the threshold; a text the model declines (empty, not Russian) goes to the
   operator. Otherwise the operator decides. Every item ends with a label = its true sector:
@@ -50,15 +55,18 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bench.curve_sectors import category_table, describe
+from bench.curve_sectors import category_shares, describe
 from bench.curve_sim import (
     LOCAL,
     OWN_FROM,
+    TABLES,
+    WHOLE,
     Run,
     Scenario,
     municipality_rows,
     simulate,
     starter_rows,
+    starter_table,
     train_starter,
 )
 from bench.routing import load_rows, log
@@ -134,9 +142,17 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--own-from", type=int, default=OWN_FROM, help="decisions before own")
     parser.add_argument("--districts", default=",".join(DISTRICTS))
     parser.add_argument("--start", type=date.fromisoformat, default=START)
+    parser.add_argument(
+        "--table", choices=TABLES, default="whole", help="map only whole categories, or all"
+    )
+    parser.add_argument(
+        "--whole-share", type=float, default=WHOLE, help="share of one sector for 'whole'"
+    )
     args = parser.parse_args(argv)
     if args.weeks is not None and args.weeks < 1:
         parser.error("--weeks: нужно хотя бы одна неделя")
+    if not 0.5 < args.whole_share <= 1.0:
+        parser.error("--whole-share: доля должна быть больше 0,5 и не больше 1")
     return args
 
 
@@ -146,7 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.monotonic()
     start = datetime.combine(args.start, datetime.min.time(), tzinfo=LOCAL)
     districts = frozenset(d.strip() for d in args.districts.split(",") if d.strip())
-    sc = Scenario(districts, start, args.weeks, args.own_from)
+    sc = Scenario(
+        districts, start, args.weeks, args.own_from, table=args.table, whole_share=args.whole_share
+    )
     rows = load_rows(args.sample)
     known = {r["district"] for r in rows}
     if not districts or not districts <= known:
@@ -162,7 +180,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     learning = simulate(rows, starter, sc, learn=True, progress=log)
     log("simulating the starter alone")
     alone = simulate(rows, starter, sc, learn=False)
-    defaults = {"own_from": OWN_FROM, "districts": ",".join(DISTRICTS), "start": START}
+    defaults = {
+        "own_from": OWN_FROM,
+        "districts": ",".join(DISTRICTS),
+        "start": START,
+        "table": "whole",
+        "whole_share": WHOLE,
+    }
     flags = "".join(
         f" --{k.replace('_', '-')} {v}"
         for k, v in vars(args).items()
@@ -173,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"municipality: {', '.join(sorted(districts))} from {args.start}: {len(items)} items"
         f" in {len(learning.weeks)} weeks"
     )
-    print(describe(items, category_table(starter_rows(rows, sc))))
+    print(describe(items, starter_table(rows, sc), category_shares(starter_rows(rows, sc))))
     m = trained.metrics
     print(
         f"starter: {len(starter.trained_ids)} messages of the other districts before the start"

@@ -1,12 +1,20 @@
 """The learning-curve bench on a small sample: nothing is trained on the future or on the new
 municipality's items before the starter, the runs agree until the first switch, totals add up,
-the sector tables cover the trace and the starter's errors through its lossy table are counted."""
+the sector tables cover the trace and the starter's errors through its lossy table (`all`) are
+counted; the `whole` table maps only whole categories and never routes the others."""
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
 
-from bench.curve_sectors import REASON_SECTOR, SECTORS, category_table, true_sector
+from bench.curve_sectors import (
+    REASON_SECTOR,
+    SECTORS,
+    category_shares,
+    category_table,
+    true_sector,
+)
 from bench.curve_sim import (
     LOCAL,
     Run,
@@ -16,6 +24,7 @@ from bench.curve_sim import (
     route,
     simulate,
     starter_rows,
+    starter_table,
     train_starter,
 )
 from bench.routing import DATA, load_rows
@@ -23,8 +32,11 @@ from bench.routing_curve import DISTRICTS, START, curve, main
 
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"trace not found at {DATA}")
 
-SC = Scenario(
-    frozenset(DISTRICTS), datetime.combine(START, datetime.min.time(), tzinfo=LOCAL), own_from=50
+SC = Scenario(  # today's lossy table: every category to one sector
+    frozenset(DISTRICTS),
+    datetime.combine(START, datetime.min.time(), tzinfo=LOCAL),
+    own_from=50,
+    table="all",
 )
 
 
@@ -119,9 +131,47 @@ def test_the_sectors_cut_across_the_categories_and_the_starter_table_is_lossy(ru
     assert sum(table[r["category"]] != true_sector(r) for r in items) > len(items) / 5
 
 
+def test_the_whole_table_leaves_split_categories_out_and_the_starter_never_routes_them(
+    runs,
+) -> None:
+    rows, learning, all_alone = runs
+    sc = replace(SC, table="whole")
+    picked = starter_rows(rows, sc)
+    table = starter_table(rows, sc)
+    # exactly the categories ≥ 90% of whose starter rows go to one sector, mapped to it
+    for category, (sector, part, n) in category_shares(picked).items():
+        there = sum(true_sector(r) == sector for r in picked if r["category"] == category)
+        assert part == there / n and n == sum(r["category"] == category for r in picked)
+        assert (table.get(category) == sector) == (part >= 0.9), (category, part)
+        assert table.get(category) in (sector, None)
+    assert "Благоустройство" not in table and "Содержание МКД" not in table and len(table) >= 8
+    assert category_table(picked, whole=None) == category_table(picked)  # `all`: every one
+    # the same starter through the whole table: it routes only mapped categories
+    model = learning.models["starter"]
+    starter = replace(model, to_sector=table.get)
+    alone = simulate(rows, starter, sc, learn=False)
+    by_id = {r["id"]: r for r in rows}
+    routed = [by_id[i] for w in alone.weeks for i in w.routed_ids]
+    assert routed and all(starter.model.suggest(r["text"], k=1)[0].label in table for r in routed)
+    # through the lossy table it routed items whose top category is left out now
+    before = {i for w in all_alone.weeks for i in w.routed_ids}
+    left_out = [
+        i for i in before if model.model.suggest(by_id[i]["text"], k=1)[0].label not in table
+    ]
+    assert left_out and not set(left_out) & {r["id"] for r in routed}
+    assert {r["id"] for r in routed} <= before  # same threshold, fewer categories
+    assert sum(w.errors for w in alone.weeks) < sum(w.errors for w in all_alone.weeks)
+    assert sum(w.items for w in alone.weeks) == len(municipality_rows(rows, sc))
+    with pytest.raises(ValueError, match="неизвестная таблица"):
+        starter_table(rows, replace(sc, table="half"))
+
+
 def test_an_unknown_district_is_refused_in_russian(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--sample", "500", "--districts", "Бежтинский"]) == 2
     captured = capsys.readouterr()
     assert "неизвестные районы: Бежтинский" in captured.err and captured.out == ""
     assert main(["--sample", "500", "--start", str(date(2021, 5, 3))]) == 2
     assert "нет обращений после начала" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--sample", "500", "--whole-share", "0.3"])
+    assert "--whole-share: доля должна быть больше 0,5" in capsys.readouterr().err
