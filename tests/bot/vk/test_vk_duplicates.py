@@ -11,7 +11,7 @@ from models import Channel, Item, ItemStatus
 from tests.bot.harness import text_of
 from tests.bot.vk.harness import GROUP, VkSystem, running_vk
 from tests.bot.vk.people import UserHandle, buttons
-from tests.bot.vk.test_vk_old_app import OLD_APP
+from tests.bot.vk.test_vk_old_app import OLD_APP, report_up_to_the_summary
 
 PIPE = "Прорвало трубу водопровода у школы, вода течёт по улице"
 PIPE2 = "У школы прорвало трубу, вода течёт по улице уже третий час"
@@ -117,16 +117,7 @@ async def test_an_old_app_answers_with_buttons_under_the_input(engine, sm, muni)
         await sys.expect(resident, "Здравствуйте")
         await resident.press_text_button(GROUP, None, "✅ Согласен(на)")
         await sys.expect(resident, "Согласие получено")
-        await resident.press_text_button(GROUP, None, "📝 Сообщить о проблеме")
-        await sys.expect(resident, "О чём ваше сообщение")
-        await resident.press_text_button(GROUP, None, "ЖКХ")
-        await sys.expect(resident, "Опишите проблему")
-        await resident.write(GROUP, PIPE2)
-        await sys.expect(resident, "Записал")
-        await resident.press_text_button(GROUP, None, "Готово ➡️")
-        await sys.expect(resident, "Где это?")
-        await resident.press_text_button(GROUP, None, "село Тестовое")
-        await sys.expect(resident, "Проверьте")
+        await report_up_to_the_summary(sys, resident, PIPE2)
         await resident.press_text_button(GROUP, None, "✅ Отправить")
         question = await sys.expect(resident, QUESTION)
         assert not (question["keyboard"] or {}).get("inline")
