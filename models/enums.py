@@ -20,6 +20,18 @@ class ItemKind(StrEnum):
     incident = "incident"
 
 
+class PlaceKind(StrEnum):
+    """Where the problem is, as the citizen answers «Где это?» when they do not know the topic:
+    the learned router reads it beside the text (the portal's citizens chose a kind of object)."""
+
+    house = "house"  # a block of flats: entrance, stairs, roof, basement, facade
+    flat = "flat"  # inside one's flat: water, heating
+    yard = "yard"  # a yard, a playground, the bins
+    street = "street"  # a street, a road, a pavement
+    park = "park"  # a park, a square, a boulevard
+    other = "other"  # anywhere else
+
+
 class ItemStatus(StrEnum):
     received = "received"  # a 59-ФЗ appeal received (paper, ПОС), to be registered within 3 days
     new = "new"  # registered, waiting in the operator's triage queue

@@ -83,6 +83,8 @@ class Item(SQLModel, table=True):
     place_text: str | None = Field(default=None, max_length=500)  # where the problem is
     lat: float | None = None
     lon: float | None = None
+    # The citizen's answer to «Где это?» (a PlaceKind value), asked when they chose no topic.
+    place_kind: str | None = Field(default=None, max_length=16)
     text: str = Field(sa_type=Text)
     assignee_id: int | None = Field(default=None, foreign_key="staff.id", sa_type=BigId)
     policy_id: int | None = Field(default=None, foreign_key="deadlinepolicy.id", sa_type=BigId)

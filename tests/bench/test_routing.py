@@ -5,19 +5,22 @@ import numpy as np
 import pytest
 
 from bench.routing import (
+    BASELINE,
     DATA,
     PRODUCT,
-    WITH_KIND,
+    TEXT_ONLY,
     load_rows,
     main,
     precision_at_coverage,
     split_by_time,
 )
 from bench.routing_report import confusions, per_category
+from models import PlaceKind
+from workflows.routing.features import spb_place_kind
 
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"trace not found at {DATA}")
 
-MODELS = ("char-tfidf+LR (baseline)", PRODUCT, WITH_KIND.strip())
+MODELS = (BASELINE, TEXT_ONLY, PRODUCT)
 
 
 def test_held_out_is_the_newest_fifth_and_validation_the_newest_tenth_of_training() -> None:
@@ -28,6 +31,11 @@ def test_held_out_is_the_newest_fifth_and_validation_the_newest_tenth_of_trainin
     assert split.test_x == [r["text"] for r in rows[1_600:]]
     assert rows[1_599]["created_at"] <= split.heldout_from == rows[1_600]["created_at"]
     assert max(r["created_at"] for r in rows[:1_600]) <= min(r["created_at"] for r in rows[1_600:])
+    # the portal's kinds of object become our kinds of place; its advertising kind (a category
+    # under another name) is «other», like a wasteland or a bridge
+    assert set(split.train_kind) <= {str(k) for k in PlaceKind}
+    assert spb_place_kind("Рекламные или информационные конструкции") == spb_place_kind("Мост")
+    assert [spb_place_kind(o) for o in ("Дом", "Двор", None)] == ["house", "yard", "other"]
 
 
 def test_precision_at_coverage_counts_the_most_confident_first() -> None:

@@ -1,4 +1,4 @@
-"""The migrations build exactly the tables the models declare, and 0016 goes down and up."""
+"""The migrations build exactly the tables the models declare, and 0017 goes down and up."""
 
 import asyncio
 import uuid
@@ -23,12 +23,12 @@ def _diffs(connection: Connection) -> list[Any]:
 
 
 async def _drift_after_round_trip(url: str) -> tuple[list[Any], list[Any]]:
-    """Diffs at head, then after going down to 0015 and up again."""
+    """Diffs at head, then after going down to 0016 and up again."""
     cfg = alembic_config(url)
     out = []
-    for steps in (("head",), ("0015", "head")):
+    for steps in (("head",), ("0016", "head")):
         for target in steps:
-            fn = command.downgrade if target == "0015" else command.upgrade
+            fn = command.downgrade if target == "0016" else command.upgrade
             await asyncio.to_thread(fn, cfg, target)
         engine = make_engine(url)
         async with engine.connect() as conn:

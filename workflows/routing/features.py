@@ -1,4 +1,5 @@
-"""What the classifier reads in a text: pymorphy3 lemmas (and their bigrams) and characters.
+"""What the classifier reads: the text's pymorphy3 lemmas (and their bigrams) and characters,
+and where the problem is (the citizen's «Где это?», a PlaceKind value, "" when not asked).
 Module-level functions, so that a trained model pickles and loads in another process."""
 
 from __future__ import annotations
@@ -6,10 +7,16 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import OneHotEncoder
+
+from models import PlaceKind
 
 WORD = re.compile(r"[а-яёa-z0-9]+")
 
@@ -46,6 +53,46 @@ def lemma_char_features() -> FeatureUnion:
     """Word TF-IDF on lemmas (1-2 grams) joined with character TF-IDF."""
     words = TfidfVectorizer(analyzer=lemma_tokens, sublinear_tf=True, min_df=2)
     return FeatureUnion([("words", words), ("chars", char_tfidf())])
+
+
+def routing_features() -> ColumnTransformer:
+    """The text's lemma and character features beside the kind of place, one-hot (an unseen
+    or missing kind adds nothing): the input is `inputs(texts, kinds)`."""
+    return ColumnTransformer(
+        [
+            ("text", lemma_char_features(), 0),
+            ("kind", OneHotEncoder(handle_unknown="ignore"), [1]),
+        ]
+    )
+
+
+def inputs(texts: Sequence[str], kinds: Sequence[str | None] | None = None) -> np.ndarray:
+    """Rows of (text, kind of place) as the pipeline reads them; a missing kind is ""."""
+    if kinds is None:
+        kinds = [None] * len(texts)
+    if len(kinds) != len(texts):
+        raise ValueError("texts and kinds differ in length")
+    rows = np.empty((len(texts), 2), dtype=object)
+    rows[:, 0] = list(texts)
+    rows[:, 1] = [k or "" for k in kinds]
+    return rows
+
+
+# The portal's kinds of object as our kinds of place: how the starter learns from spb-appeals.
+# «Рекламные или информационные конструкции» is «other» on purpose: as an object kind it is one
+# category under another name, and our citizens are never asked about it.
+SPB_PLACE_KINDS = {
+    "Дом": PlaceKind.house,
+    "Квартира": PlaceKind.flat,
+    "Двор": PlaceKind.yard,
+    "Улица": PlaceKind.street,
+    "Парк, сад, бульвар, сквер": PlaceKind.park,
+}
+
+
+def spb_place_kind(spb_object: str | None) -> str:
+    """One spb-appeals `object` as a PlaceKind value (anything unlisted is «other»)."""
+    return str(SPB_PLACE_KINDS.get(spb_object or "", PlaceKind.other))
 
 
 def has_words(text: str) -> bool:

@@ -52,7 +52,8 @@ def final_sector(steps: Iterable[Step]) -> str | None:
 
 
 async def get_examples(session: AsyncSession, *, municipality_id: int) -> list[Example]:
-    """Every item of the municipality with a label, as (text, sector code, registered at)."""
+    """Every item of the municipality with a label, as (text, sector code, registered at, kind
+    of place)."""
     sectors = {
         s.id: s.code
         for s in await session.exec(select(Sector).where(Sector.municipality_id == municipality_id))
@@ -62,14 +63,14 @@ async def get_examples(session: AsyncSession, *, municipality_id: int) -> list[E
         for s in await session.exec(select(Staff).where(Staff.municipality_id == municipality_id))
     }
     rows = await session.exec(
-        select(ItemEvent, Item.text, Item.registered_at)
+        select(ItemEvent, Item.text, Item.registered_at, Item.place_kind)
         .join(Item, col(Item.id) == col(ItemEvent.item_id))
         .where(Item.municipality_id == municipality_id)
         .order_by(col(ItemEvent.item_id), col(ItemEvent.at), col(ItemEvent.id))
     )
-    by_item: dict[int, tuple[str, datetime, list[Step]]] = {}
-    for event, text, registered_at in rows:
-        _, _, steps = by_item.setdefault(event.item_id, (text, registered_at, []))
+    by_item: dict[int, tuple[str, datetime, str | None, list[Step]]] = {}
+    for event, text, registered_at, kind in rows:
+        *_, steps = by_item.setdefault(event.item_id, (text, registered_at, kind, []))
         assignee = (event.data or {}).get("assignee_id")
         steps.append(
             Step(
@@ -82,11 +83,11 @@ async def get_examples(session: AsyncSession, *, municipality_id: int) -> list[E
     return _examples(by_item.values())
 
 
-def _examples(items: Iterable[tuple[str, datetime, Sequence[Step]]]) -> list[Example]:
+def _examples(items: Iterable[tuple[str, datetime, str | None, Sequence[Step]]]) -> list[Example]:
     out = []
-    for text, registered_at, steps in items:
+    for text, registered_at, kind, steps in items:
         label = final_sector(steps)
         if label is not None:
             # masked: a model file keeps n-grams of what it read, never a phone or a name
-            out.append(Example(text=mask(text), label=label, at=registered_at))
+            out.append(Example(text=mask(text), label=label, at=registered_at, kind=kind))
     return sorted(out, key=lambda e: e.at)

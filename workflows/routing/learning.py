@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from workflows.routing.features import inputs
 from workflows.routing.metrics import scores, threshold_for
 from workflows.routing.model import TextModel, make_pipeline
 
@@ -37,6 +38,7 @@ class Example:
     text: str
     label: str  # a sector code (own model) or an spb category (starter)
     at: datetime
+    kind: str | None = None  # the kind of place (a PlaceKind value), when the citizen said it
 
 
 @dataclass
@@ -67,22 +69,22 @@ def train_on(
     ordered = sorted(examples, key=lambda e: e.at)
     cut = int(len(ordered) * (1 - HELD_OUT))
     train, held = ordered[:cut], ordered[cut:]
-    train_x, train_y = [e.text for e in train], [e.label for e in train]
     # labels seen too rarely cannot be cross-validated nor learned: they stay with the operator
-    common = {label for label, n in Counter(train_y).items() if n >= MIN_PER_LABEL}
-    pairs = [(x, y) for x, y in zip(train_x, train_y, strict=True) if y in common]
+    common = {label for label, n in Counter(e.label for e in train).items() if n >= MIN_PER_LABEL}
     if len(common) < 2:
         raise ValueError(
             f"для обучения нужно хотя бы два направления по {MIN_PER_LABEL} решений в каждом"
         )
-    train_x, train_y = [x for x, _ in pairs], [y for _, y in pairs]
-    model = TextModel.train(train_x, train_y)
+    learnt = [e for e in train if e.label in common]
+    train_x, train_y = [e.text for e in learnt], [e.label for e in learnt]
+    train_k = [e.kind for e in learnt]
+    model = TextModel.train(train_x, train_y, train_k)
     threshold = None
     folds = _folds(train_y)
     if folds >= 2:
         oof = cross_val_predict(
             make_pipeline(),
-            train_x,
+            inputs(train_x, train_k),
             train_y,
             cv=StratifiedKFold(n_splits=folds),
             method="predict_proba",
@@ -97,7 +99,11 @@ def train_on(
     final = model
     if refit:
         everything = [e for e in ordered if e.label in common]
-        final = TextModel.train([e.text for e in everything], [e.label for e in everything])
+        final = TextModel.train(
+            [e.text for e in everything],
+            [e.label for e in everything],
+            [e.kind for e in everything],
+        )
     return Trained(final, model, metrics, threshold, held, train[-1].at if train else None)
 
 
@@ -115,7 +121,7 @@ def evaluate(
     so such an item goes to the operator."""
     if not examples:
         return {"held_out": 0, "threshold": threshold}
-    proba = model.proba([e.text for e in examples])
+    proba = model.proba([e.text for e in examples], [e.kind for e in examples])
     labels = [(map_label(label) if map_label else label) or UNMAPPED for label in model.labels]
     truth = [e.label for e in examples]
     out: dict[str, Any] = dict(scores(proba, labels, truth))

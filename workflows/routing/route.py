@@ -98,7 +98,7 @@ async def _route(
         for s in await session.exec(select(Sector).where(Sector.municipality_id == mid))
     }
     model = await asyncio.to_thread(load_model, row)
-    found = model.suggest(item.text, k=len(model.labels))
+    found = model.suggest(item.text, k=len(model.labels), kind=item.place_kind)
     by_sector: dict[int, float] = {}
     for s in found:  # several categories of one sector: the sector's probability is their sum
         sector = sector_of_label(row.source, s.label, categories, codes)

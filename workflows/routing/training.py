@@ -20,6 +20,7 @@ from models import Municipality, RoutingModel
 from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
 from workflows.core.tx import committing
+from workflows.routing.features import spb_place_kind
 from workflows.routing.labels import get_examples
 from workflows.routing.learning import Example, Trained, not_worse, train_on
 from workflows.routing.model import ModelUnavailable, TextModel
@@ -44,7 +45,8 @@ class Outcome:
 
 
 def load_corpus(path: Path, *, sample: int | None = None) -> list[Example]:
-    """The spb-appeals lines as examples (category labels, the portal's Moscow time); `sample`
+    """The spb-appeals lines as examples (category labels, the portal's Moscow time, its kind of
+    object as our kind of place); `sample`
     keeps that many spread evenly over time, so the newest still come last."""
     if not path.is_file():
         raise Invalid(f"корпус не найден: {path} (укажите --data ПУТЬ)")
@@ -55,6 +57,7 @@ def load_corpus(path: Path, *, sample: int | None = None) -> list[Example]:
             text=r["text"],
             label=r["category"],
             at=datetime.fromisoformat(r["created_at"]).replace(tzinfo=SPB_TZ),
+            kind=spb_place_kind(r.get("object")),
         )
         for r in rows
         if r.get("text") and r.get("category")

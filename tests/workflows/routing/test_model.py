@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from models import PlaceKind
 from workflows.routing.metrics import threshold_for
-from workflows.routing.model import ModelUnavailable, TextModel
+from workflows.routing.model import MAGIC, OLD_MAGIC, ModelUnavailable, TextModel
 
 TEXTS = {
     "snow": ["сосульки на крыше дома", "снег не убран во дворе", "гололед на тротуаре у дома"] * 4,
@@ -44,6 +45,25 @@ def test_a_missing_altered_or_foreign_file_is_refused_with_the_reason(
     path.write_bytes(b"PK\x03\x04 not a model")
     with pytest.raises(ModelUnavailable, match="не является моделью"):
         TextModel.load(path)
+    # a file of the text-only format written before the kind of place: retrain, not unpickle
+    path.write_bytes(OLD_MAGIC + model.dumps()[len(MAGIC) :])
+    with pytest.raises(ModelUnavailable, match="старого формата"):
+        TextModel.load(path)
+
+
+def test_the_kind_of_place_decides_what_the_words_leave_open() -> None:
+    """The same words about rubbish: in the yard it is the yard's cleaning, in the house's
+    entrance the managing company's; a kind never seen in training changes nothing."""
+    texts = ["мусор не убирают", "грязно и мусор", "мусор лежит неделю"] * 4
+    kinds = [PlaceKind.yard, PlaceKind.house] * 6
+    labels = ["yard" if k is PlaceKind.yard else "house" for k in kinds]
+    model = TextModel.train(texts, labels, kinds)
+    assert model.suggest("опять мусор", kind=PlaceKind.yard)[0].label == "yard"
+    assert model.suggest("опять мусор", kind=PlaceKind.house)[0].label == "house"
+    unseen = model.suggest("опять мусор", kind=PlaceKind.park)
+    assert unseen == model.suggest("опять мусор") and abs(unseen[0].p - 0.5) < 0.2
+    with pytest.raises(ValueError, match="kinds differ"):
+        TextModel.train(texts, labels, kinds[:3])
 
 
 def test_empty_foreign_and_wordless_texts_get_no_suggestion(model: TextModel) -> None:
