@@ -3,13 +3,13 @@ viewer may take now; never the citizen's name. Channels render it (and edit it i
 
 from datetime import datetime
 
-from models import DayOffRule, DeadlineClock, Role
+from models import DayOffRule, DeadlineClock, PlaceKind, Role
 from models.enums import TERMINAL_STATUSES
 from workflows.calendar.deadlines import deadlines_assumed
 from workflows.conversation.parts import Choice, Option, Rich, rich
 from workflows.conversation.route_picks import suggestion_options
 from workflows.core.actors import Actor
-from workflows.items.transitions import CHANNEL_RU, KIND_RU, STATUS_RU, Action
+from workflows.items.transitions import CHANNEL_RU, KIND_RU, PLACE_KIND_RU, STATUS_RU, Action
 from workflows.items.views import ItemView
 from workflows.privacy.mask import mask
 from workflows.texts import staff as ts
@@ -86,6 +86,8 @@ def card_text(
     place = ", ".join(p for p in (view.locality, texts["place"]) if p)
     if place:
         lines.append(ts.CARD_PLACE.format(place=shorten(place, 300)))
+    if item.place_kind in PLACE_KIND_RU:
+        lines.append(ts.CARD_WHERE.format(where=PLACE_KIND_RU[PlaceKind(item.place_kind)]))
     if item.lat is not None and item.lon is not None:
         lines.append(ts.CARD_COORDS.format(lat=item.lat, lon=item.lon))
     lines += ["", shorten(texts["text"] or "", 350 if short else 2500), ""]

@@ -1,9 +1,11 @@
-"""«Сообщить о проблеме»: topic → description with photos → place → summary → the number.
-Every step says what it expects, takes nothing else as its input, and offers a way out."""
+"""«Сообщить о проблеме»: topic (or «не знаю» → «где это?») → description with photos →
+place → summary → the number. Every step says what it expects, takes nothing else as its
+input, and offers a way out."""
 
 import secrets
 from typing import Any
 
+from models import PlaceKind
 from models.item import MAX_TEXT
 from workflows.conversation.duplicate import (
     ANSWERS,
@@ -25,17 +27,20 @@ from workflows.conversation.parts import (
 )
 from workflows.conversation.submit import submit
 from workflows.items.context import MunicipalityContext, load_context
+from workflows.items.transitions import PLACE_KIND_RU
 from workflows.texts import citizen as tc
 from workflows.texts.words import count, shorten
 
-SECTOR, DESCRIBE, PLACE, CONFIRM = (
+SECTOR, WHERE, DESCRIBE, PLACE, CONFIRM = (
     "report.sector",
+    "report.where",
     "report.describe",
     "report.place",
     "report.confirm",
 )
 MAX_PLACE = 500
 CANCEL = Option(tc.CANCEL, Choice("cancel"))
+KINDS = tuple(PlaceKind)  # a «где это?» button carries its kind's position here, from 1
 
 
 def intake_key(t: Turn, draft: int) -> str:
@@ -75,11 +80,34 @@ async def sector_step(t: Turn) -> None:
         if sid and sid not in ctx.directory.sectors:  # a topic removed since the list was shown
             _ask_sector(t, ctx)
             return
-        t.go(DESCRIBE, sector_id=sid or None)
-        t.say(rich(tc.DESCRIBE, photos=count(t.rt.settings.max_photos, "фото")), _done())
+        if not sid:  # «не знаю»: the kind of place helps routing find the sector
+            t.go(WHERE, sector_id=None, place_kind=None)
+            _ask_where(t)
+            return
+        _ask_describe(t, sector_id=sid, place_kind=None)
         return
     t.say(tc.SECTOR_TYPED)
     _ask_sector(t, ctx)
+
+
+def _ask_describe(t: Turn, **data: Any) -> None:
+    t.go(DESCRIBE, **data)
+    t.say(rich(tc.DESCRIBE, photos=count(t.rt.settings.max_photos, "фото")), _done())
+
+
+def _ask_where(t: Turn, *, typed: bool = False) -> None:
+    options = [Option(tc.WHERE_BUTTONS[k], Choice("pk", i)) for i, k in enumerate(KINDS, 1)]
+    t.say(rich(tc.WHERE_TYPED if typed else tc.ASK_WHERE), [*options, CANCEL])
+
+
+async def where_step(t: Turn) -> None:
+    """One tap: a kind of place; anything else (text, a photo, a forged button) is asked again
+    and nothing is kept."""
+    ev = t.event
+    if isinstance(ev, Pressed) and 1 <= ev.choice.a <= len(KINDS):
+        _ask_describe(t, place_kind=KINDS[ev.choice.a - 1].value)
+        return
+    _ask_where(t, typed=True)
 
 
 def _done() -> list[Option]:
@@ -181,9 +209,12 @@ def summary(data: dict[str, Any], ctx: MunicipalityContext) -> tuple[str, ...]:
         or d.localities.get(data.get("locality_id") or -1)
         or (tc.SUMMARY_GEO if data.get("lat") is not None else tc.SUMMARY_NO_PLACE)
     )
+    kind = data.get("place_kind")
+    where = PLACE_KIND_RU[PlaceKind(kind)] if kind in PLACE_KIND_RU else None
     segments = rich(
         tc.SUMMARY,
         sector=d.sectors.get(data.get("sector_id") or -1) or tc.SUMMARY_NO_SECTOR,
+        where=tc.SUMMARY_WHERE.format(where=where) if where else "",
         place=shorten(str(place), 300),
         text=shorten(str(data.get("text", "")), 1500),
     )
@@ -233,6 +264,7 @@ async def _ctx(t: Turn) -> MunicipalityContext:
 
 STEPS = (
     Step(SECTOR, sector_step, frozenset({"sec"})),
+    Step(WHERE, where_step, frozenset({"pk"})),
     Step(DESCRIBE, describe_step, frozenset({"done"})),
     Step(PLACE, place_step, frozenset({"loc"})),
     Step(CONFIRM, confirm_step, frozenset({"send", "any", "etx", "epl", *ANSWERS})),

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from models import Channel, Citizen, Item, ItemKind
+from models import Channel, Citizen, Item, ItemKind, PlaceKind
 from workflows.citizens.history import get_reports_since, get_similar_open_item
 from workflows.conversation.duplicate import DupChoice, ask_duplicate, check_dup_choice
 from workflows.conversation.engine import Turn
@@ -76,6 +76,7 @@ async def submit(t: Turn, *, key: str, check_similar: bool, dup: DupChoice | Non
         intake_key=key,
         dup_of_id=kept.item_id if kept else None,
         dup_answer=kept.answer if kept else None,
+        place_kind=PlaceKind(data["place_kind"]) if data.get("place_kind") else None,
     )
     text = await get_valid_text(s, ctx=ctx, new=new, actor=actor, now=now)
     item = await do_register_item(s, ctx=ctx, now=now, new=new, text=text, actor=actor)

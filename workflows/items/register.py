@@ -16,6 +16,7 @@ from models import (
     ItemKind,
     ItemStatus,
     Locality,
+    PlaceKind,
     Role,
     Sector,
 )
@@ -75,6 +76,7 @@ class NewItem:
     appeal: AppealIntake | None = None  # 59-ФЗ: the author, the reply address, the body
     dup_of_id: int | None = None  # another citizen's open item it looks like
     dup_answer: str | None = None  # the citizen's «та же проблема?»: "same", "other"
+    place_kind: PlaceKind | None = None  # the citizen's «Где это?» (asked after «не знаю»)
 
 
 async def next_number(session: AsyncSession, *, ctx: MunicipalityContext, now: datetime) -> str:
@@ -114,6 +116,8 @@ async def get_valid_text(
             raise Invalid("дата поступления не может быть в будущем")
         if new.received_at < now - timedelta(days=366):
             raise Invalid("дата поступления старше года: проверьте её")
+    if new.place_kind is not None and str(new.place_kind) not in {k.value for k in PlaceKind}:
+        raise Invalid(f"вид места «{new.place_kind}» не из списка")
     if new.lat is not None and not -90 <= new.lat <= 90:
         raise Invalid("широта вне диапазона −90…90")
     if new.lon is not None and not -180 <= new.lon <= 180:
@@ -182,6 +186,7 @@ async def do_register_item(
         intake_key=new.intake_key,
         dup_of_id=new.dup_of_id,
         dup_answer=new.dup_answer,
+        place_kind=str(new.place_kind) if new.place_kind else None,
         registered_at=registered,
         updated_at=now,
         policy_id=policy.id if policy else None,

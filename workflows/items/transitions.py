@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from models import Channel, ItemKind
+from models import Channel, ItemKind, PlaceKind
 from models import ItemStatus as S
 from models.enums import OPEN_STATUSES
 
@@ -153,6 +153,15 @@ CHANNEL_RU: dict[Channel, str] = {
     Channel.console: "консоль",
     Channel.system: "система",
     Channel.email: "электронная почта",
+}
+# The citizen's «Где это?», as the summary and the staff card name it.
+PLACE_KIND_RU: dict[PlaceKind, str] = {
+    PlaceKind.house: "дом, подъезд",
+    PlaceKind.flat: "квартира",
+    PlaceKind.yard: "двор",
+    PlaceKind.street: "улица, дорога",
+    PlaceKind.park: "парк, сквер",
+    PlaceKind.other: "другое место",
 }
 KIND_RU: dict[ItemKind, str] = {
     ItemKind.message: "сообщение",

@@ -74,6 +74,7 @@ CARD_SECTOR = "Блок: {sector}"
 CARD_CHANNEL = "Канал: {channel}"
 CARD_NO_SECTOR = "не указан"
 CARD_PLACE = "Место: {place}"
+CARD_WHERE = "Где: {where}"  # the citizen's «Где это?» (a kind of place, not an address)
 CARD_COORDS = "Координаты: {lat:.5f}, {lon:.5f}"
 CARD_ASSIGNEE = "Исполнитель: {name}"
 CARD_NO_DEADLINE = "Срок: не установлен"

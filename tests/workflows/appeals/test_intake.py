@@ -97,6 +97,7 @@ async def test_paper_appeal_registered_at_once_gets_a_letter_to_post(sm, clock, 
     )
     assert item.registered_at == clock.now() and item.received_at == msk(2025, 12, 1, 16)
     assert item.status is ItemStatus.assigned, "routed by the rules like any new item"
+    assert item.place_kind is None, "a paper appeal is not asked «Где это?»"
     # 30 days from 2 Dec: 1 Jan 2026, a holiday -> 12 Jan; the raw date stays for extensions
     assert item.due_at == msk(2026, 1, 12, 18)
     assert item.forward_due_at == msk(2025, 12, 9, 18)

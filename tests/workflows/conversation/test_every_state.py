@@ -27,6 +27,8 @@ PROBES = [
     "/nonsense",
     choice("zz"),
     choice("sec", 999_999),
+    choice("pk", 999_999),
+    choice("pk", 0),
     choice("loc", 999_999),
     choice("send", 1),
     choice("open", 999_999),
@@ -58,6 +60,9 @@ async def reach(rt, muni, clock, sm, state: str) -> Talk:
     await talk.send("📝 Сообщить о проблеме")
     if state == "report.sector":
         return talk
+    if state == "report.where":
+        await talk.press("🤷 Не знаю")
+        return talk
     await talk.press("ЖКХ")
     if state == "report.describe":
         return talk
@@ -71,6 +76,7 @@ async def reach(rt, muni, clock, sm, state: str) -> Talk:
 
 FORWARD = {
     "report.sector": lambda t: t.press("🤷 Не знаю"),
+    "report.where": lambda t: t.press("🌳 Двор, детская площадка"),
     "report.describe": lambda t: t.send("Вода течёт по улице"),
     "report.place": lambda t: t.send("улица Садовая, 3"),
     "report.confirm": lambda t: t.press("✅ Отправить"),

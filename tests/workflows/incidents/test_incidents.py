@@ -128,6 +128,7 @@ async def test_three_posts_about_one_water_main_are_one_routed_incident(
     assert water.channel is Channel.vk and water.assignee_id == incident_staff.id
     assert water.status is ItemStatus.assigned and water.take_due_at is not None
     assert water.registered_at == at, "the incident is as old as its first post"
+    assert water.place_kind is None and roads.place_kind is None, "no one was asked «Где это?»"
     assert events.count("post_joined") == 3 and events[0] == "register"
     assert (first.post_id, first.comment_id) == (10, 0), "the answer goes under the first post"
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from models import Channel, Item, ItemEvent, ItemKind, ItemStatus, Sector
+from models import Channel, Item, ItemEvent, ItemKind, ItemStatus, PlaceKind, Sector
 from tests.appeal_setup import APPEAL_SETUP
 from tests.helpers import act, actor, outbox, register, staff
 from tests.workflows.routing.routing_kit import save_own, tiny_model, with_routing
+from workflows.core.errors import Invalid
 from workflows.items.appeal.intake import AppealIntake
 from workflows.items.register import NewItem, check_register_item
 from workflows.items.transitions import Action
@@ -91,6 +92,26 @@ async def test_rules_come_first(sm, clock, muni, routing_dir, model):
     assert item.assignee_id == (await staff(sm, "water")).id
     assert item.route_hint is None  # the model was not asked
     assert all("by" not in e.data for e in await events(sm, item))
+
+
+async def test_the_citizens_where_it_is_reaches_the_model(sm, clock, muni, routing_dir):
+    """The same words about rubbish: a model that learned kinds of place routes the item said
+    to be in a house to ЖКХ and the one on a street to the roads; a forged kind is refused."""
+    texts = ["мусор не убирают", "грязно и мусор", "мусор лежит неделю"] * 4
+    kinds = [PlaceKind.house, PlaceKind.street] * 6
+    labels = ["zhkh" if k is PlaceKind.house else "roads" for k in kinds]
+    await apply(sm, clock, with_routing(auto_at=1.0))  # suggestions only: the order tells
+    await save_own(sm, muni, TextModel.train(texts, labels, kinds), clock.now())
+    ids = await sectors(sm)
+    house = await register(sm, clock, muni, "опять мусор", place_kind=PlaceKind.house)
+    street = await register(sm, clock, muni, "опять мусор", place_kind=PlaceKind.street)
+    assert (house.place_kind, street.place_kind) == ("house", "street")
+    for item, top in ((house, "zhkh"), (street, "roads")):
+        assert item.route_hint is not None
+        first = item.route_hint["suggestions"][0]
+        assert first["sector_id"] == ids[top] and first["p"] > 0.5, item.route_hint
+    with pytest.raises(Invalid, match="вид места"):
+        await register(sm, clock, muni, "опять мусор", place_kind="roof")
 
 
 @pytest.mark.parametrize("text", ["!!! 🙂 ???", "the street light is broken again"])
