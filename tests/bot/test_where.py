@@ -30,21 +30,21 @@ async def test_unknown_topic_asks_where_and_the_yard_reaches_the_item_and_card(e
         citizen = await sys.citizen(5001)
         await citizen.tap("📝 Сообщить о проблеме")
         await citizen.press(await sys.expect(citizen, "О чём ваше сообщение"), "🤷 Не знаю")
-        where = await sys.expect(citizen, "Где это?")
+        where = await sys.expect(citizen, "Что это за место?")
         assert "быстрее попадёт" in text_of(where)  # says why it asks
         assert citizen.button_texts(where) == [*KINDS, "❌ Отменить"]
         asked = await dialog(sm)
         assert asked[0] == "report.where" and asked[1]["place_kind"] is None
 
         await citizen.send_text("во дворе яма")  # typed: asked again, nothing kept
-        again = await sys.expect(citizen, "Выберите кнопкой, где это")
+        again = await sys.expect(citizen, "Выберите кнопкой, что это за место")
         assert citizen.button_texts(again) == [*KINDS, "❌ Отменить"]
         await citizen.send_photo()
-        await sys.expect(citizen, "Выберите кнопкой, где это")
+        await sys.expect(citizen, "Выберите кнопкой, что это за место")
         await citizen.send_location(42.3, 46.1)
-        await sys.expect(citizen, "Выберите кнопкой, где это")
+        await sys.expect(citizen, "Выберите кнопкой, что это за место")
         await citizen.press_data(where, "o:pk:99:0:0")  # forged: no such kind
-        await sys.expect(citizen, "Выберите кнопкой, где это")
+        await sys.expect(citizen, "Выберите кнопкой, что это за место")
         assert await dialog(sm) == asked, "nothing typed, sent or forged was kept"
 
         await citizen.press(where, "🌳 Двор, детская площадка")

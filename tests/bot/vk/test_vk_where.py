@@ -15,12 +15,12 @@ async def test_vk_renders_where_and_stores_the_park(engine, sm, muni):
         await resident.press_text_button(GROUP, None, "📝 Сообщить о проблеме")
         topics = await sys.expect(resident, "О чём ваше сообщение")
         await resident.press_callback_button(GROUP, topics, "🤷 Не знаю")
-        where = await sys.expect(resident, "Где это?")
+        where = await sys.expect(resident, "Что это за место?")
         assert where["keyboard"]["inline"] and "быстрее попадёт" in where["text"]
         labels = [b["action"]["label"] for b in buttons(where["keyboard"])]
         assert labels == [*KINDS, "❌ Отменить"]
         await resident.write(GROUP, "в парке")
-        again = await sys.expect(resident, "Выберите кнопкой, где это")
+        again = await sys.expect(resident, "Выберите кнопкой, что это за место")
         assert [b["action"]["label"] for b in buttons(again["keyboard"])] == labels
         await resident.press_callback_button(GROUP, again, "🌲 Парк, сквер")
         await sys.expect(resident, "Опишите проблему")
