@@ -24,6 +24,7 @@ import gzip
 import json
 import pickle
 import random
+import re
 import statistics
 import sys
 import time
@@ -40,7 +41,13 @@ from sklearn.svm import LinearSVC
 
 from bench.routing_report import confusions, per_category
 from bench.spb_replay import DATA
-from workflows.routing.features import char_tfidf, inputs, routing_features, spb_place_kind
+from workflows.routing.features import (
+    char_tfidf,
+    inputs,
+    normalise,
+    routing_features,
+    spb_place_kind,
+)
 from workflows.routing.metrics import COVERAGES, precision_at_coverage
 from workflows.routing.model import make_pipeline
 
@@ -243,6 +250,20 @@ MODELS: tuple[tuple[str, Callable[[Split], tuple[Pipeline, str]], Inputs], ...] 
 )
 
 
+def repeated_texts(rows: Sequence[dict[str, Any]]) -> tuple[int, int, float]:
+    """The corpus's own ambiguity: messages whose text (lower case, punctuation and spacing
+    dropped) occurs more than once, how many groups, and the share that disagrees with its
+    group's most common category: no text-only model can be right on those."""
+    groups: dict[str, list[str]] = {}
+    for r in rows:
+        key = " ".join(re.findall(r"\w+", normalise(r["text"])))
+        groups.setdefault(key, []).append(r["category"])
+    repeated = [cats for cats in groups.values() if len(cats) > 1]
+    n = sum(len(cats) for cats in repeated)
+    minority = sum(len(cats) - Counter(cats).most_common(1)[0][1] for cats in repeated)
+    return n, len(repeated), minority / n if n else 0.0
+
+
 def category_counts(split: Split) -> str:
     """The categories' counts in the training and held-out parts, largest first."""
     train, test = Counter(split.train_y), Counter(split.test_y)
@@ -275,7 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = "python -m bench.routing" + (f" --sample {args.sample}" if args.sample else "")
     log(f"loading {DATA}")
-    split = split_by_time(load_rows(args.sample))
+    rows = load_rows(args.sample)
+    split = split_by_time(rows)
     log(f"train {len(split.train_x)} (validation {len(split.val_x)}), held-out {len(split.test_x)}")
     results = [
         measure(name, make, inputs, split, args.latency_items) for name, make, inputs in MODELS
@@ -284,6 +306,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"messages: train {len(split.train_x)} (of them validation {len(split.val_x)}),", end="")
     print(f" held-out {len(split.test_x)}; held-out from {split.heldout_from}")
     print(category_counts(split))
+    print()
+    n, groups, minority = repeated_texts(rows)
+    print(
+        f"repeated texts: {n} messages in {groups} groups of the same words;"
+        f" {minority:.1%} of them carry another category than their group's most common"
+    )
     print()
     print(table(results))
     product = next(r for r in results if r.name == PRODUCT)

@@ -12,6 +12,7 @@ from bench.routing import (
     load_rows,
     main,
     precision_at_coverage,
+    repeated_texts,
     split_by_time,
 )
 from bench.routing_report import confusions, per_category
@@ -48,6 +49,18 @@ def test_precision_at_coverage_counts_the_most_confident_first() -> None:
     assert got == {0.5: 1.0, 0.7: 2 / 3, 0.8: 0.5, 0.9: 0.5}
 
 
+def test_repeated_texts_count_the_minority_of_each_group_of_the_same_words() -> None:
+    rows = [
+        {"text": "Мусор!", "category": "a"},
+        {"text": "мусор", "category": "a"},
+        {"text": "МУСОР ", "category": "b"},
+        {"text": "яма", "category": "c"},
+        {"text": "Яма.", "category": "c"},
+        {"text": "фонарь", "category": "d"},
+    ]
+    assert repeated_texts(rows) == (5, 2, 1 / 5)
+
+
 def test_per_category_figures_put_the_weakest_first_and_confusions_the_most_frequent() -> None:
     truth = ["a", "a", "a", "a", "b", "b", "c"]
     predicted = ["a", "a", "b", "b", "b", "a", "a"]
@@ -69,6 +82,7 @@ def test_the_bench_prints_its_three_rows_and_where_the_product_loses_f1(
     out = capsys.readouterr().out
     assert out.startswith("$ python -m bench.routing --sample 3000\n")
     assert "Благоустройство" in out and "held-out 600" in out
+    assert "repeated texts: " in out and "carry another category" in out
     rows = {line[:26].strip(): line[26:].split() for line in out.splitlines()}
     for name in MODELS:
         acc, f1, p50, p70, p80, p90, train_s, lat50, lat99, mb = map(float, rows[name][:10])
