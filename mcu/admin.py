@@ -44,7 +44,8 @@ def run_job(
     name: Annotated[
         str,
         typer.Argument(
-            help="fire_timers, send_outbox, digests, retention, monitor или publish_replies"
+            help="fire_timers, send_outbox, digests, retrain_routing, retention, monitor "
+            "или publish_replies"
         ),
     ],
 ) -> None:

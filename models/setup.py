@@ -29,6 +29,7 @@ class Municipality(SQLModel, table=True):
     confirmed_calendar_years: list[int] = Field(default_factory=list, sa_type=JsonType)
     # Learned routing (setup `routing:`): {"auto_at": 0.9 (confidence to route by itself; absent:
     # suggestions only), "own_from": 300 (decisions before its own model replaces the starter),
+    # "retrain": false (only when the weekly retraining is off),
     # "categories": {spb category: sector code}} — the starter model's table.
     routing: dict[str, Any] = Field(
         default_factory=dict, sa_type=JsonType, sa_column_kwargs={"server_default": "{}"}

@@ -1,5 +1,5 @@
-"""The embedded mode: the timer poller, the outbox sender, the weekly note's check, retention
-and the watched walls' poll, in this process, until told to stop."""
+"""The embedded mode: the timer poller, the outbox sender, the weekly note's and the weekly
+retraining's checks, retention and the watched walls' poll, in this process, until told to stop."""
 
 import asyncio
 import contextlib
@@ -16,6 +16,7 @@ from workflows.jobs.tasks import (
     poll_monitoring,
     prune_data,
     publish_replies,
+    retrain_routing,
     send_outbox,
 )
 
@@ -55,6 +56,14 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event, alive: Path | None
                 log_failure(log, "ошибка подготовки недельной записки")
             await sleep_or_stop(stop, DIGEST_CHECK_SECONDS)
 
+    async def retrain_loop() -> None:
+        while not stop.is_set():
+            try:
+                await retrain_routing(rt, stop=stop)
+            except Exception:
+                log_failure(log, "ошибка еженедельного переобучения маршрутизации")
+            await sleep_or_stop(stop, RETRAIN_CHECK_SECONDS)
+
     async def retention_loop() -> None:
         while not stop.is_set():
             try:
@@ -86,6 +95,7 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event, alive: Path | None
         timers_loop(),
         sender_loop(),
         digest_loop(),
+        retrain_loop(),
         retention_loop(),
         monitor_loop(),
         publish_loop(),
@@ -94,6 +104,7 @@ async def run_in_process(rt: Runtime, *, stop: asyncio.Event, alive: Path | None
 
 
 DIGEST_CHECK_SECONDS = 300  # the Monday note goes out within five minutes of 09:00
+RETRAIN_CHECK_SECONDS = 300  # Monday's training begins within five minutes of 03:00
 RETENTION_SECONDS = 3600
 MONITOR_CHECK_SECONDS = 15  # how late past MCU_MONITOR_SECONDS a poll may begin
 PUBLISH_SECONDS = 2.0  # an approved answer appears under its post within seconds

@@ -1,7 +1,7 @@
 """The background jobs, listed explicitly (JOBS): fire the due timers, send the outbox, queue the
-weekly notes, prune, poll the watched walls; each one call, harmless to run twice. They run under arq (worker.py) when
-REDIS_URL is set and in-process (loop.py) otherwise; Postgres holds the state either way, so
-losing Redis or a worker loses nothing."""
+weekly notes, retrain the routing models, prune, poll the watched walls; each one call, harmless
+to run twice. They run under arq (worker.py) when REDIS_URL is set and in-process (loop.py)
+otherwise; Postgres holds the state either way, so losing Redis or a worker loses nothing."""
 
 import asyncio
 import contextlib
@@ -18,6 +18,8 @@ from workflows.jobs.runtime import Runtime
 log = logging.getLogger(__name__)
 SENDER_LOCK = 727_001  # pg advisory lock id: one active sender keeps the rate limits exact
 MONITOR_LOCK = 727_002  # one poller in the deployment: the service token's budget is its alone
+RETRAIN_LOCK = 727_003  # one trainer: a week trained once, and two cores not both training
+RETRAINING = asyncio.Lock()  # in a process: arq overlaps crons, SQLite has no advisory lock
 
 
 async def fire_timers(rt: Runtime) -> int:
@@ -72,6 +74,17 @@ async def make_due_digests(rt: Runtime) -> int:
     return await run_due_digests(rt.sm, rt.clock)
 
 
+async def retrain_routing(rt: Runtime, *, stop: asyncio.Event | None = None) -> int:
+    """Train the routing models whose week is due (workflows/routing/weekly.py), if no other
+    process is training; imported late: scikit-learn is not for every process."""
+    from workflows.routing.weekly import run_due_retraining
+
+    if RETRAINING.locked():
+        return 0
+    async with RETRAINING, deployment_lock(rt, RETRAIN_LOCK) as mine:
+        return await run_due_retraining(rt.sm, rt.clock, stop=stop) if mine else 0
+
+
 async def prune_data(rt: Runtime) -> int:
     """Drop what is kept only to work once its period is over (workflows/jobs/retention.py)."""
     from workflows.jobs.retention import run_retention
@@ -105,6 +118,7 @@ JOBS = {
     "fire_timers": fire_timers,
     "send_outbox": send_outbox,
     "digests": make_due_digests,
+    "retrain_routing": retrain_routing,
     "retention": prune_data,
     "monitor": poll_monitoring,
     "publish_replies": publish_replies,

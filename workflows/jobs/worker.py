@@ -22,6 +22,7 @@ from workflows.jobs.tasks import (
     poll_monitoring,
     prune_data,
     publish_replies,
+    retrain_routing,
     send_outbox,
 )
 
@@ -64,6 +65,10 @@ async def job_digests(ctx: dict[str, Any]) -> int:
     return await make_due_digests(ctx["rt"])
 
 
+async def job_retrain(ctx: dict[str, Any]) -> int:
+    return await retrain_routing(ctx["rt"])
+
+
 async def job_retention(ctx: dict[str, Any]) -> int:
     return await prune_data(ctx["rt"])
 
@@ -90,6 +95,7 @@ def arq_settings(settings: Settings) -> type:
             job_fire_timers,
             job_send_outbox,
             job_digests,
+            job_retrain,
             job_retention,
             job_monitor,
             job_publish_replies,
@@ -109,6 +115,14 @@ def arq_settings(settings: Settings) -> type:
                 run_at_startup=True,
                 unique=True,
                 timeout=timedelta(minutes=10),
+            ),
+            cron(  # Monday 03:00's retraining; at start-up too, so a missed week is made up
+                job_retrain,
+                minute=set(range(2, 60, 5)),
+                second={45},
+                run_at_startup=True,
+                unique=True,
+                timeout=timedelta(hours=2),  # minutes a municipality, one after another
             ),
             cron(  # what is kept only to work, past its period (hourly, and at start-up)
                 job_retention,

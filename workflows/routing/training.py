@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +42,11 @@ Progress = Callable[[str], None]
 class Outcome:
     row: RoutingModel
     verdict: str  # why it routes now, or why it does not
+    before: RoutingModel | None = None  # what routed when it was trained (own or starter)
+
+
+# Called inside the version's transaction (the weekly run's notices: never a version untold).
+Saved = Callable[[AsyncSession, Outcome], Awaitable[None]]
 
 
 def load_corpus(path: Path, *, sample: int | None = None) -> list[Example]:
@@ -130,9 +135,11 @@ async def check_train_own(
     clock: Clock,
     force: bool = False,
     progress: Progress = lambda _: None,
+    on_saved: Saved | None = None,
 ) -> Outcome:
     """Train the municipality's own model from its decisions and activate it unless it is worse
-    than what routes now; too little history is a refusal that changes nothing."""
+    than what routes now; too little history is a refusal that changes nothing. `on_saved`
+    writes what goes with the new version in its transaction."""
     mid = municipality.id or 0
     examples = await get_examples(session, municipality_id=mid)
     own_from = int((municipality.routing or {}).get("own_from", 300))
@@ -159,7 +166,10 @@ async def check_train_own(
         row = await do_save_version(
             session, municipality_id=mid, owner_code=municipality.code, new=new, now=clock.now()
         )
-    return Outcome(row, verdict)
+        outcome = Outcome(row, verdict, current_row)
+        if on_saved is not None:
+            await on_saved(session, outcome)
+    return outcome
 
 
 async def check_train_starter(

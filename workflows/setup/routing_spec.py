@@ -3,20 +3,33 @@ rules and the learned routing's settings (threshold, history size, category → 
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workflows.routing.categories import SPB_CATEGORIES
 
 
 class LearnedRoutingSpec(BaseModel):
     """How the classifier routes: by itself from `auto_at` (absent: suggestions only), on its own
-    model from `own_from` decisions, and the starter model's categories as sector codes."""
+    model from `own_from` decisions (retrained every Monday unless `retrain` is false), and the
+    starter model's categories as sector codes."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     auto_at: float | None = Field(default=None, ge=0.5, le=1.0)
     own_from: int = Field(default=300, ge=40, le=1_000_000)
     categories: dict[str, str] = Field(default_factory=dict)
+    retrain: bool = True  # the weekly retraining (workflows/routing/weekly.py); false: CLI only
+
+    @field_validator("retrain", mode="before")
+    @classmethod
+    def _yes_or_no(cls, value: Any) -> Any:
+        if not isinstance(value, bool):  # «нет», 0 or "off" would silently mean something
+            shown = str(value)[:40]
+            raise ValueError(
+                "routing.retrain: укажите true (переобучать модель каждую неделю) или false "
+                f"(только командой mcu routing train), а не «{shown}»"
+            )
+        return value
 
     @model_validator(mode="after")
     def _known_categories(self) -> "LearnedRoutingSpec":
@@ -32,8 +45,12 @@ class LearnedRoutingSpec(BaseModel):
         return self
 
     def stored(self) -> dict[str, Any]:
-        """What `municipality.routing` keeps; an absent threshold is not written."""
-        return self.model_dump(exclude_none=True)
+        """What `municipality.routing` keeps; an absent threshold is not written, nor `retrain`
+        unless it is off (a row without it, from before it existed, retrains)."""
+        out = self.model_dump(exclude_none=True)
+        if self.retrain:
+            del out["retrain"]
+        return out
 
     def problems(self, sectors: set[str]) -> list[str]:
         """Sector codes the table names that the setup has not."""

@@ -13,7 +13,7 @@ from models import RoutingModel
 from models.settings import get_settings
 from tests.fixtures import TEST_SETUP
 from workflows.core.tx import committing
-from workflows.routing import store
+from workflows.routing import store, weekly
 from workflows.routing.model import TextModel
 from workflows.routing.store import OWN, NewVersion, do_save_version
 
@@ -61,14 +61,16 @@ def tiny_model() -> TextModel:
 
 @pytest.fixture
 def routing_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """MCU_ROUTING_DIR in this test's folder, nothing loaded from before."""
+    """MCU_ROUTING_DIR in this test's folder, nothing loaded or settled from before."""
     root = tmp_path / "routing"
     monkeypatch.setenv("MCU_ROUTING_DIR", str(root))
     get_settings.cache_clear()
     store.forget_loaded()
+    weekly.forget_settled()
     yield root
     get_settings.cache_clear()
     store.forget_loaded()
+    weekly.forget_settled()
 
 
 async def save_own(

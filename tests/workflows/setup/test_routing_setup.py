@@ -53,6 +53,12 @@ async def test_the_mapping_fills_the_municipality_and_keeps_the_rules(sm, clock,
         ("", 0.3, "auto_at"),
         ("", 1.5, "auto_at"),
         ("  weights: 3\n", 0.9, "weights"),
+        (
+            "  retrain: нет\n",
+            0.9,
+            "routing.retrain: укажите true (переобучать модель каждую неделю)",
+        ),
+        ("  retrain: 0\n", 0.9, "или false (только командой mcu routing train), а не «0»"),
     ],
 )
 async def test_a_bad_routing_table_is_refused_and_changes_nothing(
