@@ -4,7 +4,9 @@ week than their recent normal, by a Poisson test against the eight weeks before.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -14,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Locality, Sector
 from workflows.calendar.periods import Period
-from workflows.reports.causes import MAX_TEXTS, GrowthProblem, WeekSpace
+from workflows.reports.causes import MAX_TEXTS, Group, GrowthProblem, WeekSpace
 from workflows.reports.scope import Scope, T, clip, get_names, in_period, resolve, tune
 
 BASELINE_WEEKS = 8  # growth compares a week with the mean of the eight before it
@@ -129,11 +131,12 @@ async def _add_problems(
     ).all()
     step = max(1, math.ceil(len(rows) / MAX_TEXTS))
     sample = rows[::step]
-    space = await asyncio.to_thread(WeekSpace, [r.text or "" for r in sample])
+    texts = [r.text or "" for r in sample]
+    digest, space = await _week_space(texts)
     for g in points:
         pos = 2 if g.dimension == "sector" else 3
         members = [i for i, r in enumerate(sample) if r[pos] == g.key]
-        groups = await asyncio.to_thread(space.groups, members)
+        groups = await _groups(digest, space, members)
         scale = g.count / len(members) if members else 1.0
         g.problems = [
             GrowthProblem(
@@ -147,6 +150,54 @@ async def _add_problems(
             )
             for p in groups
         ]
+
+
+# The week's grouping is the same for every request until one of its texts changes (a new item,
+# an erasure masking one): the dashboard, the API and the note read it from here, keyed by a
+# digest of the texts themselves, so a changed week can never be served stale.
+SPACES_KEPT = 16
+_spaces: OrderedDict[str, WeekSpace] = OrderedDict()
+_grouped: dict[tuple[str, tuple[int, ...]], list[Group]] = {}
+
+
+def texts_digest(texts: list[str]) -> str:
+    """What a week's grouping depends on: its texts, in order."""
+    h = hashlib.sha256()
+    for text in texts:
+        h.update(text.encode())
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+async def _week_space(texts: list[str]) -> tuple[str, WeekSpace]:
+    key = texts_digest(texts)
+    space = _spaces.get(key)
+    if space is None:
+        space = await asyncio.to_thread(WeekSpace, texts)
+        _spaces[key] = space
+        while len(_spaces) > SPACES_KEPT:
+            old, _ = _spaces.popitem(last=False)
+            for k in [k for k in _grouped if k[0] == old]:
+                del _grouped[k]
+    else:
+        _spaces.move_to_end(key)
+    return key, space
+
+
+async def _groups(digest: str, space: WeekSpace, members: list[int]) -> list[Group]:
+    key = (digest, tuple(members))
+    found = _grouped.get(key)
+    if found is None:
+        found = await asyncio.to_thread(space.groups, members)
+        if digest in _spaces:  # not for a space dropped meanwhile: nothing would drop this
+            _grouped[key] = found
+    return found
+
+
+def forget_week_spaces() -> None:
+    """Drop the kept groupings (a test that counts the work done)."""
+    _spaces.clear()
+    _grouped.clear()
 
 
 def _midnight(day: date, week: Period) -> datetime:

@@ -1,15 +1,18 @@
 """The problems behind a growth point through the database: the report carries them, the note
 leads with them (labels, counts, item numbers; no citizen's phone), a tiny point has none."""
 
-from sqlalchemy import select
+import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Item
 from tests.causes_kit import PHONE, seed_problems
 from tests.workflows.reports.test_reports import NOW, W45, at, ids, seed
 from workflows.digest.build import note_text
-from workflows.reports.growth import get_growth
+from workflows.reports import growth
+from workflows.reports.causes import WeekSpace
+from workflows.reports.growth import forget_week_spaces, get_growth
 from workflows.reports.scope import Scope
 
 
@@ -42,9 +45,40 @@ async def test_growth_points_carry_their_problems(
         assert g.problems[-1].other and g.problems[-1].label == "прочее"
         assert not g.problems[-1].examples
         assert sum(p.count for p in g.problems) == g.count
+    forget_week_spaces()  # computed afresh, not read from what the first call kept
     async with sm() as s:
         again = await get_growth(s, scope=Scope((muni,)), week=W45)
     assert [g.problems for g in again] == [g.problems for g in points]  # deterministic
+
+
+async def test_a_week_is_grouped_once_until_one_of_its_texts_changes(
+    sm: async_sessionmaker[AsyncSession], muni: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard and the API ask for the same week again and again: its grouping is kept,
+    keyed by the week's texts, so an erasure masking one text is never answered from before."""
+    texts = await seed_problems(sm, muni)
+    forget_week_spaces()
+    built: list[int] = []
+
+    class Counting(WeekSpace):
+        def __init__(self, week_texts: list[str]) -> None:
+            built.append(len(week_texts))
+            super().__init__(week_texts)
+
+    monkeypatch.setattr(growth, "WeekSpace", Counting)
+    async with sm() as s:
+        first = await get_growth(s, scope=Scope((muni,)), week=W45)
+        second = await get_growth(s, scope=Scope((muni,)), week=W45)
+    assert len(built) == 1 and [g.problems for g in second] == [g.problems for g in first]
+    async with sm() as s:
+        item = (await s.exec(select(Item).where(Item.text == texts["ice"][0]))).one()
+        item.text = "ХХХ"  # what an erasure leaves
+        s.add(item)
+        await s.commit()
+        third = await get_growth(s, scope=Scope((muni,)), week=W45)
+    assert len(built) == 2
+    shown = {e["text"] for g in third for p in g.problems for e in p.examples}
+    assert texts["ice"][0] not in shown
 
 
 async def test_the_note_says_what_grew_and_what_it_is_about(
