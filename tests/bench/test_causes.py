@@ -14,6 +14,7 @@ def test_the_trace_week_roofs_are_about_snow_and_icicles(
     assert main(["--texts", "500"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("500 texts: first fit ")
+    assert "a request for a week already grouped reads it kept: " in out
     roofs = out[out.index("category «Кровля»") :].split("\n")
     assert "70 items, same on a second run: True" in roofs[0]
     first = roofs[1].split()
