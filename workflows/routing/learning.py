@@ -116,13 +116,16 @@ def evaluate(
 ) -> dict[str, Any]:
     """Held-out figures of a model on examples: scores(), and at the threshold the share it
     would route by itself and how often that was right. `map_label` turns the model's labels
-    into the examples' (a starter's category into a sector code); unmapped ones count wrong in
-    the scores, but are never routed: the product never suggests a category its table leaves out,
-    so such an item goes to the operator."""
+    into the examples' (a starter's category into a sector code; `by_target` adds up a sector's
+    categories, as routing does); unmapped ones count wrong in the scores, but are never
+    routed: the product never suggests a category its table leaves out, so such an item goes to
+    the operator."""
     if not examples:
         return {"held_out": 0, "threshold": threshold}
     proba = model.proba([e.text for e in examples], [e.kind for e in examples])
-    labels = [(map_label(label) if map_label else label) or UNMAPPED for label in model.labels]
+    labels = model.labels
+    if map_label is not None:
+        proba, labels = by_target(proba, labels, map_label)
     truth = [e.label for e in examples]
     out: dict[str, Any] = dict(scores(proba, labels, truth))
     top = proba.max(axis=1)
@@ -134,6 +137,20 @@ def evaluate(
     out["auto_share"] = float(routed.mean())
     out["auto_precision"] = float(right[routed].mean()) if routed.any() else None
     return out
+
+
+def by_target(
+    proba: np.ndarray, labels: Sequence[str], map_label: Callable[[str], str | None]
+) -> tuple[np.ndarray, list[str]]:
+    """A starter's probabilities of categories as probabilities of sectors, the way routing
+    reads them (`route.py`): the categories of one sector add up; those the table leaves out add
+    up under UNMAPPED, which is never routed."""
+    targets = sorted({map_label(label) or UNMAPPED for label in labels})
+    column = {t: i for i, t in enumerate(targets)}
+    summed = np.zeros((proba.shape[0], len(targets)))
+    for j, label in enumerate(labels):
+        summed[:, column[map_label(label) or UNMAPPED]] += proba[:, j]
+    return summed, targets
 
 
 def routed_well(figures: dict[str, Any], goal: float) -> float:

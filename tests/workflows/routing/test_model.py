@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from models import PlaceKind
@@ -192,3 +193,17 @@ def test_a_category_the_table_leaves_out_is_never_counted_as_routed(model: TextM
     assert half["auto_share"] == 0.5 and half["auto_precision"] == 1.0
     # but the scores still count them wrong: nothing names their sector
     assert half["accuracy"] == 0.5 and both["accuracy"] == 1.0
+
+
+def test_a_sectors_categories_add_up_as_routing_adds_them() -> None:
+    """Two categories of one sector at 0.45 each are that sector at 0.9, as `route.py` reads
+    them; a category the table leaves out keeps its mass apart, never routed."""
+    from workflows.routing.learning import UNMAPPED, by_target
+
+    proba = np.array([[0.45, 0.45, 0.10], [0.2, 0.1, 0.7]])
+    table = {"roofs": "zhkh", "facades": "zhkh"}
+    summed, targets = by_target(proba, ["roofs", "facades", "adverts"], table.get)
+    assert targets == sorted(["zhkh", UNMAPPED])
+    zhkh, unmapped = targets.index("zhkh"), targets.index(UNMAPPED)
+    assert summed[0, zhkh] == pytest.approx(0.9) and summed[0, unmapped] == pytest.approx(0.1)
+    assert summed[1, zhkh] == pytest.approx(0.3) and summed[1, unmapped] == pytest.approx(0.7)
