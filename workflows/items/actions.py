@@ -136,6 +136,11 @@ async def _reject(c: Call) -> Effect:
 
 
 async def _merge(c: Call) -> Effect:
+    if c.item.kind is ItemKind.appeal_59fz:  # ст. 10 ч. 1 п. 4: each appeal its own letter
+        raise Invalid(
+            f"обращение 59-ФЗ {c.item.number} объединить нельзя: заявителю положен свой "
+            "письменный ответ; подготовьте ответ на него (можно тем же текстом, что и на другое)"
+        )
     target = await c.session.get(Item, c.data.target_item_id) if c.data.target_item_id else None
     if target is None or target.municipality_id != c.item.municipality_id:
         raise NotFound("укажите существующее обращение, с которым объединить (target_item_id)")

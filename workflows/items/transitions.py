@@ -132,7 +132,7 @@ APPEAL_ONLY = frozenset(
         Action.return_answer,
     }
 )
-NOT_FOR_APPEALS = frozenset({Action.redirect, Action.answer, Action.reopen})
+NOT_FOR_APPEALS = frozenset({Action.redirect, Action.answer, Action.reopen, Action.merge})
 
 
 def fits_kind(action: Action, kind: ItemKind) -> bool:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models import AppealOutcome, ItemStatus, LetterDelivery, LetterStatus, ReplyBy
+from models import AppealOutcome, Item, ItemStatus, LetterDelivery, LetterStatus, ReplyBy
 from tests.helpers import act, actor, outbox, register, staff
 from tests.workflows.appeals.forward_kit import (
     appeal,
@@ -141,6 +141,29 @@ async def test_ст11_outcomes_are_refused_on_a_message(sm, clock, amuni):
         with pytest.raises(Invalid, match="только для обращений по 59-ФЗ"):
             await act(sm, clock, message, action, who, reason="unclear", target_item_id=1)
         assert await snapshot(sm, message) == before
+
+
+async def test_an_appeal_is_never_merged_away_without_its_letter(sm, clock, amuni):
+    """Two citizens about one problem: a message may join another item, but a 59-ФЗ appeal
+    closed as merged would leave its author without the written answer the law owes them."""
+    operator = await actor(sm, "operator")
+    first, second = await appeal(sm, clock, amuni), await appeal(sm, clock, amuni)
+    before = await snapshot(sm, second)
+    with pytest.raises(Invalid, match="свой письменный ответ"):
+        await act(sm, clock, second, Action.merge, operator, target_item_id=first.id)
+    assert await snapshot(sm, second) == before
+    # a message about the same may still join the appeal
+    message = await register(sm, clock, amuni, "Просьба покрасить забор у клуба")
+    merged = await act(sm, clock, message, Action.merge, operator, target_item_id=first.id)
+    assert merged.status is ItemStatus.merged and merged.merged_into_id == first.id
+    # the signed answer to the appeal is the message's answer too, told to its own citizen
+    first = await act(sm, clock, first, Action.take, operator)
+    first = await act(sm, clock, first, Action.draft_answer, operator, text="Забор покрасят в мае")
+    await act(sm, clock, first, Action.sign_answer, await actor(sm, "head"))
+    async with sm() as s:
+        after = await s.get(Item, message.id)
+    assert after is not None and after.status is ItemStatus.answered
+    assert after.answer_text == "Забор покрасят в мае"
 
 
 async def _answered(sm, clock, amuni, **kw):
