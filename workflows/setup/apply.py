@@ -153,10 +153,16 @@ async def _apply_municipality(session: AsyncSession, report: ApplyReport, spec: 
             "pos_link": m.pos_link,
             "letterhead": m.letterhead.model_dump(exclude_none=True) if m.letterhead else {},
             "confirmed_calendar_years": sorted(spec.calendar.confirmed_years),
-            "routing": spec.learned_routing.stored(),
+            "routing": spec.learned_routing.stored() if spec.learned_routing else {},
         },
         "муниципалитет",
     )
+    learned = spec.learned_routing
+    if learned is not None and not learned.categories:
+        report.warnings.append(
+            "routing: нет таблицы categories — стартовая модель ничего не подсказывает; "
+            f"подсказки появятся со своей моделью (от {learned.own_from} решений, routing.own_from)"
+        )
     return muni.id or 0
 
 

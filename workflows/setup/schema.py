@@ -250,7 +250,8 @@ class SetupSpec(Strict):
     policies: list[PolicySpec] = Field(default_factory=list)
     routing: list[RuleSpec] = Field(default_factory=list)
     # Filled from a `routing:` mapping (its `rules` are the list above); not a key of its own.
-    learned_routing: LearnedRoutingSpec = LearnedRoutingSpec()
+    # None: the setup has rules only (or none), and the learned routing stays off for it.
+    learned_routing: LearnedRoutingSpec | None = None
     calendar: CalendarSpec = CalendarSpec()
     channels: ChannelsSpec = ChannelsSpec()
     monitoring: MonitoringSpec | None = None
@@ -294,7 +295,8 @@ class SetupSpec(Strict):
             for k in r.keywords:
                 if not re.search(r"\w", k):
                     problems.append(f"routing {r.code}: пустое ключевое слово")
-        problems += self.learned_routing.problems(sectors)
+        if self.learned_routing is not None:
+            problems += self.learned_routing.problems(sectors)
         days = [o.day for o in self.calendar.overrides]
         if len(set(days)) != len(days):
             problems.append("calendar: один день указан дважды")

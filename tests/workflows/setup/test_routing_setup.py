@@ -10,6 +10,7 @@ from tests.fixtures import TEST_SETUP
 from tests.test_embedded import ROOT
 from tests.workflows.routing.routing_kit import with_routing
 from workflows.core.errors import Invalid
+from workflows.routing.weekly import retrains
 from workflows.setup.apply import check_apply_setup, parse_setup
 from workflows.setup.read import get_setup
 
@@ -40,9 +41,16 @@ async def test_the_mapping_fills_the_municipality_and_keeps_the_rules(sm, clock,
     async with sm() as s:
         back = await get_setup(s, municipality_id=muni)
     assert back["municipality"]["routing"] == routing and len(back["routing"]) == 3
-    async with sm() as s:  # the plain list again: suggestions only, no table
+    async with sm() as s:
+        assert retrains((await s.exec(select(Municipality))).one())
+    async with sm() as s:  # no table: said, since the starter then suggests nothing
+        report = await check_apply_setup(s, text=with_routing(auto_at=0.8), clock=clock)
+    assert any("нет таблицы categories" in w and "от 40 решений" in w for w in report.warnings)
+    async with sm() as s:  # the plain list again: learned routing off, never retrained weekly
         await check_apply_setup(s, text=TEST_SETUP, clock=clock)
-    assert (await stored(sm))[0] == {"own_from": 300, "categories": {}}
+    assert (await stored(sm))[0] == {}
+    async with sm() as s:
+        assert not retrains((await s.exec(select(Municipality))).one())
 
 
 @pytest.mark.parametrize(
