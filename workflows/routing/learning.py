@@ -20,13 +20,14 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from workflows.routing.features import inputs
-from workflows.routing.metrics import scores, threshold_for
+from workflows.routing.metrics import ThresholdRule, scores, threshold_for
 from workflows.routing.model import TextModel, make_pipeline
 
 HELD_OUT = 0.2
 PRECISION = 0.99  # what routing by itself must keep, unless a municipality sets its own
 MIN_EXAMPLES = 40  # fewer decisions than this: no model of one's own yet
 MIN_THRESHOLD_ITEMS = 20  # out-of-fold items a threshold must rest on
+RULE = ThresholdRule(min_items=MIN_THRESHOLD_ITEMS)  # how sure a threshold must be
 # A label's fewest examples to be learned: out of fold, each of 3 folds fits on two thirds of
 # them, and that fit calibrates on 3 folds of its own, so it needs 3 (5 - ceil(5 / 3) = 3).
 MIN_PER_LABEL = 5
@@ -58,10 +59,17 @@ def _folds(labels: Sequence[str]) -> int:
 
 
 def train_on(
-    examples: Sequence[Example], *, precision: float = PRECISION, refit: bool = True
+    examples: Sequence[Example],
+    *,
+    precision: float = PRECISION,
+    refit: bool = True,
+    rule: ThresholdRule = RULE,
+    held_out_too: bool = False,
 ) -> Trained:
-    """Train, measure on the newest HELD_OUT share, choose the threshold out of fold; refit on
-    everything when `refit`. Raises ValueError with a Russian reason when there is too little."""
+    """Train, measure on the newest HELD_OUT share, choose the threshold out of fold by `rule`
+    (with `held_out_too`, on the held-out predictions as well: more items, but the held-out
+    figures and `not_worse` then judge a threshold chosen on them); refit on everything when
+    `refit`. Raises ValueError with a Russian reason when there is too little."""
     if len(examples) < MIN_EXAMPLES:
         raise ValueError(
             f"мало решений для обучения: {len(examples)}, нужно не меньше {MIN_EXAMPLES}"
@@ -90,10 +98,15 @@ def train_on(
             method="predict_proba",
         )
         classes = np.asarray(sorted(common))
+        confidence = oof.max(axis=1)
         right = classes[oof.argmax(axis=1)] == np.asarray(train_y)
-        threshold = threshold_for(
-            oof.max(axis=1), right, precision=precision, min_items=MIN_THRESHOLD_ITEMS
-        )
+        if held_out_too and held:
+            proba = model.proba([e.text for e in held], [e.kind for e in held])
+            labels = np.asarray(model.labels)
+            confidence = np.concatenate([confidence, proba.max(axis=1)])
+            truth = np.asarray([e.label for e in held])
+            right = np.concatenate([right, labels[proba.argmax(axis=1)] == truth])
+        threshold = threshold_for(confidence, right, precision=precision, rule=rule)
     metrics = evaluate(model, held, threshold=threshold)
     metrics.update(trained_on=len(train_x), labels=len(common), precision_goal=precision)
     final = model
