@@ -2,19 +2,29 @@
 by the active model or decided by the operator, its own model retrained on those decisions and
 switched to only when `not_worse`. An item's true sector is its reason's (`true_sector`); the
 starter reaches sectors through its category table (`Scenario.table`: only the categories that go
-whole to one sector, or all of them). Pure: no printing; the bench module
-explains the choices."""
+whole to one sector, or all of them). Every model reads the text and the kind of place the
+simulated citizen gave when the bot asked «Где это?» (the trace's `object`, `kind`), unless the
+scenario is text only. Pure: no printing; the bench module explains the choices."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bench.curve_sectors import category_table, true_sector
-from workflows.routing.learning import PRECISION, Example, Trained, not_worse, train_on
+from workflows.routing.features import spb_place_kind
+from workflows.routing.learning import (
+    PRECISION,
+    RULE,
+    Example,
+    Trained,
+    not_worse,
+    train_on,
+)
+from workflows.routing.metrics import ThresholdRule
 from workflows.routing.model import TextModel
 
 LOCAL = ZoneInfo("Europe/Moscow")  # the trace's `created_at` is local time without a zone
@@ -38,6 +48,20 @@ class Scenario:
     precision: float = PRECISION
     table: str = "whole"  # "whole": only categories that go whole to one sector; "all": every one
     whole_share: float = WHOLE
+    kinds: bool = True  # the citizen answered «Где это?»; False: the models read the text only
+    rule: ThresholdRule = RULE  # how sure an own model's threshold must be
+    held_out_too: bool = False  # choose it on the held-out decisions as well as out of fold
+
+
+def kind(row: dict[str, Any], sc: Scenario) -> str | None:
+    """Where the problem is, as the citizen answered «Где это?»: the portal's object kind as a
+    PlaceKind value (None when the scenario is text only)."""
+    return spb_place_kind(row["object"]) if sc.kinds else None
+
+
+def example(row: dict[str, Any], label: str, sc: Scenario) -> Example:
+    """A row as a training example: its text, the kind of place, the label and its time."""
+    return Example(row["text"], label, at(row), kind(row, sc))
 
 
 @dataclass
@@ -53,6 +77,20 @@ class Active:
     trained_ids: frozenset[int]  # the rows it was fit on: what the tests check
 
 
+class Route(NamedTuple):
+    sector: str | None  # what the active model suggests, as a sector (None: nothing)
+    alone: bool  # whether it routes by itself
+    p: float  # the top label's confidence (0 when there is no suggestion)
+
+
+class Miss(NamedTuple):
+    """A wrong route: the item, the sector it was sent to, at what confidence."""
+
+    id: int
+    sector: str
+    p: float
+
+
 @dataclass(frozen=True)
 class Week:
     start: datetime
@@ -62,6 +100,7 @@ class Week:
     model: str
     threshold: float | None
     routed_ids: tuple[int, ...] = ()
+    wrong: tuple[Miss, ...] = ()  # the routes the recipients reassigned
 
     @property
     def operator(self) -> int:
@@ -115,9 +154,7 @@ def train_starter(rows: Sequence[dict[str, Any]], sc: Scenario) -> tuple[Active,
     category the table leaves out is never routed, the operator decides it."""
     picked = starter_rows(rows, sc)
     table = starter_table(rows, sc)
-    trained = train_on(
-        [Example(r["text"], r["category"], at(r)) for r in picked], precision=sc.precision
-    )
+    trained = train_on([example(r, r["category"], sc) for r in picked], precision=sc.precision)
     active = Active(
         name="starter",
         model=trained.model,
@@ -130,15 +167,16 @@ def train_starter(rows: Sequence[dict[str, Any]], sc: Scenario) -> tuple[Active,
     return active, trained
 
 
-def route(active: Active, text: str) -> tuple[str | None, bool]:
-    """The sector the active model suggests for a text, and whether it may route by itself."""
-    top = active.model.suggest(text, k=1)
+def route(active: Active, row: dict[str, Any], sc: Scenario) -> Route:
+    """The sector the active model suggests for an item (its text and the kind of place the
+    citizen named), and whether it may route by itself."""
+    top = active.model.suggest(row["text"], k=1, kind=kind(row, sc))
     if not top:
-        return None, False
-    label = top[0].label
+        return Route(None, False, 0.0)
+    label, p = top[0].label, top[0].p
     sector = active.to_sector(label) if active.to_sector else label
-    alone = sector is not None and active.threshold is not None and top[0].p >= active.threshold
-    return sector, alone
+    alone = sector is not None and active.threshold is not None and p >= active.threshold
+    return Route(sector, alone, p)
 
 
 def simulate(
@@ -158,21 +196,31 @@ def simulate(
     n_weeks = sc.weeks if sc.weeks is not None else -(-(at(items[-1]) - sc.start) // WEEK)
     for w in range(n_weeks):
         begin, end = sc.start + WEEK * w, sc.start + WEEK * (w + 1)
-        auto = errors = 0
         routed: list[int] = []
+        wrong: list[Miss] = []
         week_items = [r for r in items if begin <= at(r) < end]
         for r in week_items:
             truth = true_sector(r)  # from its reason: what the operator would decide
-            sector, alone = route(active, r["text"])
-            if alone:
-                auto += 1
-                errors += sector != truth
+            got = route(active, r, sc)
+            if got.alone:
                 routed.append(r["id"])
+                if got.sector != truth:
+                    wrong.append(Miss(r["id"], str(got.sector), got.p))
             # the operator's choice, or the recipient's reassignment, or the accepted route:
             # either way the item ends in its true sector, and that is the label
-            decided.append((r["id"], Example(r["text"], truth, at(r))))
+            decided.append((r["id"], example(r, truth, sc)))
+        auto, errors = len(routed), len(wrong)
         run.weeks.append(
-            Week(begin, len(week_items), auto, errors, active.name, active.threshold, tuple(routed))
+            Week(
+                begin,
+                len(week_items),
+                auto,
+                errors,
+                active.name,
+                active.threshold,
+                tuple(routed),
+                tuple(wrong),
+            )
         )
         progress(f"week {w + 1}: {len(week_items)} items, {auto} routed by {active.name}")
         if learn and len(decided) >= sc.own_from:
@@ -193,7 +241,9 @@ def _retrain(
     name = f"own v{len(run.versions) + 1}"
     examples = [e for _, e in decided]
     try:
-        candidate = train_on(examples, precision=sc.precision)
+        candidate = train_on(
+            examples, precision=sc.precision, rule=sc.rule, held_out_too=sc.held_out_too
+        )
     except ValueError as e:
         run.versions.append(Version(week, name, len(examples), None, None, False, str(e)))
         return active

@@ -5,6 +5,7 @@ and what that routing's precision is, beside a model that never learns.
     python -m bench.routing_curve [--sample N] [--weeks N] [--own-from 300]
                                   [--districts Петродворцовый,Курортный,Кронштадтский]
                                   [--start 2020-12-07] [--table whole|all] [--whole-share 0.9]
+                                  [--text-only]
 
 The choices, and why they are honest:
 - The new municipality is three small suburban districts of the trace (Петродворцовый,
@@ -12,7 +13,12 @@ The choices, and why they are honest:
   items arrive in their real time order. Its eight sectors do not follow the portal's
   categories: an item's true sector (what the operator decides) comes from its `reason`, one of
   126 sub-topics, by `bench.curve_sectors.SECTORS`; «Благоустройство» and «Содержание МКД» are
-  split between several sectors. The models read `text` only, never `reason` nor `category`.
+  split between several sectors. The models read `text` and the kind of place, never `reason`
+  nor `category`: the simulated citizen answered the bot's «Где это?», and the answer is the
+  trace's `object` as one of our kinds of place (`spb_place_kind`: «Дом» is a house, «Двор» a
+  yard, …, anything else «other»); the starter learns from it on the other districts, the own
+  models on the decisions, and every suggestion reads it. `--text-only` leaves it out (the
+  curve before the bot asked).
 - The starter is trained (`train_on`, labels = categories) on the other 15 districts' messages
   older than the start: never on the new municipality, never on the future. When it routes, its
   top category is mapped to a sector by the setup's table, one sector per category (the one most
@@ -54,8 +60,9 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from bench.curve_sectors import category_shares, describe
+from bench.curve_sectors import category_shares, describe, true_sector
 from bench.curve_sim import (
     LOCAL,
     OWN_FROM,
@@ -135,6 +142,29 @@ def versions(run: Run) -> str:
     return "\n".join(lines)
 
 
+def shorten(text: str, width: int = 70) -> str:
+    """A text on one line, cut to `width` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def misses(run: Run, rows: Sequence[dict[str, Any]]) -> str:
+    """Every wrong route: the week, the confidence, the sector it went to, its true sector (and
+    the reason that makes it so), the text shortened."""
+    by_id = {r["id"]: r for r in rows}
+    lines = ["wrong routes (week, model, confidence, routed -> true sector: reason; text):"]
+    for n, week in enumerate(run.weeks, start=1):
+        for miss in week.wrong:
+            r = by_id[miss.id]
+            lines.append(
+                f"  week {n:>2} {week.model:<8} {miss.p:.3f} {miss.sector} -> {true_sector(r)}:"
+                f" {shorten(r['reason'], 60)}; «{shorten(r['text'])}»"
+            )
+    if len(lines) == 1:
+        lines.append("  none")
+    return "\n".join(lines)
+
+
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.routing_curve", description=__doc__)
     parser.add_argument("--sample", type=int, help="a seeded random subset of N messages")
@@ -147,6 +177,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--whole-share", type=float, default=WHOLE, help="share of one sector for 'whole'"
+    )
+    parser.add_argument(
+        "--text-only", action="store_true", help="the models read the text, not the kind of place"
     )
     args = parser.parse_args(argv)
     if args.weeks is not None and args.weeks < 1:
@@ -163,7 +196,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = datetime.combine(args.start, datetime.min.time(), tzinfo=LOCAL)
     districts = frozenset(d.strip() for d in args.districts.split(",") if d.strip())
     sc = Scenario(
-        districts, start, args.weeks, args.own_from, table=args.table, whole_share=args.whole_share
+        districts,
+        start,
+        args.weeks,
+        args.own_from,
+        table=args.table,
+        whole_share=args.whole_share,
+        kinds=not args.text_only,
     )
     rows = load_rows(args.sample)
     known = {r["district"] for r in rows}
@@ -188,9 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "whole_share": WHOLE,
     }
     flags = "".join(
-        f" --{k.replace('_', '-')} {v}"
+        f" --{k.replace('_', '-')}" + ("" if v is True else f" {v}")
         for k, v in vars(args).items()
-        if v is not None and defaults.get(k) != v
+        if v is not None and v is not False and defaults.get(k) != v
     )
     print(f"$ python -m bench.routing_curve{flags}")
     print(
@@ -209,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(curve(learning, alone))
     print()
     print(versions(learning))
+    print()
+    print(misses(learning, rows))
     print(f"\nruntime {time.monotonic() - t0:.0f} s", flush=True)
     return 0
 

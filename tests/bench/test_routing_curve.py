@@ -29,6 +29,9 @@ from bench.curve_sim import (
 )
 from bench.routing import DATA, load_rows
 from bench.routing_curve import DISTRICTS, START, curve, main
+from workflows.routing.features import SPB_PLACE_KINDS, spb_place_kind
+
+SPB_KINDS = {str(k) for k in SPB_PLACE_KINDS.values()} | {"other"}
 
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"trace not found at {DATA}")
 
@@ -98,8 +101,14 @@ def test_totals_add_up_and_the_starter_errors_are_its_lossy_table(runs) -> None:
     # every error is counted: re-route the starter's items and compare with the true sector
     starter = alone.models["starter"]
     routed = [by_id[i] for w in alone.weeks for i in w.routed_ids]
-    wrong = [r for r in routed if route(starter, r["text"])[0] != true_sector(r)]
+    wrong = [r for r in routed if route(starter, r, SC).sector != true_sector(r)]
     assert len(wrong) == sum(w.errors for w in alone.weeks) > 0
+    # and each is listed with the sector it went to and its confidence
+    listed = {m.id: m for w in alone.weeks for m in w.wrong}
+    assert set(listed) == {r["id"] for r in wrong}
+    for r in wrong:
+        got = route(starter, r, SC)
+        assert (listed[r["id"]].sector, listed[r["id"]].p) == (got.sector, got.p) and got.alone
     # and most of them are items of a split category whose reason goes to another sector
     table = category_table(starter_rows(rows, SC))
     assert sum(table[r["category"]] != true_sector(r) for r in wrong) > len(wrong) / 2
@@ -108,6 +117,27 @@ def test_totals_add_up_and_the_starter_errors_are_its_lossy_table(runs) -> None:
     for part, run in ((left, learning), (right, alone)):
         oper, err = map(int, part.split()[2:4])
         assert (oper, err) == (sum(w.operator for w in run.weeks), sum(w.errors for w in run.weeks))
+
+
+def test_every_model_reads_the_kind_of_place_the_citizen_named(runs) -> None:
+    rows, learning, _ = runs
+    items = municipality_rows(rows, SC)
+    for name, active in learning.models.items():
+        got = [route(active, r, SC) for r in items[:150]]
+        asked = [
+            active.model.suggest(r["text"], k=1, kind=spb_place_kind(r["object"]))
+            for r in items[:150]
+        ]
+        assert [g.p for g in got] == [s[0].p if s else 0.0 for s in asked], name
+        # the kind changes the confidence: without it the same texts score otherwise
+        text_only = [route(active, r, replace(SC, kinds=False)).p for r in items[:150]]
+        assert text_only != [g.p for g in got], name
+    # the own models were trained on the decisions with their kinds
+    own = next(m for name, m in learning.models.items() if name != "starter")
+    kinds = own.model.pipeline.named_steps["features"].named_transformers_["kind"]
+    assert set(kinds.categories_[0]) >= {"house", "yard", "street"}
+    starter = learning.models["starter"].model.pipeline.named_steps["features"]
+    assert len(starter.named_transformers_["kind"].categories_[0]) == len(SPB_KINDS)
 
 
 def test_the_sectors_cut_across_the_categories_and_the_starter_table_is_lossy(runs) -> None:
