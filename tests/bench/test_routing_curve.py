@@ -30,6 +30,7 @@ from bench.curve_sim import (
 from bench.routing import DATA, load_rows
 from bench.routing_curve import DISTRICTS, START, curve, main
 from workflows.routing.features import SPB_PLACE_KINDS, spb_place_kind
+from workflows.routing.metrics import ThresholdRule
 
 SPB_KINDS = {str(k) for k in SPB_PLACE_KINDS.values()} | {"other"}
 
@@ -138,6 +139,22 @@ def test_every_model_reads_the_kind_of_place_the_citizen_named(runs) -> None:
     assert set(kinds.categories_[0]) >= {"house", "yard", "street"}
     starter = learning.models["starter"].model.pipeline.named_steps["features"]
     assert len(starter.named_transformers_["kind"].categories_[0]) == len(SPB_KINDS)
+
+
+def test_the_own_models_threshold_follows_the_scenarios_rule(runs) -> None:
+    rows, learning, _ = runs
+    starter = learning.models["starter"]
+    sc = replace(SC, weeks=12)
+    base = simulate(rows, starter, sc, learn=True)
+    assert [v.threshold for v in base.versions] == [
+        v.threshold for v in learning.versions[: len(base.versions)]
+    ]
+    assert any(v.threshold is not None for v in base.versions)
+    # a rule no out-of-fold sample can meet: the same candidates, none may route by itself
+    strict = simulate(rows, starter, replace(sc, rule=ThresholdRule(min_items=10**6)), learn=True)
+    assert [v.decisions for v in strict.versions] == [v.decisions for v in base.versions]
+    assert all(v.threshold is None for v in strict.versions)
+    assert all(w.auto == 0 for w in strict.weeks if w.model != "starter")
 
 
 def test_the_sectors_cut_across_the_categories_and_the_starter_table_is_lossy(runs) -> None:
