@@ -38,7 +38,11 @@ The choices, and why they are honest:
   auto-routing error), or an accepted route. The simulation assumes every wrong route is
   reassigned before the week ends: a recipient who keeps a wrong item would hide an error.
 - At each week's end, once there are ≥ `--own-from` decisions, an own model is trained on all of
-  them (`train_on`, precision goal 0.99: the newest fifth held out, threshold out of fold), and
+  them (`train_on`, precision goal 0.99: the newest fifth held out, threshold out of fold by
+  `learning.RULE`: the lowest confidence above which at least 20 out-of-fold decisions were
+  right with a Wilson lower bound, at 60%, of at least 0.99; chosen on other districts by
+  `bench.curve_policies`, because the observed share on a few hundred decisions let a model
+  route on a handful of lucky items), and
   it replaces the active model only if `not_worse`, judged on the candidate's held-out
   decisions newer than anything the active model was fit on (the starter through its table):
   the share it would route by itself at the precision goal (0 if it misses the goal there)
@@ -244,7 +248,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}; threshold"
         f" {threshold(starter.threshold).strip()}"
     )
-    print(f"own model from {args.own_from} decisions; precision goal 0.99\n")
+    rule = sc.rule
+    print(
+        f"own model from {args.own_from} decisions; precision goal {sc.precision:.2f}; its"
+        f" threshold needs ≥ {rule.min_items} out-of-fold decisions above it, "
+        + (f"Wilson lower bound at {rule.level:.0%}" if rule.level else "their share")
+        + " ≥ the goal\n"
+    )
     print(curve(learning, alone))
     print()
     print(versions(learning))

@@ -144,11 +144,12 @@ def test_every_model_reads_the_kind_of_place_the_citizen_named(runs) -> None:
 def test_the_own_models_threshold_follows_the_scenarios_rule(runs) -> None:
     rows, learning, _ = runs
     starter = learning.models["starter"]
-    sc = replace(SC, weeks=12)
+    sc = replace(SC, weeks=15)  # versions from week 12, thresholds from week 13
     base = simulate(rows, starter, sc, learn=True)
-    assert [v.threshold for v in base.versions] == [
-        v.threshold for v in learning.versions[: len(base.versions)]
-    ]
+    # the same candidates as the fixture's run (the solver differs in the fifth digit)
+    for a, b in zip(base.versions, learning.versions, strict=False):
+        assert (a.decisions, a.threshold is None) == (b.decisions, b.threshold is None)
+        assert a.threshold == pytest.approx(b.threshold, abs=1e-3)
     assert any(v.threshold is not None for v in base.versions)
     # a rule no out-of-fold sample can meet: the same candidates, none may route by itself
     strict = simulate(rows, starter, replace(sc, rule=ThresholdRule(min_items=10**6)), learn=True)
