@@ -3,7 +3,7 @@ by the active model or decided by the operator, its own model retrained on those
 switched to only when `not_worse`. An item's true sector is its reason's (`true_sector`); the
 starter reaches sectors through its category table (`Scenario.table`: only the categories that go
 whole to one sector, or all of them). Every model reads the text and the kind of place the
-simulated citizen gave when the bot asked «Где это?» (the trace's `object`, `kind`), unless the
+simulated citizen gave when the bot asked «Что это за место?» (the trace's `object`, `kind`), unless the
 scenario is text only. Pure: no printing; the bench module explains the choices."""
 
 from __future__ import annotations
@@ -48,13 +48,15 @@ class Scenario:
     precision: float = PRECISION
     table: str = "whole"  # "whole": only categories that go whole to one sector; "all": every one
     whole_share: float = WHOLE
-    kinds: bool = True  # the citizen answered «Где это?»; False: the models read the text only
+    kinds: bool = (
+        True  # the citizen answered «Что это за место?»; False: the models read the text only
+    )
     rule: ThresholdRule = RULE  # how sure an own model's threshold must be
     held_out_too: bool = False  # choose it on the held-out decisions as well as out of fold
 
 
 def kind(row: dict[str, Any], sc: Scenario) -> str | None:
-    """Where the problem is, as the citizen answered «Где это?»: the portal's object kind as a
+    """Where the problem is, as the citizen answered «Что это за место?»: the portal's object kind as a
     PlaceKind value (None when the scenario is text only)."""
     return spb_place_kind(row["object"]) if sc.kinds else None
 

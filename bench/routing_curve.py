@@ -14,7 +14,7 @@ The choices, and why they are honest:
   categories: an item's true sector (what the operator decides) comes from its `reason`, one of
   126 sub-topics, by `bench.curve_sectors.SECTORS`; «Благоустройство» and «Содержание МКД» are
   split between several sectors. The models read `text` and the kind of place, never `reason`
-  nor `category`: the simulated citizen answered the bot's «Где это?», and the answer is the
+  nor `category`: the simulated citizen answered the bot's «Что это за место?», and the answer is the
   trace's `object` as one of our kinds of place (`spb_place_kind`: «Дом» is a house, «Двор» a
   yard, …, anything else «other»); the starter learns from it on the other districts, the own
   models on the decisions, and every suggestion reads it. `--text-only` leaves it out (the
