@@ -30,7 +30,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,7 @@ from workflows.routing.features import (
     normalise,
     routing_features,
     spb_place_kind,
+    training_inputs,
 )
 from workflows.routing.metrics import COVERAGES, precision_at_coverage
 from workflows.routing.model import make_pipeline
@@ -81,7 +82,7 @@ class Split:
     heldout_from: str  # created_at of the oldest held-out message
 
 
-@dataclass(frozen=True)
+@dataclass
 class Result:
     """One model's figures on the held-out part."""
 
@@ -95,6 +96,7 @@ class Result:
     size_mb: float
     chosen: str
     predicted: tuple[str, ...]  # on held-out, in its order
+    test: Any = field(default=None, repr=False)  # the held-out inputs it was scored on
 
 
 def load_rows(sample: int | None = None, seed: int = 14) -> list[dict[str, Any]]:
@@ -162,7 +164,7 @@ def tuner(with_kinds: bool) -> Callable[[Split], tuple[Pipeline, str]]:
         features = routing_features()
         fit_k = split.fit_kind if with_kinds else None
         val_k = split.val_kind if with_kinds else None
-        fit_x = features.fit_transform(inputs(split.fit_x, fit_k))
+        fit_x = features.fit_transform(training_inputs(split.fit_x, fit_k))
         val_x = features.transform(inputs(split.val_x, val_k))
         best: tuple[float, float, str | None] = (-1.0, C_GRID[0], None)
         for c in C_GRID:
@@ -178,22 +180,23 @@ def tuner(with_kinds: bool) -> Callable[[Split], tuple[Pipeline, str]]:
     return tune
 
 
-Inputs = Callable[[Sequence[str], Sequence[str]], Any]
+Inputs = Callable[[Sequence[str], Sequence[str], bool], Any]  # texts, kinds, for fitting
 
 
-def text_only(texts: Sequence[str], kinds: Sequence[str]) -> list[str]:
+def text_only(texts: Sequence[str], kinds: Sequence[str], fitting: bool) -> list[str]:
     """The baseline's input: the citizen's words and nothing else."""
     return list(texts)
 
 
-def text_no_kind(texts: Sequence[str], kinds: Sequence[str]) -> np.ndarray:
+def text_no_kind(texts: Sequence[str], kinds: Sequence[str], fitting: bool) -> np.ndarray:
     """The product's input when the citizen was not asked where (a topic chosen, a wall post)."""
     return inputs(texts)
 
 
-def text_and_kind(texts: Sequence[str], kinds: Sequence[str]) -> np.ndarray:
-    """The product's input when the citizen answered «Где это?»."""
-    return inputs(texts, kinds)
+def text_and_kind(texts: Sequence[str], kinds: Sequence[str], fitting: bool) -> np.ndarray:
+    """The product's input when the citizen answered «Что это за место?»; fitting, every third
+    kind is left out, as the product trains (`training_inputs`)."""
+    return training_inputs(texts, kinds) if fitting else inputs(texts, kinds)
 
 
 def latencies_ms(model: Pipeline, items: Any) -> tuple[float, float]:
@@ -213,36 +216,49 @@ def measure(
     inputs: Inputs,
     split: Split,
     latency_items: int,
-) -> Result:
-    """Choose (on validation only), train on the whole training part, score on held-out."""
+) -> list[Result]:
+    """Choose (on validation only), train on the whole training part, score on held-out; a
+    model that reads the kind of place is scored again with no kind, as for a wall post."""
     log(f"{name}: choosing and training")
     model, chosen = make(split)
     t0 = time.perf_counter()
-    model.fit(inputs(split.train_x, split.train_kind), split.train_y)
+    model.fit(inputs(split.train_x, split.train_kind, True), split.train_y)
     train_s = time.perf_counter() - t0
     log(f"{name}: trained in {train_s:.1f} s, scoring {len(split.test_x)} held-out")
-    test = inputs(split.test_x, split.test_kind)
+    results = [score(name, model, inputs(split.test_x, split.test_kind, False), split)]
+    if inputs is text_and_kind:
+        blank = text_no_kind(split.test_x, split.test_kind, False)
+        results.append(score(NOT_ASKED, model, blank, split, chosen="the same model"))
+    for r in results:
+        r.train_s, r.chosen = train_s, r.chosen or chosen
+        r.latency_p50_ms, r.latency_p99_ms = latencies_ms(model, r.test[:latency_items])
+    return results
+
+
+def score(name: str, model: Pipeline, test: Any, split: Split, chosen: str = "") -> Result:
+    """A fitted model's held-out figures (timing filled in by the caller)."""
     proba = model.predict_proba(test)
     predicted = model.classes_[proba.argmax(axis=1)]
     truth = np.asarray(split.test_y)
-    p50, p99 = latencies_ms(model, test[:latency_items])
     return Result(
         name=name,
         accuracy=float(accuracy_score(truth, predicted)),
         macro_f1=float(f1_score(truth, predicted, average="macro", labels=sorted(set(truth)))),
         precision_at=precision_at_coverage(proba, predicted, truth),
-        train_s=train_s,
-        latency_p50_ms=p50,
-        latency_p99_ms=p99,
+        train_s=0.0,
+        latency_p50_ms=0.0,
+        latency_p99_ms=0.0,
         size_mb=len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)) / 1e6,
         chosen=chosen,
         predicted=tuple(str(p) for p in predicted),
+        test=test,
     )
 
 
 BASELINE = "char-tfidf+LR (baseline)"
 TEXT_ONLY = "product, text only"
 PRODUCT = "product, text + where"
+NOT_ASKED = "  … where not asked"
 MODELS: tuple[tuple[str, Callable[[Split], tuple[Pipeline, str]], Inputs], ...] = (
     (BASELINE, tune_baseline, text_only),
     (TEXT_ONLY, tuner(with_kinds=False), text_no_kind),
@@ -300,7 +316,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     split = split_by_time(rows)
     log(f"train {len(split.train_x)} (validation {len(split.val_x)}), held-out {len(split.test_x)}")
     results = [
-        measure(name, make, inputs, split, args.latency_items) for name, make, inputs in MODELS
+        r
+        for name, make, inputs in MODELS
+        for r in measure(name, make, inputs, split, args.latency_items)
     ]
     print(f"$ {command}")
     print(f"messages: train {len(split.train_x)} (of them validation {len(split.val_x)}),", end="")

@@ -7,6 +7,7 @@ import pytest
 from bench.routing import (
     BASELINE,
     DATA,
+    NOT_ASKED,
     PRODUCT,
     TEXT_ONLY,
     load_rows,
@@ -21,7 +22,7 @@ from workflows.routing.features import spb_place_kind
 
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"trace not found at {DATA}")
 
-MODELS = (BASELINE, TEXT_ONLY, PRODUCT)
+MODELS = (BASELINE, TEXT_ONLY, PRODUCT, NOT_ASKED.strip())
 
 
 def test_held_out_is_the_newest_fifth_and_validation_the_newest_tenth_of_training() -> None:

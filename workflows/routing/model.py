@@ -19,7 +19,13 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
-from workflows.routing.features import cyrillic_share, has_words, inputs, routing_features
+from workflows.routing.features import (
+    cyrillic_share,
+    has_words,
+    inputs,
+    routing_features,
+    training_inputs,
+)
 
 MAGIC = b"MCU-ROUTING 2\n"  # the file format; a file not starting with it is refused
 OLD_MAGIC = b"MCU-ROUTING 1\n"  # text only, before the kind of place: retrain
@@ -68,7 +74,7 @@ class TextModel:
         if sum(n >= 3 for n in counts.values()) < 2:
             raise ValueError("для обучения нужно хотя бы два направления по три примера в каждом")
         pipeline = make_pipeline(**params)
-        pipeline.fit(inputs(texts, kinds), list(labels))
+        pipeline.fit(training_inputs(texts, kinds), list(labels))
         return cls(pipeline)
 
     @property
