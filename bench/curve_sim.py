@@ -9,13 +9,13 @@ scenario is text only. Pure: no printing; the bench module explains the choices.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bench.curve_sectors import category_table, true_sector
-from workflows.routing.features import spb_place_kind
+from workflows.routing.features import leave_some_out, spb_place_kind
 from workflows.routing.learning import (
     PRECISION,
     RULE,
@@ -156,7 +156,12 @@ def train_starter(rows: Sequence[dict[str, Any]], sc: Scenario) -> tuple[Active,
     category the table leaves out is never routed, the operator decides it."""
     picked = starter_rows(rows, sc)
     table = starter_table(rows, sc)
-    trained = train_on([example(r, r["category"], sc) for r in picked], precision=sc.precision)
+    # as the product's starter (`load_corpus`): the portal asked everyone, our bot does not
+    said = leave_some_out([kind(r, sc) for r in picked])
+    examples = [
+        replace(example(r, r["category"], sc), kind=k) for r, k in zip(picked, said, strict=True)
+    ]
+    trained = train_on(examples, precision=sc.precision)
     active = Active(
         name="starter",
         model=trained.model,

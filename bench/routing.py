@@ -44,10 +44,10 @@ from bench.spb_replay import DATA
 from workflows.routing.features import (
     char_tfidf,
     inputs,
+    leave_some_out,
     normalise,
     routing_features,
     spb_place_kind,
-    training_inputs,
 )
 from workflows.routing.metrics import COVERAGES, precision_at_coverage
 from workflows.routing.model import make_pipeline
@@ -162,9 +162,9 @@ def tuner(with_kinds: bool) -> Callable[[Split], tuple[Pipeline, str]]:
 
     def tune(split: Split) -> tuple[Pipeline, str]:
         features = routing_features()
-        fit_k = split.fit_kind if with_kinds else None
+        fit_k = leave_some_out(split.fit_kind) if with_kinds else None
         val_k = split.val_kind if with_kinds else None
-        fit_x = features.fit_transform(training_inputs(split.fit_x, fit_k))
+        fit_x = features.fit_transform(inputs(split.fit_x, fit_k))
         val_x = features.transform(inputs(split.val_x, val_k))
         best: tuple[float, float, str | None] = (-1.0, C_GRID[0], None)
         for c in C_GRID:
@@ -195,8 +195,8 @@ def text_no_kind(texts: Sequence[str], kinds: Sequence[str], fitting: bool) -> n
 
 def text_and_kind(texts: Sequence[str], kinds: Sequence[str], fitting: bool) -> np.ndarray:
     """The product's input when the citizen answered «Что это за место?»; fitting, every third
-    kind is left out, as the product trains (`training_inputs`)."""
-    return training_inputs(texts, kinds) if fitting else inputs(texts, kinds)
+    kind is left out, as the product's starter is trained (`leave_some_out`)."""
+    return inputs(texts, leave_some_out(kinds) if fitting else kinds)
 
 
 def latencies_ms(model: Pipeline, items: Any) -> tuple[float, float]:

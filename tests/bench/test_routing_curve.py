@@ -138,7 +138,7 @@ def test_every_model_reads_the_kind_of_place_the_citizen_named(runs) -> None:
     kinds = own.model.pipeline.named_steps["features"].named_transformers_["kind"]
     assert set(kinds.categories_[0]) >= {"house", "yard", "street"}
     starter = learning.models["starter"].model.pipeline.named_steps["features"]
-    # every kind of the trace, and "" for the third of examples trained without one
+    # every kind of the trace, and "" for the third of the starter's examples left without one
     assert set(starter.named_transformers_["kind"].categories_[0]) == SPB_KINDS | {""}
 
 

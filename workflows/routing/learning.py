@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from workflows.routing.features import training_inputs
+from workflows.routing.features import inputs
 from workflows.routing.metrics import ThresholdRule, scores, threshold_for
 from workflows.routing.model import TextModel, make_pipeline
 
@@ -99,7 +99,7 @@ def train_on(
     if folds >= 2:
         oof = cross_val_predict(
             make_pipeline(),
-            training_inputs(train_x, train_k),
+            inputs(train_x, train_k),
             train_y,
             cv=StratifiedKFold(n_splits=folds),
             method="predict_proba",

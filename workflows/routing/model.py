@@ -24,7 +24,6 @@ from workflows.routing.features import (
     has_words,
     inputs,
     routing_features,
-    training_inputs,
 )
 
 MAGIC = b"MCU-ROUTING 2\n"  # the file format; a file not starting with it is refused
@@ -74,7 +73,7 @@ class TextModel:
         if sum(n >= 3 for n in counts.values()) < 2:
             raise ValueError("для обучения нужно хотя бы два направления по три примера в каждом")
         pipeline = make_pipeline(**params)
-        pipeline.fit(training_inputs(texts, kinds), list(labels))
+        pipeline.fit(inputs(texts, kinds), list(labels))
         return cls(pipeline)
 
     @property

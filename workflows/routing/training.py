@@ -8,7 +8,7 @@ import asyncio
 import gzip
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from models import Municipality, RoutingModel
 from workflows.core.clock import Clock
 from workflows.core.errors import Invalid
 from workflows.core.tx import committing
-from workflows.routing.features import spb_place_kind
+from workflows.routing.features import leave_some_out, spb_place_kind
 from workflows.routing.labels import get_examples
 from workflows.routing.learning import Example, Trained, not_worse, train_on
 from workflows.routing.model import ModelUnavailable, TextModel
@@ -51,7 +51,7 @@ Saved = Callable[[AsyncSession, Outcome], Awaitable[None]]
 
 def load_corpus(path: Path, *, sample: int | None = None) -> list[Example]:
     """The spb-appeals lines as examples (category labels, the portal's Moscow time, its kind of
-    object as our kind of place); `sample`
+    object as our kind of place, every third left out: `leave_some_out`); `sample`
     keeps that many spread evenly over time, so the newest still come last."""
     if not path.is_file():
         raise Invalid(f"корпус не найден: {path} (укажите --data ПУТЬ)")
@@ -71,7 +71,8 @@ def load_corpus(path: Path, *, sample: int | None = None) -> list[Example]:
     if sample is not None and 0 < sample < len(examples):
         step = len(examples) / sample
         examples = [examples[int(i * step)] for i in range(sample)]
-    return examples
+    kinds = leave_some_out([e.kind for e in examples])  # like our traffic: not everyone is asked
+    return [replace(e, kind=k) for e, k in zip(examples, kinds, strict=True)]
 
 
 def _usable(row: RoutingModel | None) -> TextModel | None:
