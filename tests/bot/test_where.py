@@ -1,4 +1,4 @@
-"""«Где это?» through the Bot API emulator: asked after «Не знаю» only, one tap, anything else
+"""«Что это за место?» through the Bot API emulator: asked after «Не знаю» only, one tap, anything else
 asked again with nothing kept; the answer reaches item.place_kind, the summary and the card."""
 
 from sqlmodel import col, select
@@ -65,13 +65,23 @@ async def test_unknown_topic_asks_where_and_the_yard_reaches_the_item_and_card(e
         await citizen.press(await sys.expect(citizen, "Где это?"), "село Тестовое")
         summary = await sys.expect(citizen, "Проверьте")
         assert "Где: двор" in text_of(summary) and "горка" in text_of(summary)
+        # the kind itself changed from the summary: asked again, then straight back to it
+        await citizen.press(summary, "🏷 Изменить, что это за место")
+        again = await sys.expect(citizen, "Что это за место?")
+        await citizen.send_text("на улице")  # typed: asked again, the yard still kept
+        await sys.expect(citizen, "Выберите кнопкой, что это за место")
+        assert (await dialog(sm))[1]["place_kind"] == "yard"
+        await citizen.press(again, "🛣 Улица, дорога, тротуар")
+        summary = await sys.expect(citizen, "Проверьте")
+        assert "Где: улица, дорога\nМесто: село Тестовое" in text_of(summary)
+        assert "горка" in text_of(summary)
         await citizen.press(summary, "✅ Отправить")
         await sys.expect(citizen, "зарегистрировано")
         card = await sys.expect(operator, "ждёт распределения")
-        assert "Где: двор" in text_of(card)
+        assert "Где: улица, дорога" in text_of(card)
     async with sm() as s:
         item = (await s.exec(select(Item))).one()
-    assert item.place_kind == "yard" and item.sector_id is None
+    assert item.place_kind == "street" and item.sector_id is None
     assert item.text == "Сломаны качели и горка"
 
 
@@ -88,6 +98,7 @@ async def test_a_chosen_topic_is_not_asked_where(engine, sm, muni):
         await citizen.press(await sys.expect(citizen, "Где это?"), "село Тестовое")
         summary = await sys.expect(citizen, "Проверьте")
         assert "Где:" not in text_of(summary)
+        assert "🏷 Изменить, что это за место" not in citizen.button_texts(summary)
         await citizen.press(summary, "✅ Отправить")
         await sys.expect(citizen, "зарегистрировано")
         card = await sys.expect(water, "ТСТ-2025-000001")

@@ -105,7 +105,12 @@ async def where_step(t: Turn) -> None:
     and nothing is kept."""
     ev = t.event
     if isinstance(ev, Pressed) and 1 <= ev.choice.a <= len(KINDS):
-        _ask_describe(t, place_kind=KINDS[ev.choice.a - 1].value)
+        kind = KINDS[ev.choice.a - 1].value
+        if t.data.get("kind_again"):  # changed from the summary: back to it
+            t.data.update(place_kind=kind, kind_again=False)
+            await show_summary(t)
+            return
+        _ask_describe(t, place_kind=kind)
         return
     _ask_where(t, typed=True)
 
@@ -198,6 +203,7 @@ def _confirm_options(data: dict[str, Any]) -> list[Option]:
         Option(tc.SEND, Choice("send", draft)),
         Option(tc.EDIT_TEXT, Choice("etx")),
         Option(tc.EDIT_PLACE, Choice("epl")),
+        *([Option(tc.EDIT_KIND, Choice("ekd"))] if data.get("place_kind") else []),
         CANCEL,
     ]
 
@@ -248,6 +254,9 @@ async def confirm_step(t: Turn) -> None:
         t.say(tc.DESCRIBE_AGAIN, _done())
     elif act == "epl":
         await ask_place(t)
+    elif act == "ekd":
+        t.go(WHERE, kind_again=True)
+        _ask_where(t)
     elif ev.choice.a != t.data.get("draft"):  # the summary of an earlier draft
         t.say(tc.STALE_BUTTON)
         t.say(summary(t.data, await _ctx(t)), _confirm_options(t.data))
@@ -267,5 +276,5 @@ STEPS = (
     Step(WHERE, where_step, frozenset({"pk"})),
     Step(DESCRIBE, describe_step, frozenset({"done"})),
     Step(PLACE, place_step, frozenset({"loc"})),
-    Step(CONFIRM, confirm_step, frozenset({"send", "any", "etx", "epl", *ANSWERS})),
+    Step(CONFIRM, confirm_step, frozenset({"send", "any", "etx", "epl", "ekd", *ANSWERS})),
 )
