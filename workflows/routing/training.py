@@ -137,12 +137,15 @@ async def check_train_own(
     force: bool = False,
     progress: Progress = lambda _: None,
     on_saved: Saved | None = None,
+    examples: Sequence[Example] | None = None,
 ) -> Outcome:
-    """Train the municipality's own model from its decisions and activate it unless it is worse
-    than what routes now; too little history is a refusal that changes nothing. `on_saved`
-    writes what goes with the new version in its transaction."""
+    """Train the municipality's own model from its decisions (`examples` when the caller has
+    read them already) and activate it unless it is worse than what routes now; too little
+    history is a refusal that changes nothing. `on_saved` writes what goes with the new version
+    in its transaction."""
     mid = municipality.id or 0
-    examples = await get_examples(session, municipality_id=mid)
+    if examples is None:
+        examples = await get_examples(session, municipality_id=mid)
     own_from = int((municipality.routing or {}).get("own_from", 300))
     if not examples:
         raise Invalid(

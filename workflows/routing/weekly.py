@@ -103,7 +103,9 @@ async def _retrain(
                     own_from,
                 )
                 return 0
-            outcome = await check_train_own(s, municipality=muni, clock=clock, on_saved=_tell)
+            outcome = await check_train_own(
+                s, municipality=muni, clock=clock, on_saved=_tell, examples=examples
+            )
     except Exception as e:  # one municipality's failure stops neither the loop nor the others
         _settled[mid] = since
         await _tell_failure(sm, muni=muni, since=since, error=e, now=clock.now())
